@@ -1,0 +1,26 @@
+# Helpers that give every Nightjar target the same warnings and layout.
+
+# -Wno-restrict: GCC 12 reports false positives in inlined std::string code at -O3 (GCC bug 105329).
+set(NIGHTJAR_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-restrict)
+
+# nightjar_library(NAME SOURCES... [DEPS ...]) -> static library nightjar_NAME with include root src/.
+function(nightjar_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(nightjar_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(nightjar_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(nightjar_${name} PRIVATE ${NIGHTJAR_WARNINGS})
+  target_link_libraries(nightjar_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# nightjar_test(NAME SOURCES... DEPS ...) -> gtest binary registered with ctest label "unit".
+function(nightjar_test name)
+  if(NOT NIGHTJAR_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${NIGHTJAR_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 300)
+endfunction()

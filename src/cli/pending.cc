@@ -1,0 +1,44 @@
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace nightjar::cli {
+namespace {
+
+struct Pending {
+  const char* name;
+  const char* help;
+  const char* capability;
+};
+
+// Each of these is a real subcommand of the product whose engine is still being built; until it
+// lands it refuses to run rather than print anything that looks like a result.
+constexpr Pending kPending[] = {
+    {"run", "Record every configured camera and serve HTTP + web UI", "recording daemon"},
+    {"record", "Alias of run", "recording daemon"},
+    {"status", "Show the state of the data directory (offline)", "storage engine"},
+    {"list", "List recordings of a camera (offline)", "storage engine"},
+    {"export", "Export a time range of a camera to .mp4 or .ts (offline)", "export"},
+    {"check", "Verify the storage invariants (fsck)", "storage engine"},
+    {"user", "Manage users", "authentication"},
+};
+
+}  // namespace
+
+void RegisterPending(CLI::App& app, std::function<void(Command)> select) {
+  for (const Pending& p : kPending) {
+    auto* sub = app.add_subcommand(p.name, p.help);
+    sub->allow_extras();
+    sub->final_callback([p, select] {
+      select([p] {
+        std::fprintf(stderr,
+                     "nightjar %s: not available in this build: the %s has not landed yet\n",
+                     p.name, p.capability);
+        return 3;
+      });
+    });
+  }
+}
+
+}  // namespace nightjar::cli

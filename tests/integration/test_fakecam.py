@@ -1,0 +1,280 @@
+"""`nightjar fakecam` is a real RTSP server: clients nobody here wrote (ffmpeg, GStreamer) record
+and decode its streams without a single error, over TCP and UDP, with and without auth, for
+H.264, H.265, B-frames and AAC audio; and its protocol details and faults behave as documented."""
+import os
+import struct
+import tempfile
+import time
+import unittest
+
+import nj
+from rtsp_raw import RawRtsp, rtp_fields, sdp_attr
+
+
+class FfmpegRecordsFakecam(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cam = nj.Fakecam("--auth", "none", cameras=4)
+        cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cam.__exit__(None, None, None)
+        cls.tmp.cleanup()
+
+    def record(self, path, seconds, transport="tcp", name="out.mp4", url=None):
+        out = os.path.join(self.tmp.name, name)
+        nj.ffmpeg_record(url or self.cam.url(path), out, seconds, transport)
+        self.assertEqual(nj.decode_errors(out), "", f"decoding {path} over {transport}")
+        return nj.probe_streams(out)
+
+    def video(self, info):
+        return next(s for s in info["streams"] if s["codec_type"] == "video")
+
+    def test_main_tcp_10s(self):
+        info = self.record("/cam1/main", 10, name="main_tcp.mp4")
+        v = self.video(info)
+        self.assertEqual((v["codec_name"], v["width"], v["height"]), ("h264", 1920, 1080))
+        self.assertEqual(v["profile"], "High")
+        frames = int(v["nb_read_frames"])
+        self.assertGreaterEqual(frames, 295)
+        self.assertLessEqual(frames, 302)
+        self.assertAlmostEqual(float(info["format"]["duration"]), 10.0, delta=0.2)
+        # ~4 Mbit/s as the clip: the bytes arrived whole.
+        self.assertGreater(int(info["format"]["bit_rate"]), 3_500_000)
+
+    def test_main_udp(self):
+        info = self.record("/cam2/main", 4, "udp", name="main_udp.mp4")
+        frames = int(self.video(info)["nb_read_frames"])
+        self.assertGreaterEqual(frames, 115)
+
+    def test_sub_stream(self):
+        v = self.video(self.record("/cam3/sub", 4, name="sub.mp4"))
+        self.assertEqual((v["width"], v["height"]), (704, 480))
+        self.assertEqual(v["r_frame_rate"], "10/1")
+        self.assertGreaterEqual(int(v["nb_read_frames"]), 38)
+
+    def test_h265_tcp_and_udp(self):
+        for transport in ("tcp", "udp"):
+            v = self.video(self.record("/cam1/h265", 4, transport, name=f"h265_{transport}.mp4"))
+            self.assertEqual((v["codec_name"], v["width"], v["height"]), ("hevc", 1920, 1080))
+            self.assertGreaterEqual(int(v["nb_read_frames"]), 115)
+
+    def test_bframes(self):
+        v = self.video(self.record("/cam1/bframes", 4, name="bframes.mp4"))
+        self.assertEqual(v["has_b_frames"], 2)
+        self.assertGreaterEqual(int(v["nb_read_frames"]), 115)
+
+    def test_audio(self):
+        info = self.record("/cam4/audio", 4, name="audio.mp4")
+        a = next(s for s in info["streams"] if s["codec_type"] == "audio")
+        self.assertEqual((a["codec_name"], int(a["sample_rate"]), a["channels"]), ("aac", 48000, 1))
+        # 48000 / 1024 frames per second
+        self.assertGreaterEqual(int(a["nb_read_frames"]), 4 * 46 - 10)
+        self.assertGreaterEqual(int(self.video(info)["nb_read_frames"]), 115)
+
+
+class FfmpegWithAuth(unittest.TestCase):
+    def check_mode(self, mode):
+        with nj.Fakecam("--auth", mode, "--user", "admin", "--password", "pa55", cameras=1) as cam, \
+                tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "a.mp4")
+            nj.ffmpeg_record(cam.url("/cam1/main", "admin", "pa55"), out, 3)
+            self.assertEqual(nj.decode_errors(out), "")
+            p = nj.run(["ffmpeg", "-nostdin", "-rtsp_transport", "tcp", "-i",
+                        cam.url("/cam1/main", "admin", "wrong"), "-t", "1", "-f", "null", "-"],
+                       check=False, timeout=30)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("401", p.stderr)
+
+    def test_basic(self):
+        self.check_mode("basic")
+
+    def test_digest(self):
+        self.check_mode("digest")
+
+
+class GStreamerDecodesFakecam(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cam = nj.Fakecam("--auth", "digest", "--user", "u", "--password", "p", cameras=2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cam.__exit__(None, None, None)
+
+    def decode(self, path, chain, protocols, seconds=4):
+        n, errors = nj.gst_decode(self.cam.url(path), chain, seconds, protocols, "u", "p")
+        self.assertEqual(errors, [])
+        return n
+
+    def test_h264_tcp(self):
+        n = self.decode("/cam1/main", "rtph264depay ! h264parse ! avdec_h264", "tcp")
+        self.assertGreater(n, 60)  # 30 fps for 4 s, less the start-up
+
+    def test_h264_udp(self):
+        n = self.decode("/cam2/sub", "rtph264depay ! h264parse ! avdec_h264", "udp")
+        self.assertGreater(n, 20)
+
+    def test_h265(self):
+        n = self.decode("/cam1/h265", "rtph265depay ! h265parse ! avdec_h265", "tcp")
+        self.assertGreater(n, 60)
+
+    def test_aac(self):
+        # rtspsrc exposes one pad per stream; select the audio one by its caps.
+        chain = "application/x-rtp,media=audio ! rtpmp4gdepay ! aacparse ! avdec_aac"
+        n = self.decode("/cam1/audio", chain, "tcp")
+        self.assertGreater(n, 80)  # ~47 AAC frames per second
+
+
+class Protocol(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cam = nj.Fakecam(cameras=2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cam.__exit__(None, None, None)
+
+    def setUp(self):
+        self.c = RawRtsp(self.cam.port)
+
+    def tearDown(self):
+        self.c.close()
+
+    def test_options_and_errors(self):
+        status, hdrs, _ = self.c.request("OPTIONS", self.cam.url("/cam1/main"))
+        self.assertEqual(status, 200)
+        for m in ("DESCRIBE", "SETUP", "PLAY", "TEARDOWN", "GET_PARAMETER"):
+            self.assertIn(m, hdrs["public"])
+        self.assertEqual(self.c.request("DESCRIBE", self.cam.url("/cam3/main"))[0], 404)
+        self.assertEqual(self.c.request("DESCRIBE", self.cam.url("/cam1/nope"))[0], 404)
+        self.assertEqual(self.c.request("PLAY", self.cam.url("/cam1/main"))[0], 455)
+        self.assertEqual(self.c.request("FROB", self.cam.url("/cam1/main"))[0], 501)
+        status, _, _ = self.c.request("SETUP", self.cam.url("/cam1/main/trackID=0"),
+                                      {"Transport": "RTP/SAVP;unicast"})
+        self.assertEqual(status, 461)
+
+    def test_sdp(self):
+        status, hdrs, sdp = self.c.request("DESCRIBE", self.cam.url("/cam1/audio"),
+                                           {"Accept": "application/sdp"})
+        self.assertEqual(status, 200)
+        self.assertEqual(hdrs["content-type"], "application/sdp")
+        self.assertTrue(hdrs["content-base"].endswith("/cam1/audio/"))
+        self.assertEqual(sdp_attr(sdp, "rtpmap"), ["96 H264/90000", "97 MPEG4-GENERIC/48000/1"])
+        fmtp = sdp_attr(sdp, "fmtp")
+        self.assertIn("packetization-mode=1", fmtp[0])
+        self.assertIn("profile-level-id=64", fmtp[0])
+        self.assertIn("sprop-parameter-sets=Z", fmtp[0])  # base64 of 0x67...
+        self.assertIn("mode=AAC-hbr", fmtp[1])
+        self.assertIn("config=1188", fmtp[1])  # AAC-LC, 48 kHz, mono
+        self.assertEqual(sdp_attr(sdp, "control"), ["*", "trackID=0", "trackID=1"])
+        # One stream per connection: describing another one is refused.
+        self.assertEqual(self.c.request("DESCRIBE", self.cam.url("/cam1/h265"))[0], 459)
+        other = RawRtsp(self.cam.port)
+        _, _, sdp265 = other.request("DESCRIBE", self.cam.url("/cam1/h265"))
+        other.close()
+        self.assertRegex(sdp_attr(sdp265, "fmtp")[0], r"sprop-vps=.+;sprop-sps=.+;sprop-pps=.+")
+
+    def test_rtp_stream_fields(self):
+        status, hdrs, _ = self.c.play_tcp(self.cam.url("/cam1/main"))
+        self.assertEqual(status, 200)
+        self.assertRegex(hdrs["rtp-info"], r"url=rtsp://.*/cam1/main/trackID=0;seq=\d+;rtptime=\d+")
+        seq0 = int(hdrs["rtp-info"].split("seq=")[1].split(";")[0])
+        pkts = self.c.packets(2.5)
+        rtp = [rtp_fields(p) for _, ch, p in pkts if ch == 0]
+        rtcp = [p for _, ch, p in pkts if ch == 1]
+        self.assertEqual(rtp[0]["seq"], seq0)
+        for a, b in zip(rtp, rtp[1:]):
+            self.assertEqual(b["seq"], (a["seq"] + 1) & 0xFFFF)
+            self.assertEqual(b["ssrc"], a["ssrc"])
+            self.assertGreaterEqual((b["ts"] - a["ts"]) & 0xFFFFFFFF, 0)
+        # The first access unit is a key frame: SPS+PPS aggregated in a STAP-A, then the IDR.
+        self.assertEqual(rtp[0]["nal"] & 0x1F, 24)
+        frames = sum(1 for r in rtp if r["marker"])
+        self.assertGreaterEqual(frames, 60)  # real time: 30 fps
+        self.assertLessEqual(frames, 80)
+        ts_span = (rtp[-1]["ts"] - rtp[0]["ts"]) & 0xFFFFFFFF
+        self.assertAlmostEqual(ts_span / 90000, frames / 30, delta=0.1)
+        # RTCP sender report: NTP time near now.
+        self.assertTrue(rtcp)
+        self.assertEqual(rtcp[0][1], 200)
+        ntp_secs = struct.unpack(">I", rtcp[0][8:12])[0] - 2208988800
+        self.assertAlmostEqual(ntp_secs, time.time(), delta=5)
+
+    def test_keepalive_and_teardown(self):
+        self.c.play_tcp(self.cam.url("/cam2/sub"))
+        self.assertEqual(self.c.request("GET_PARAMETER", self.cam.url("/cam2/sub"))[0], 200)
+        self.assertEqual(self.c.request("OPTIONS", self.cam.url("/cam2/sub"))[0], 200)
+        self.assertEqual(self.c.request("TEARDOWN", self.cam.url("/cam2/sub"))[0], 200)
+        with self.assertRaises(ConnectionError):
+            self.c.packets(3)
+
+    def test_wrong_session_id(self):
+        self.c.play_tcp(self.cam.url("/cam1/sub"))
+        self.c.session = "BOGUS"
+        self.assertEqual(self.c.request("GET_PARAMETER", self.cam.url("/cam1/sub"))[0], 454)
+
+    def test_fault_drop_after(self):
+        start = time.monotonic()
+        self.c.play_tcp(self.cam.url("/cam1/sub"), query="?drop_after=1.5")
+        with self.assertRaises(ConnectionError):
+            self.c.packets(10)
+        self.assertLess(time.monotonic() - start, 6)
+
+    def test_fault_timestamp_jump(self):
+        self.c.play_tcp(self.cam.url("/cam1/sub"), query="?ts_jump_after=1&ts_jump=600")
+        rtp = [rtp_fields(p) for _, ch, p in self.c.packets(2.5) if ch == 0]
+        jumps = [(b["ts"] - a["ts"]) & 0xFFFFFFFF for a, b in zip(rtp, rtp[1:])]
+        self.assertEqual(sum(1 for j in jumps if j > 500 * 90000), 1)
+
+    def test_fault_garbage(self):
+        self.c.play_tcp(self.cam.url("/cam2/sub"), query="?garbage_after=0.5")
+        # Walk the interleaved frames until something else shows up: 4096 bytes of junk that is
+        # neither RTSP nor '$', then interleaved frames again.
+        data = self.c.read_raw(1.5)
+        pos = 0
+        while data[pos:pos + 1] == b"$":
+            pos += 4 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        junk = data[pos:pos + 4096]
+        self.assertEqual(len(junk), 4096)
+        self.assertTrue(all(b >= 0x80 for b in junk))
+        self.assertEqual(data[pos + 4096:pos + 4097], b"$")
+
+    def test_fault_stall(self):
+        self.c.play_tcp(self.cam.url("/cam1/sub"), query="?stall_after=0.5&stall_for=2")
+        pkts = self.c.packets(4)
+        gaps = [b[0] - a[0] for a, b in zip(pkts, pkts[1:])]
+        self.assertGreater(max(gaps), 1.5)
+        self.assertGreater(pkts[-1][0] - pkts[0][0], 3)  # it resumed
+
+
+class Looping(unittest.TestCase):
+    """A short clip loops seamlessly: sequence numbers and timestamps keep increasing."""
+
+    def test_loop(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            clip = os.path.join(tmp, "short.mp4")
+            nj.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
+                    "-t", "1", "-c:v", "libx264", "-g", "25", "-bf", "0", clip])
+            port = nj.free_port()
+            import subprocess
+            proc = subprocess.Popen([nj.BIN, "fakecam", "--cameras", "1", "--port", str(port),
+                                     "--clip", clip], stderr=subprocess.DEVNULL)
+            try:
+                nj.wait_port(port)
+                c = RawRtsp(port)
+                c.play_tcp(f"rtsp://127.0.0.1:{port}/cam1/main")
+                rtp = [rtp_fields(p) for _, ch, p in c.packets(2.6) if ch == 0]
+                c.close()
+            finally:
+                proc.terminate()
+                self.assertEqual(proc.wait(10), 0)
+        ts = [r["ts"] for r in rtp if r["marker"]]
+        self.assertGreaterEqual(len(ts), 60)
+        deltas = {(b - a) & 0xFFFFFFFF for a, b in zip(ts, ts[1:])}
+        self.assertEqual(deltas, {3600})  # 25 fps, across two loop boundaries
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets everything up (packages, Release + ASan/UBSan + fuzz builds, clips) and runs every test:
+# unit, integration and fuzz on the Release build, unit and integration under ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh --asan --fuzz
+export NIGHTJAR_CLIPS="$PWD/build/clips"
+jobs=$(nproc)
+ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j "$jobs"
+ctest --test-dir build -L 'unit|integration' --output-on-failure -j "$jobs"
