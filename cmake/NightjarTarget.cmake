@@ -1,7 +1,10 @@
 # Helpers that give every Nightjar target the same warnings and layout.
 
 # -Wno-restrict: GCC 12 reports false positives in inlined std::string code at -O3 (GCC bug 105329).
-set(NIGHTJAR_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-restrict)
+set(NIGHTJAR_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND NIGHTJAR_WARNINGS -Wno-restrict)
+endif()
 
 # nightjar_library(NAME SOURCES... [DEPS ...]) -> static library nightjar_NAME with include root src/.
 function(nightjar_library name)

@@ -8,7 +8,9 @@
 //
 // Hostile input is expected (this is fuzzed): every box, table and descriptor is bounds-checked,
 // all arithmetic on file-supplied values is overflow-checked, and no allocation is sized by a count
-// before that count has been checked against the bytes that back it. Memory use is O(file size).
+// before that count has been checked against the bytes that back it. Memory use and time are
+// O(file size): at most one 40-byte DemuxedSample per half byte of size table (stz2 with 4-bit
+// sizes), and one per byte of file for a fixed sample size.
 #ifndef NIGHTJAR_MP4_DEMUX_H_
 #define NIGHTJAR_MP4_DEMUX_H_
 
@@ -23,8 +25,12 @@ namespace nightjar::mp4 {
 
 // One sample (access unit), in decode order.
 struct DemuxedSample {
-  int64_t dts;        // decode time in the track's timescale, from stts (the first sample is 0)
-  int64_t pts;        // dts + the composition offset from ctts; equals dts without ctts
+  int64_t dts;  // decode time in the track's timescale, from stts (the first sample is 0)
+  // dts + the composition offset from ctts; equals dts without ctts. Offsets are signed 32-bit in
+  // both ctts versions, as FFmpeg reads them (muxers write negative offsets in version 0 too).
+  // Edit lists are not applied: subtract `edits` media_time to get presentation times as ffprobe
+  // shows them.
+  int64_t pts;
   uint32_t duration;  // from stts
   bool key;           // sync sample per stss (all samples when there is no stss); audio: always
   uint64_t offset;    // absolute byte offset of the sample data in the file

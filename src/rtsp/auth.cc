@@ -141,7 +141,8 @@ Result<std::string> AnswerChallenge(std::string_view challenge, const Credential
     return Err(ErrorCode::kUnsupported, "digest algorithm '" + algorithm + "'");
   }
   std::string qop;
-  for (auto q : Split(Get(p, "qop"), ',')) {
+  const std::string offered_qop = Get(p, "qop");  // Split returns views into it
+  for (auto q : Split(offered_qop, ',')) {
     if (EqualsIgnoreCase(Trim(q), "auth")) qop = "auth";
   }
   char ncbuf[9];
