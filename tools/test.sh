@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --asan --fuzz
+echo "test: checking formatting (.clang-format)"
+git ls-files 'src/*.cc' 'src/*.h' 'fuzz/*.cc' 'bench/*.cc' | xargs -r clang-format --dry-run --Werror
 export NIGHTJAR_CLIPS="$PWD/build/clips"
 jobs=$(nproc)
 ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$jobs"

@@ -7,19 +7,32 @@ namespace nightjar {
 
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kMalformed: return "malformed";
-    case ErrorCode::kUnsupported: return "unsupported";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kAlreadyExists: return "already exists";
-    case ErrorCode::kPermissionDenied: return "permission denied";
-    case ErrorCode::kNoSpace: return "no space";
-    case ErrorCode::kIo: return "I/O error";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kClosed: return "closed";
-    case ErrorCode::kAborted: return "aborted";
-    case ErrorCode::kFailedPrecondition: return "failed precondition";
-    case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kMalformed:
+      return "malformed";
+    case ErrorCode::kUnsupported:
+      return "unsupported";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kAlreadyExists:
+      return "already exists";
+    case ErrorCode::kPermissionDenied:
+      return "permission denied";
+    case ErrorCode::kNoSpace:
+      return "no space";
+    case ErrorCode::kIo:
+      return "I/O error";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kClosed:
+      return "closed";
+    case ErrorCode::kAborted:
+      return "aborted";
+    case ErrorCode::kFailedPrecondition:
+      return "failed precondition";
+    case ErrorCode::kInternal:
+      return "internal error";
   }
   return "unknown";
 }
@@ -42,16 +55,34 @@ Error Error::FromErrno(int err, std::string_view context) {
   ErrorCode code;
   switch (err) {
     case ENOSPC:
-    case EDQUOT: code = ErrorCode::kNoSpace; break;
-    case ENOENT: code = ErrorCode::kNotFound; break;
-    case EEXIST: code = ErrorCode::kAlreadyExists; break;
+    case EDQUOT:
+      code = ErrorCode::kNoSpace;
+      break;
+    case ENOENT:
+      code = ErrorCode::kNotFound;
+      break;
+    case EEXIST:
+      code = ErrorCode::kAlreadyExists;
+      break;
     case EACCES:
-    case EPERM: code = ErrorCode::kPermissionDenied; break;
-    case EINVAL: code = ErrorCode::kInvalidArgument; break;
-    case ETIMEDOUT: code = ErrorCode::kTimeout; break;
-    case ECANCELED: code = ErrorCode::kAborted; break;
-    case EWOULDBLOCK: code = ErrorCode::kFailedPrecondition; break;
-    default: code = ErrorCode::kIo; break;
+    case EPERM:
+      code = ErrorCode::kPermissionDenied;
+      break;
+    case EINVAL:
+      code = ErrorCode::kInvalidArgument;
+      break;
+    case ETIMEDOUT:
+      code = ErrorCode::kTimeout;
+      break;
+    case ECANCELED:
+      code = ErrorCode::kAborted;
+      break;
+    case EWOULDBLOCK:
+      code = ErrorCode::kFailedPrecondition;
+      break;
+    default:
+      code = ErrorCode::kIo;
+      break;
   }
   std::string m(context);
   m += ": ";

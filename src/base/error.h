@@ -15,19 +15,19 @@ namespace nightjar {
 
 // Broad classes of failure; callers branch on these, humans read the message.
 enum class ErrorCode {
-  kInvalidArgument,   // the caller passed something malformed (a bad time, a bad config key)
-  kMalformed,         // bytes from a peer or a file do not parse (RTSP, SDP, SPS, MP4 box)
-  kUnsupported,       // well-formed but a feature we do not handle (e.g. interlaced H.264)
-  kNotFound,          // a file, camera or recording that does not exist
-  kAlreadyExists,     // O_EXCL creation of something present
-  kPermissionDenied,  // auth failure, EACCES
-  kNoSpace,           // ENOSPC / quota
-  kIo,                // any other OS-level I/O failure
-  kTimeout,           // a peer did not answer in time
-  kClosed,            // the peer closed the connection
-  kAborted,           // operation cancelled (shutdown)
-  kFailedPrecondition,// state does not allow the call (wrong disk, locked directory)
-  kInternal,          // an invariant of ours broke
+  kInvalidArgument,     // the caller passed something malformed (a bad time, a bad config key)
+  kMalformed,           // bytes from a peer or a file do not parse (RTSP, SDP, SPS, MP4 box)
+  kUnsupported,         // well-formed but a feature we do not handle (e.g. interlaced H.264)
+  kNotFound,            // a file, camera or recording that does not exist
+  kAlreadyExists,       // O_EXCL creation of something present
+  kPermissionDenied,    // auth failure, EACCES
+  kNoSpace,             // ENOSPC / quota
+  kIo,                  // any other OS-level I/O failure
+  kTimeout,             // a peer did not answer in time
+  kClosed,              // the peer closed the connection
+  kAborted,             // operation cancelled (shutdown)
+  kFailedPrecondition,  // state does not allow the call (wrong disk, locked directory)
+  kInternal,            // an invariant of ours broke
 };
 
 std::string_view ErrorCodeName(ErrorCode code);
@@ -71,15 +71,15 @@ inline std::unexpected<Error> Err(Error e) { return std::unexpected<Error>(std::
 #define NJ_CONCAT_INNER(a, b) a##b
 #define NJ_CONCAT(a, b) NJ_CONCAT_INNER(a, b)
 #define NJ_TRY(var, expr) NJ_TRY_IMPL(NJ_CONCAT(nj_result_, __LINE__), var, expr)
-#define NJ_TRY_IMPL(tmp, var, expr)                          \
-  auto tmp = (expr);                                         \
+#define NJ_TRY_IMPL(tmp, var, expr)                           \
+  auto tmp = (expr);                                          \
   if (!tmp) return ::std::unexpected(std::move(tmp).error()); \
   var = std::move(*tmp)
 
 // NJ_CHECK_OK(expr): evaluates a Result<void> (or any Result) and returns its error, if any.
-#define NJ_CHECK_OK(expr)                                                  \
-  do {                                                                     \
-    auto nj_status_ = (expr);                                              \
+#define NJ_CHECK_OK(expr)                                                     \
+  do {                                                                        \
+    auto nj_status_ = (expr);                                                 \
     if (!nj_status_) return ::std::unexpected(std::move(nj_status_).error()); \
   } while (0)
 

@@ -1,10 +1,10 @@
 // `nightjar fakecam`: a real RTSP server serving N simulated cameras from clips held in memory.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -51,8 +51,8 @@ Result<std::vector<std::string>> DefaultClips() {
     return std::filesystem::path(p).stem() == stem;
   };
   if (ec || std::none_of(others.begin(), others.end(), [&](auto& p) { return is(p, "main"); })) {
-    return Err(ErrorCode::kNotFound, "no clips in " + dir +
-                                         " (run tools/make_clips.sh " + dir + ", or pass --clip)");
+    return Err(ErrorCode::kNotFound,
+               "no clips in " + dir + " (run tools/make_clips.sh " + dir + ", or pass --clip)");
   }
   std::sort(others.begin(), others.end(), [&](const std::string& a, const std::string& b) {
     auto rank = [&](const std::string& p) { return is(p, "main") ? 0 : is(p, "sub") ? 1 : 2; };

@@ -131,9 +131,10 @@ Result<PreparedTrack> PrepareAudio(const mp4::DemuxedTrack& t, std::span<const u
   m.media = "audio";
   m.payload_type = kAudioPayloadType;
   m.encoding = "MPEG4-GENERIC/" + std::to_string(rate) + "/" + std::to_string(t.channels);
-  m.fmtp = "streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;"
-           "indexdeltalength=3;config=" +
-           HexEncode(t.codec_config);
+  m.fmtp =
+      "streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;"
+      "indexdeltalength=3;config=" +
+      HexEncode(t.codec_config);
   out.server_track = {m, rate};
   out.period = Rescale(period_90k, 90000, rate);
   for (const mp4::DemuxedSample& s : t.samples) {
@@ -158,8 +159,7 @@ std::string Stem(const std::string& path) {
 
 }  // namespace
 
-Result<std::shared_ptr<const Clip>> LoadClip(Fs& fs, const std::string& path,
-                                             size_t max_payload) {
+Result<std::shared_ptr<const Clip>> LoadClip(Fs& fs, const std::string& path, size_t max_payload) {
   NJ_TRY(std::string data, ReadFileToString(fs, path, kMaxClipBytes));
   std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(data.data()), data.size());
   auto file = mp4::DemuxMp4(bytes);

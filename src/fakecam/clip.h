@@ -29,8 +29,8 @@ struct PreparedFrame {
 };
 
 struct PreparedTrack {
-  rtsp::ServerTrack server_track;     // SDP media description and RTP clock rate
-  std::vector<uint8_t> arena;         // every packet's payload, back to back
+  rtsp::ServerTrack server_track;  // SDP media description and RTP clock rate
+  std::vector<uint8_t> arena;      // every packet's payload, back to back
   std::vector<rtsp::PayloadRef> packets;
   std::vector<PreparedFrame> frames;  // decode order; frames[0] is a key frame
   int64_t period;                     // the clip's loop period on this track's RTP clock

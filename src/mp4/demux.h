@@ -28,8 +28,8 @@ struct DemuxedSample {
   int64_t dts;  // decode time in the track's timescale, from stts (the first sample is 0)
   // dts + the composition offset from ctts; equals dts without ctts. Offsets are signed 32-bit in
   // both ctts versions, as FFmpeg reads them (muxers write negative offsets in version 0 too).
-  // Edit lists are not applied: subtract `edits` media_time to get presentation times as ffprobe
-  // shows them.
+  // Edit lists are not applied: subtract the first non-empty edit's media_time to get the times
+  // ffprobe shows.
   int64_t pts;
   uint32_t duration;  // from stts
   bool key;           // sync sample per stss (all samples when there is no stss); audio: always

@@ -52,8 +52,8 @@ Result<std::map<std::string, std::string>> ParseAuthParams(std::string_view head
     if (s.empty()) break;
     size_t eq = s.find('=');
     if (eq == std::string_view::npos) {
-      return Err(ErrorCode::kMalformed, "auth parameter without '=' in '" +
-                                            std::string(header.substr(0, 128)) + "'");
+      return Err(ErrorCode::kMalformed,
+                 "auth parameter without '=' in '" + std::string(header.substr(0, 128)) + "'");
     }
     std::string key = AsciiToLower(Trim(s.substr(0, eq)));
     s.remove_prefix(eq + 1);

@@ -28,11 +28,10 @@ TEST(AuthTest, ServerVerifiesDigestAndBasic) {
   auto good = AnswerChallenge(challenge, {"admin", "s3cret"}, "DESCRIBE", "rtsp://h/cam1", 1, "x");
   ASSERT_TRUE(good);
   EXPECT_TRUE(digest.Verify("DESCRIBE", *good, "abc123"));
-  EXPECT_FALSE(digest.Verify("SETUP", *good, "abc123"));   // method is part of the digest
+  EXPECT_FALSE(digest.Verify("SETUP", *good, "abc123"));    // method is part of the digest
   EXPECT_FALSE(digest.Verify("DESCRIBE", *good, "other"));  // stale nonce
   auto bad = AnswerChallenge(challenge, {"admin", "wrong"}, "DESCRIBE", "rtsp://h/cam1", 1, "x");
-  EXPECT_EQ(digest.Verify("DESCRIBE", *bad, "abc123").error().code(),
-            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(digest.Verify("DESCRIBE", *bad, "abc123").error().code(), ErrorCode::kPermissionDenied);
   EXPECT_FALSE(digest.Verify("DESCRIBE", "", "abc123"));
 
   ServerAuth basic(AuthMode::kBasic, {"admin", "s3cret"}, "Nightjar");
@@ -55,8 +54,7 @@ TEST(AuthTest, ParamsAndModes) {
   EXPECT_FALSE(ParseAuthParams("Digest realm=\"unterminated"));
   EXPECT_EQ(*ParseAuthMode("Digest"), AuthMode::kDigest);
   EXPECT_FALSE(ParseAuthMode("ntlm"));
-  EXPECT_EQ(AnswerChallenge("NTLM", {}, "GET", "/", 1, "").error().code(),
-            ErrorCode::kUnsupported);
+  EXPECT_EQ(AnswerChallenge("NTLM", {}, "GET", "/", 1, "").error().code(), ErrorCode::kUnsupported);
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ std::vector<std::string_view> SplitLines(std::string_view block) {
   return lines;
 }
 
-Result<Headers> ParseHeaderLines(std::span<const std::string_view> lines, const ParseLimits& limits) {
+Result<Headers> ParseHeaderLines(std::span<const std::string_view> lines,
+                                 const ParseLimits& limits) {
   if (lines.size() > limits.max_headers) {
     return Err(ErrorCode::kMalformed, "too many RTSP header fields");
   }
@@ -50,8 +51,8 @@ Result<Headers> ParseHeaderLines(std::span<const std::string_view> lines, const 
     }
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return Err(ErrorCode::kMalformed, "RTSP header line without a name: '" +
-                                            std::string(line.substr(0, 64)) + "'");
+      return Err(ErrorCode::kMalformed,
+                 "RTSP header line without a name: '" + std::string(line.substr(0, 64)) + "'");
     }
     headers.Add(std::string(Trim(line.substr(0, colon))),
                 std::string(Trim(line.substr(colon + 1))));
@@ -88,8 +89,9 @@ Result<StreamItem> ParseHead(std::string_view head, const ParseLimits& limits) {
     std::string_view rest = first.substr(sp1 + 1);
     size_t sp2 = rest.find(' ');
     auto status = ParseInt64(rest.substr(0, sp2), 100, 999);
-    if (!status) return Err(ErrorCode::kMalformed, "bad RTSP status code in '" +
-                                                       std::string(first.substr(0, 64)) + "'");
+    if (!status)
+      return Err(ErrorCode::kMalformed,
+                 "bad RTSP status code in '" + std::string(first.substr(0, 64)) + "'");
     item.kind = StreamItem::Kind::kResponse;
     item.response.status = static_cast<int>(*status);
     if (sp2 != std::string_view::npos) item.response.reason = std::string(rest.substr(sp2 + 1));
@@ -108,7 +110,8 @@ Result<StreamItem> ParseHead(std::string_view head, const ParseLimits& limits) {
   if (method.empty() || !std::all_of(method.begin(), method.end(), [](char c) {
         return (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
       })) {
-    return Err(ErrorCode::kMalformed, "bad RTSP method '" + std::string(method.substr(0, 32)) + "'");
+    return Err(ErrorCode::kMalformed,
+               "bad RTSP method '" + std::string(method.substr(0, 32)) + "'");
   }
   item.kind = StreamItem::Kind::kRequest;
   item.request.method = std::string(method);
@@ -183,23 +186,40 @@ std::string Serialize(const Response& response) {
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 301: return "Moved Permanently";
-    case 302: return "Moved Temporarily";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 454: return "Session Not Found";
-    case 455: return "Method Not Valid in This State";
-    case 459: return "Aggregate Operation Not Allowed";
-    case 461: return "Unsupported Transport";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "RTSP Version Not Supported";
-    default: return status < 300 ? "OK" : "Error";
+    case 200:
+      return "OK";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Moved Temporarily";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 454:
+      return "Session Not Found";
+    case 455:
+      return "Method Not Valid in This State";
+    case 459:
+      return "Aggregate Operation Not Allowed";
+    case 461:
+      return "Unsupported Transport";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "RTSP Version Not Supported";
+    default:
+      return status < 300 ? "OK" : "Error";
   }
 }
 
@@ -220,8 +240,8 @@ Result<StreamItem> ParseStreamItem(std::span<const uint8_t> data, const ParseLim
   size_t head_end = FindHeaderEnd(text.substr(0, limits.max_header_bytes + 4));
   if (head_end == 0) {
     if (data.size() > limits.max_header_bytes) {
-      return Err(ErrorCode::kMalformed, "RTSP header block exceeds " +
-                                            std::to_string(limits.max_header_bytes) + " bytes");
+      return Err(ErrorCode::kMalformed,
+                 "RTSP header block exceeds " + std::to_string(limits.max_header_bytes) + " bytes");
     }
     // Fail early on binary junk instead of waiting for a blank line that will never come.
     if (!(text[0] >= 'A' && text[0] <= 'Z')) {
@@ -245,9 +265,9 @@ Result<StreamItem> ParseStreamItem(std::span<const uint8_t> data, const ParseLim
 }
 
 Result<Request> ParseRequest(std::string_view text, const ParseLimits& limits) {
-  NJ_TRY(StreamItem item, ParseStreamItem(std::span(reinterpret_cast<const uint8_t*>(text.data()),
-                                                   text.size()),
-                                         limits));
+  NJ_TRY(StreamItem item,
+         ParseStreamItem(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+                         limits));
   if (item.kind != StreamItem::Kind::kRequest) {
     return Err(ErrorCode::kMalformed, "not a complete RTSP request");
   }
@@ -255,9 +275,9 @@ Result<Request> ParseRequest(std::string_view text, const ParseLimits& limits) {
 }
 
 Result<Response> ParseResponse(std::string_view text, const ParseLimits& limits) {
-  NJ_TRY(StreamItem item, ParseStreamItem(std::span(reinterpret_cast<const uint8_t*>(text.data()),
-                                                   text.size()),
-                                         limits));
+  NJ_TRY(StreamItem item,
+         ParseStreamItem(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+                         limits));
   if (item.kind != StreamItem::Kind::kResponse) {
     return Err(ErrorCode::kMalformed, "not a complete RTSP response");
   }
@@ -273,8 +293,7 @@ Result<std::vector<TransportSpec>> ParseTransport(std::string_view value) {
     std::string_view proto = Trim(params[0]);
     if (EqualsIgnoreCase(proto, "RTP/AVP/TCP")) {
       spec.tcp = true;
-    } else if (!EqualsIgnoreCase(proto, "RTP/AVP") &&
-               !EqualsIgnoreCase(proto, "RTP/AVP/UDP")) {
+    } else if (!EqualsIgnoreCase(proto, "RTP/AVP") && !EqualsIgnoreCase(proto, "RTP/AVP/UDP")) {
       continue;  // e.g. RTP/SAVP: skip to the next alternative
     }
     for (size_t i = 1; i < params.size(); ++i) {

@@ -44,7 +44,11 @@ TEST(MessageTest, NeedsMoreUntilComplete) {
 }
 
 TEST(MessageTest, InterleavedFrames) {
-  std::string data("$\x01\x00\x03" "abc" "$\x00\x00\x00", 11);
+  std::string data(
+      "$\x01\x00\x03"
+      "abc"
+      "$\x00\x00\x00",
+      11);
   auto a = ParseStreamItem(Bytes(data));
   ASSERT_TRUE(a);
   ASSERT_EQ(a->kind, StreamItem::Kind::kInterleaved);
@@ -61,12 +65,12 @@ TEST(MessageTest, InterleavedFrames) {
 TEST(MessageTest, RejectsGarbageAndLimits) {
   EXPECT_FALSE(ParseStreamItem(Bytes("\x80\x81junk")));
   EXPECT_FALSE(ParseRequest("GET / HTTP/1.1\r\nCSeq: 1\r\n\r\n"));  // wrong protocol
-  EXPECT_FALSE(ParseRequest("OPTIONS * RTSP/1.0\r\n\r\n"));          // no CSeq
+  EXPECT_FALSE(ParseRequest("OPTIONS * RTSP/1.0\r\n\r\n"));         // no CSeq
   EXPECT_FALSE(ParseRequest("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nbadline\r\n\r\n"));
   std::string huge = "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nX: " + std::string(20000, 'a');
   EXPECT_FALSE(ParseStreamItem(Bytes(huge)));
-  EXPECT_FALSE(ParseStreamItem(
-      Bytes("RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 99999999\r\n\r\n")));
+  EXPECT_FALSE(
+      ParseStreamItem(Bytes("RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 99999999\r\n\r\n")));
   EXPECT_FALSE(ParseStreamItem(Bytes("RTSP/1.0 2x0 OK\r\nCSeq: 1\r\n\r\n")));
 }
 

@@ -17,7 +17,8 @@ void Append(std::vector<uint8_t>& v, std::span<const uint8_t> bytes) {
 }
 
 void Emit(std::vector<uint8_t>& arena, size_t start, bool marker, std::vector<PayloadRef>& out) {
-  out.push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(arena.size() - start), marker});
+  out.push_back(
+      {static_cast<uint32_t>(start), static_cast<uint32_t>(arena.size() - start), marker});
 }
 
 // The codec-specific parts of NAL packetization; H.264 and H.265 differ only in header size and
@@ -186,7 +187,7 @@ void PacketizeAac(std::span<const uint8_t> au, size_t max_payload, std::vector<u
   do {
     size_t n = std::min(chunk, au.size() - off);
     size_t start = arena.size();
-    Put16(arena, 16);  // AU-headers-length in bits: one 16-bit AU-header
+    Put16(arena, 16);                         // AU-headers-length in bits: one 16-bit AU-header
     Put16(arena, (au.size() & 0x1fff) << 3);  // AU-size (13 bits), AU-Index 0 (3 bits)
     Append(arena, au.subspan(off, n));
     off += n;

@@ -55,9 +55,9 @@ TEST(RtpTest, HeaderRoundTrip) {
 
 TEST(RtpTest, ParseHandlesCsrcExtensionPadding) {
   std::vector<uint8_t> pkt = {0xb1, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3,  // P, X, CC=1
-                              9, 9, 9, 9,                                 // CSRC
-                              0xbe, 0xde, 0, 1, 7, 7, 7, 7,               // extension, 1 word
-                              0x41, 0x42, 0, 0, 3};                       // payload + 3 padding
+                              9,    9,    9, 9,                          // CSRC
+                              0xbe, 0xde, 0, 1, 7, 7, 7, 7,              // extension, 1 word
+                              0x41, 0x42, 0, 0, 3};                      // payload + 3 padding
   auto p = ParseRtp(pkt);
   ASSERT_TRUE(p) << p.error().ToString();
   ASSERT_EQ(p->payload.size(), 2u);
@@ -116,7 +116,7 @@ TEST(RtpTest, H265FragmentAndAggregate) {
   EXPECT_EQ(ap[1], 0x01);
   const uint8_t* fu = arena.data() + refs[1].offset;
   EXPECT_EQ((fu[0] >> 1) & 0x3f, 49);
-  EXPECT_EQ(fu[2], 0x80 | 19);  // start bit + IDR_W_RADL
+  EXPECT_EQ(fu[2], 0x80 | 19);                      // start bit + IDR_W_RADL
   EXPECT_EQ(arena[refs[3].offset + 2], 0x40 | 19);  // end bit
   EXPECT_TRUE(refs[3].marker);
   size_t body = 0;

@@ -9,7 +9,7 @@
 namespace nightjar::rtsp {
 
 struct SdpMedia {
-  std::string media;     // "video" or "audio"
+  std::string media;  // "video" or "audio"
   int payload_type = 96;
   std::string encoding;  // rtpmap encoding name/clock[/channels], e.g. "H264/90000"
   std::string fmtp;      // format parameters without "a=fmtp:PT ", may be empty

@@ -31,8 +31,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 using QueryParams = std::map<std::string, std::string>;
 
 struct ServerTrack {
-  SdpMedia sdp;          // its control is replaced by "trackID=<index>"
-  uint32_t clock_rate;   // RTP clock (90000 for video, the sample rate for audio)
+  SdpMedia sdp;         // its control is replaced by "trackID=<index>"
+  uint32_t clock_rate;  // RTP clock (90000 for video, the sample rate for audio)
 };
 
 struct OutgoingPacket {

@@ -1,12 +1,12 @@
 #include "rtsp/server_connection.h"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 #include <cstdio>
 
 #include "base/strings.h"
@@ -37,7 +37,8 @@ std::optional<double> QueryDouble(const QueryParams& q, const char* key) {
 }
 
 SteadyTime After(SteadyTime t, double secs) {
-  return t + std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(secs));
+  return t +
+         std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(secs));
 }
 
 // NTP time (RFC 3550 §4) of the system clock now.
@@ -78,9 +79,10 @@ Connection::~Connection() {
 
 void Connection::Start() {
   auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->ReadLoop(); }, asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->IdleWatchdog(); },
-                 asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->ReadLoop(); }, asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->IdleWatchdog(); }, asio::detached);
 }
 
 void Connection::Shutdown() {
@@ -184,8 +186,8 @@ Response Connection::Handle(const Request& req) {
     return resp;
   }
   // Live sources cannot pause; everything else is unknown to us (RFC 2326 §11.3.1).
-  resp.status = req.method == "PAUSE" || req.method == "RECORD" || req.method == "ANNOUNCE" ? 405
-                                                                                              : 501;
+  resp.status =
+      req.method == "PAUSE" || req.method == "RECORD" || req.method == "ANNOUNCE" ? 405 : 501;
   resp.headers.Add("Allow", std::string(kPublic));
   return resp;
 }
@@ -228,8 +230,8 @@ Response Connection::HandleSetup(const Request& req, Response resp) {
   ParsedUrl url = ParseRtspUrl(req.uri);
   std::string stream_path = url.path;
   size_t index = 0;
-  if (size_t slash = url.path.rfind('/'); slash != std::string::npos &&
-                                          url.path.compare(slash + 1, 8, "trackID=") == 0) {
+  if (size_t slash = url.path.rfind('/');
+      slash != std::string::npos && url.path.compare(slash + 1, 8, "trackID=") == 0) {
     auto n = ParseInt64(std::string_view(url.path).substr(slash + 9), 0, 1000);
     if (!n) {
       resp.status = 400;
@@ -294,8 +296,8 @@ Response Connection::HandleSetup(const Request& req, Response resp) {
   reply.ssrc = track.ssrc;
   track.setup = true;
   resp.headers.Add("Transport", FormatTransport(reply));
-  resp.headers.Add("Session",
-                   session_id_ + ";timeout=" + std::to_string(server_->options.session_timeout_secs));
+  resp.headers.Add(
+      "Session", session_id_ + ";timeout=" + std::to_string(server_->options.session_timeout_secs));
   return resp;
 }
 
@@ -323,9 +325,9 @@ Result<void> Connection::SetupUdp(Track& track, std::pair<int, int> client_ports
     track.rtp_socket = std::move(rtp);
     track.rtcp_socket = std::move(rtcp);
     auto self = shared_from_this();
-    asio::co_spawn(socket_.get_executor(),
-                   [self, s = track.rtcp_socket.get()] { return self->DrainUdp(*s); },
-                   asio::detached);
+    asio::co_spawn(
+        socket_.get_executor(), [self, s = track.rtcp_socket.get()] { return self->DrainUdp(*s); },
+        asio::detached);
     return Ok();
   }
   return Err(ErrorCode::kIo, "no free UDP port pair");
@@ -371,7 +373,8 @@ Response Connection::HandlePlay(const Request& req, Response resp) {
   playing_ = true;
   server_->playing.fetch_add(1);
   auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self] { return self->StreamLoop(); }, asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->StreamLoop(); }, asio::detached);
   return resp;
 }
 
@@ -438,7 +441,8 @@ void Connection::Kick() {
   if (!writing_ && !closed_ && !out_.empty()) {
     writing_ = true;
     auto self = shared_from_this();
-    asio::co_spawn(socket_.get_executor(), [self] { return self->WriteLoop(); }, asio::detached);
+    asio::co_spawn(
+        socket_.get_executor(), [self] { return self->WriteLoop(); }, asio::detached);
   }
 }
 

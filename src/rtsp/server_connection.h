@@ -5,10 +5,10 @@
 
 #include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange unincluded
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,8 +41,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
 // Transport-level faults a test asks for in the URL's query (see docs/fakecam.md).
 struct TransportFaults {
-  std::optional<double> drop_after;     // close the connection this many seconds after PLAY
-  std::optional<double> stall_after;    // stop sending media for `stall_for` seconds
+  std::optional<double> drop_after;   // close the connection this many seconds after PLAY
+  std::optional<double> stall_after;  // stop sending media for `stall_for` seconds
   double stall_for = 5;
   std::optional<double> garbage_after;  // write random non-RTSP bytes into the stream once
   static TransportFaults FromQuery(const QueryParams& query);

@@ -1,130 +1,14 @@
-"""`nightjar fakecam` is a real RTSP server: clients nobody here wrote (ffmpeg, GStreamer) record
-and decode its streams without a single error, over TCP and UDP, with and without auth, for
-H.264, H.265, B-frames and AAC audio; and its protocol details and faults behave as documented."""
+"""Protocol details of `nightjar fakecam` that players hide: status codes, SDP, RTP and RTCP
+fields, keepalive, teardown, fault injection, seamless looping."""
 import os
 import struct
+import subprocess
 import tempfile
 import time
 import unittest
 
 import nj
 from rtsp_raw import RawRtsp, rtp_fields, sdp_attr
-
-
-class FfmpegRecordsFakecam(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.cam = nj.Fakecam("--auth", "none", cameras=4)
-        cls.tmp = tempfile.TemporaryDirectory()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cam.__exit__(None, None, None)
-        cls.tmp.cleanup()
-
-    def record(self, path, seconds, transport="tcp", name="out.mp4", url=None):
-        out = os.path.join(self.tmp.name, name)
-        nj.ffmpeg_record(url or self.cam.url(path), out, seconds, transport)
-        self.assertEqual(nj.decode_errors(out), "", f"decoding {path} over {transport}")
-        return nj.probe_streams(out)
-
-    def video(self, info):
-        return next(s for s in info["streams"] if s["codec_type"] == "video")
-
-    def test_main_tcp_10s(self):
-        info = self.record("/cam1/main", 10, name="main_tcp.mp4")
-        v = self.video(info)
-        self.assertEqual((v["codec_name"], v["width"], v["height"]), ("h264", 1920, 1080))
-        self.assertEqual(v["profile"], "High")
-        frames = int(v["nb_read_frames"])
-        self.assertGreaterEqual(frames, 295)
-        self.assertLessEqual(frames, 302)
-        self.assertAlmostEqual(float(info["format"]["duration"]), 10.0, delta=0.2)
-        # ~4 Mbit/s as the clip: the bytes arrived whole.
-        self.assertGreater(int(info["format"]["bit_rate"]), 3_500_000)
-
-    def test_main_udp(self):
-        info = self.record("/cam2/main", 4, "udp", name="main_udp.mp4")
-        frames = int(self.video(info)["nb_read_frames"])
-        self.assertGreaterEqual(frames, 115)
-
-    def test_sub_stream(self):
-        v = self.video(self.record("/cam3/sub", 4, name="sub.mp4"))
-        self.assertEqual((v["width"], v["height"]), (704, 480))
-        self.assertEqual(v["r_frame_rate"], "10/1")
-        self.assertGreaterEqual(int(v["nb_read_frames"]), 38)
-
-    def test_h265_tcp_and_udp(self):
-        for transport in ("tcp", "udp"):
-            v = self.video(self.record("/cam1/h265", 4, transport, name=f"h265_{transport}.mp4"))
-            self.assertEqual((v["codec_name"], v["width"], v["height"]), ("hevc", 1920, 1080))
-            self.assertGreaterEqual(int(v["nb_read_frames"]), 115)
-
-    def test_bframes(self):
-        v = self.video(self.record("/cam1/bframes", 4, name="bframes.mp4"))
-        self.assertEqual(v["has_b_frames"], 2)
-        self.assertGreaterEqual(int(v["nb_read_frames"]), 115)
-
-    def test_audio(self):
-        info = self.record("/cam4/audio", 4, name="audio.mp4")
-        a = next(s for s in info["streams"] if s["codec_type"] == "audio")
-        self.assertEqual((a["codec_name"], int(a["sample_rate"]), a["channels"]), ("aac", 48000, 1))
-        # 48000 / 1024 frames per second
-        self.assertGreaterEqual(int(a["nb_read_frames"]), 4 * 46 - 10)
-        self.assertGreaterEqual(int(self.video(info)["nb_read_frames"]), 115)
-
-
-class FfmpegWithAuth(unittest.TestCase):
-    def check_mode(self, mode):
-        with nj.Fakecam("--auth", mode, "--user", "admin", "--password", "pa55", cameras=1) as cam, \
-                tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "a.mp4")
-            nj.ffmpeg_record(cam.url("/cam1/main", "admin", "pa55"), out, 3)
-            self.assertEqual(nj.decode_errors(out), "")
-            p = nj.run(["ffmpeg", "-nostdin", "-rtsp_transport", "tcp", "-i",
-                        cam.url("/cam1/main", "admin", "wrong"), "-t", "1", "-f", "null", "-"],
-                       check=False, timeout=30)
-            self.assertNotEqual(p.returncode, 0)
-            self.assertIn("401", p.stderr)
-
-    def test_basic(self):
-        self.check_mode("basic")
-
-    def test_digest(self):
-        self.check_mode("digest")
-
-
-class GStreamerDecodesFakecam(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.cam = nj.Fakecam("--auth", "digest", "--user", "u", "--password", "p", cameras=2)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cam.__exit__(None, None, None)
-
-    def decode(self, path, chain, protocols, seconds=4):
-        n, errors = nj.gst_decode(self.cam.url(path), chain, seconds, protocols, "u", "p")
-        self.assertEqual(errors, [])
-        return n
-
-    def test_h264_tcp(self):
-        n = self.decode("/cam1/main", "rtph264depay ! h264parse ! avdec_h264", "tcp")
-        self.assertGreater(n, 60)  # 30 fps for 4 s, less the start-up
-
-    def test_h264_udp(self):
-        n = self.decode("/cam2/sub", "rtph264depay ! h264parse ! avdec_h264", "udp")
-        self.assertGreater(n, 20)
-
-    def test_h265(self):
-        n = self.decode("/cam1/h265", "rtph265depay ! h265parse ! avdec_h265", "tcp")
-        self.assertGreater(n, 60)
-
-    def test_aac(self):
-        # rtspsrc exposes one pad per stream; select the audio one by its caps.
-        chain = "application/x-rtp,media=audio ! rtpmp4gdepay ! aacparse ! avdec_aac"
-        n = self.decode("/cam1/audio", chain, "tcp")
-        self.assertGreater(n, 80)  # ~47 AAC frames per second
 
 
 class Protocol(unittest.TestCase):
@@ -258,7 +142,6 @@ class Looping(unittest.TestCase):
             nj.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
                     "-t", "1", "-c:v", "libx264", "-g", "25", "-bf", "0", clip])
             port = nj.free_port()
-            import subprocess
             proc = subprocess.Popen([nj.BIN, "fakecam", "--cameras", "1", "--port", str(port),
                                      "--clip", clip], stderr=subprocess.DEVNULL)
             try:
