@@ -123,7 +123,11 @@ Result<ShortTermRps> ParsePredictedRps(BitReader& r, const ShortTermRps& ref) {
   NJ_TRY(bool delta_rps_sign, r.ReadFlag());
   NJ_TRY(uint32_t abs_delta_rps_minus1, r.ReadUeMax(32767, "abs_delta_rps_minus1"));
   int32_t delta_rps = (delta_rps_sign ? -1 : 1) * static_cast<int32_t>(abs_delta_rps_minus1 + 1);
-  std::array<bool, kMaxRpsPictures + 1> use_delta{};
+  // Each list holds at most kMaxRpsPictures, so a reference set has up to twice that in all.
+  std::array<bool, 2 * kMaxRpsPictures + 1> use_delta{};
+  if (ref.num_delta_pocs() > 2 * kMaxRpsPictures) {
+    return Err(ErrorCode::kMalformed, "short-term RPS reference set is too large");
+  }
   for (int j = 0; j <= ref.num_delta_pocs(); ++j) {
     NJ_TRY(bool used_by_curr_pic_flag, r.ReadFlag());
     use_delta[j] = true;  // inferred when used_by_curr_pic_flag is 1

@@ -22,9 +22,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, timeout=20.0):
+def wait_port(port, timeout=20.0, proc=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise TimeoutError(f"the server exited with {proc.returncode} before listening")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -46,7 +48,7 @@ class Fakecam:
              "--clip", os.path.join(CLIPS, "audio.mp4"), *args],
             stdout=self.log, stderr=subprocess.STDOUT)
         try:
-            wait_port(self.port)
+            wait_port(self.port, proc=self.proc)
         except TimeoutError:
             self.stop()
             raise RuntimeError("fakecam did not start:\n" + self.output())
