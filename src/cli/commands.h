@@ -12,6 +12,7 @@ namespace nightjar::cli {
 using Command = std::function<int()>;
 
 Command RegisterFakecam(CLI::App& app);
+Command RegisterCheck(CLI::App& app);
 // Subcommands whose capability has not landed yet: they say so and exit non-zero.
 void RegisterPending(CLI::App& app, std::function<void(Command)> select);
 

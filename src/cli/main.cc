@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   auto* fakecam = app.add_subcommand("fakecam", "Serve simulated cameras over RTSP from clips");
   auto fakecam_cmd = nightjar::cli::RegisterFakecam(*fakecam);
   fakecam->final_callback([&] { select(fakecam_cmd); });
+  auto* check = app.add_subcommand("check", "Verify the storage invariants (fsck)");
+  auto check_cmd = nightjar::cli::RegisterCheck(*check);
+  check->final_callback([&] { select(check_cmd); });
   nightjar::cli::RegisterPending(app, select);
 
   CLI11_PARSE(app, argc, argv);

@@ -20,7 +20,6 @@ constexpr Pending kPending[] = {
     {"status", "Show the state of the data directory (offline)", "storage engine"},
     {"list", "List recordings of a camera (offline)", "storage engine"},
     {"export", "Export a time range of a camera to .mp4 or .ts (offline)", "export"},
-    {"check", "Verify the storage invariants (fsck)", "storage engine"},
     {"user", "Manage users", "authentication"},
 };
 

@@ -1,0 +1,77 @@
+#include "db/rows.h"
+
+#include <cstdio>
+
+namespace nightjar::db {
+
+std::string UuidToHex(const Uuid& uuid) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(32);
+  for (uint8_t b : uuid) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+std::string SampleFileName(int64_t composite_id) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx",
+                static_cast<unsigned long long>(static_cast<uint64_t>(composite_id)));
+  return buf;
+}
+
+std::string_view StreamKindName(StreamKind kind) {
+  return kind == StreamKind::kMain ? "main" : "sub";
+}
+
+Result<StreamKind> ParseStreamKind(std::string_view text) {
+  if (text == "main") return StreamKind::kMain;
+  if (text == "sub") return StreamKind::kSub;
+  return Err(ErrorCode::kInvalidArgument, "unknown stream kind \"" + std::string(text) + "\"");
+}
+
+std::string_view SampleEntryKindName(SampleEntryKind kind) {
+  return kind == SampleEntryKind::kVideo ? "video" : "audio";
+}
+
+Result<SampleEntryKind> ParseSampleEntryKind(std::string_view text) {
+  if (text == "video") return SampleEntryKind::kVideo;
+  if (text == "audio") return SampleEntryKind::kAudio;
+  return Err(ErrorCode::kInvalidArgument,
+             "unknown sample entry kind \"" + std::string(text) + "\"");
+}
+
+std::string_view RecordingStateName(RecordingState state) {
+  switch (state) {
+    case RecordingState::kWriting:
+      return "WRITING";
+    case RecordingState::kWritten:
+      return "WRITTEN";
+    case RecordingState::kDeleting:
+      return "DELETING";
+  }
+  return "?";
+}
+
+std::string_view UserRoleName(UserRole role) {
+  switch (role) {
+    case UserRole::kAdmin:
+      return "admin";
+    case UserRole::kUser:
+      return "user";
+    case UserRole::kViewer:
+      return "viewer";
+  }
+  return "?";
+}
+
+Result<UserRole> ParseUserRole(std::string_view text) {
+  if (text == "admin") return UserRole::kAdmin;
+  if (text == "user") return UserRole::kUser;
+  if (text == "viewer") return UserRole::kViewer;
+  return Err(ErrorCode::kInvalidArgument, "unknown user role \"" + std::string(text) + "\"");
+}
+
+}  // namespace nightjar::db

@@ -1,0 +1,203 @@
+// Plain values mirroring the rows of the database tables (docs/schema.md §Tables).
+//
+// This module owns the C++ shape of each row and the small helpers that belong to the row formats
+// (composite ids, sample file names, the recording flag bits, enum <-> text). Times are Time90k /
+// Duration90k where the column is *_90k; retain_secs stays whole seconds like its column. The
+// structs carry no behaviour and no SQLite types; Database (database.h) reads and writes them.
+//
+// Thread safety: plain values.
+#ifndef NIGHTJAR_DB_ROWS_H_
+#define NIGHTJAR_DB_ROWS_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/time.h"
+
+namespace nightjar::db {
+
+using Uuid = std::array<uint8_t, 16>;
+using Sha256 = std::array<uint8_t, 32>;
+using Blake2b256 = std::array<uint8_t, 32>;
+
+// 32 lower-case hex digits, as in a sample-file directory's `meta` file.
+std::string UuidToHex(const Uuid& uuid);
+
+// One read-write open of the database (table `open`).
+struct OpenRow {
+  int64_t id = 0;
+  Uuid uuid{};
+  Time90k start;
+  std::optional<Time90k> end;  // set on clean shutdown
+};
+
+struct SampleFileDirRow {
+  int64_t id = 0;
+  std::string path;
+  Uuid uuid{};
+  int64_t min_free_bytes = 0;
+};
+
+struct CameraRow {
+  int64_t id = 0;
+  std::string short_name;  // "cam1": the id users and the API use
+  std::string name;
+  std::string config_json = "{}";
+  bool from_api = false;
+};
+
+enum class StreamKind { kMain, kSub };
+std::string_view StreamKindName(StreamKind kind);  // "main", "sub"
+Result<StreamKind> ParseStreamKind(std::string_view text);
+
+struct StreamRow {
+  int64_t id = 0;
+  int64_t camera_id = 0;
+  StreamKind kind = StreamKind::kMain;
+  std::optional<int64_t> sample_file_dir_id;
+  bool record = true;
+  int64_t retain_bytes = 0;            // 0: no recordings kept
+  std::optional<int64_t> retain_secs;  // whole seconds; empty: no age limit
+  int64_t next_recording_id = 1;       // maintained by Database::InsertRecording; read-only
+};
+
+enum class SampleEntryKind { kVideo, kAudio };
+std::string_view SampleEntryKindName(SampleEntryKind kind);  // "video", "audio"
+Result<SampleEntryKind> ParseSampleEntryKind(std::string_view text);
+
+struct SampleEntryRow {
+  int64_t id = 0;
+  SampleEntryKind kind = SampleEntryKind::kVideo;
+  std::string codec;                     // RFC 6381: "avc1.640028", "mp4a.40.2"; "ulaw", "alaw"
+  std::vector<uint8_t> config;           // avcC / hvcC payload, AudioSpecificConfig, or empty
+  std::optional<int64_t> width, height;  // video
+  std::optional<int64_t> sample_rate, channels;  // audio
+  Sha256 sha256{};  // deduplication key; computed by Database::InsertOrGetSampleEntry
+};
+
+// ---- Recordings -------------------------------------------------------------------------------
+
+enum class RecordingState { kWriting = 0, kWritten = 1, kDeleting = 2 };
+std::string_view RecordingStateName(RecordingState state);  // "WRITING", ...
+
+// recording.flags bits.
+inline constexpr int64_t kRecordingProtected = 1;  // retention must not delete it
+inline constexpr int64_t kRecordingRunEnd = 2;     // the run ended with this recording
+inline constexpr int64_t kRecordingHasCto = 4;     // video_index has composition offsets
+inline constexpr int64_t kRecordingKnownFlags = 7;
+
+// The longest wall duration a recording may have. Recordings are about a minute long; the bound
+// lets ListRecordings find recordings overlapping a time range with an index range scan on
+// start_90k (start > from - kMaxRecordingDuration). Database refuses longer recordings.
+inline constexpr Duration90k kMaxRecordingDuration = Duration90k(10 * kTicksPerMinute);
+
+// composite_id = stream_id << 32 | recording_id (docs/schema.md §Recording ids).
+constexpr int64_t CompositeId(int64_t stream_id, int64_t recording_id) {
+  return stream_id << 32 | recording_id;
+}
+constexpr int64_t StreamIdOf(int64_t composite_id) { return composite_id >> 32; }
+constexpr int64_t RecordingIdOf(int64_t composite_id) { return composite_id & 0xffffffff; }
+// The sample file's name: the composite id as 16 lower-case hex digits, "0000000100000017".
+std::string SampleFileName(int64_t composite_id);
+
+struct RecordingRow {
+  int64_t composite_id = 0;
+  int64_t stream_id = 0;
+  int64_t open_id = 0;
+  RecordingState state = RecordingState::kWriting;
+  int64_t flags = 0;         // kRecording* bits
+  int64_t run_start_id = 0;  // composite_id of the first recording of its run
+  Time90k start;             // wall time of the first sample
+  Duration90k wall_duration;
+  Duration90k media_duration;  // camera clock
+  int64_t video_samples = 0;
+  int64_t video_sync_samples = 0;
+  int64_t audio_samples = 0;
+  int64_t sample_file_bytes = 0;
+  int64_t video_sample_entry_id = 0;
+  std::optional<int64_t> audio_sample_entry_id;
+  std::optional<Blake2b256> sample_file_blake2b;  // set when WRITTEN
+
+  Time90k end() const { return start + wall_duration; }
+};
+
+struct RecordingIndexRow {
+  int64_t composite_id = 0;
+  std::vector<uint8_t> video_index;                 // video_index.h
+  std::optional<std::vector<uint8_t>> audio_index;  // empty without audio
+  std::optional<std::vector<uint8_t>> chunk_index;  // empty without audio
+};
+
+// A checkpoint or close of one WRITING recording (docs/schema.md §Recording lifecycle): the new
+// totals and indexes, all describing bytes already made durable in the sample file.
+struct RecordingUpdate {
+  int64_t composite_id = 0;
+  int64_t flags = 0;
+  Duration90k wall_duration;
+  Duration90k media_duration;
+  int64_t video_samples = 0;
+  int64_t video_sync_samples = 0;
+  int64_t audio_samples = 0;
+  int64_t sample_file_bytes = 0;
+  std::vector<uint8_t> video_index;
+  std::optional<std::vector<uint8_t>> audio_index;
+  std::optional<std::vector<uint8_t>> chunk_index;
+  // Set when the recording is closed: the row becomes WRITTEN with this hash of the file.
+  std::optional<Blake2b256> written_blake2b;
+};
+
+// Aggregates over all of a stream's recording rows, whatever their state.
+struct StreamUsage {
+  int64_t recordings = 0;
+  int64_t sample_file_bytes = 0;
+  std::optional<Time90k> oldest_start;  // empty without recordings
+  std::optional<Time90k> newest_end;
+};
+
+// ---- Events, users, sessions ------------------------------------------------------------------
+
+struct EventRow {
+  int64_t id = 0;
+  int64_t camera_id = 0;
+  Time90k start;
+  Time90k end;       // >= start; equal for an instant
+  std::string kind;  // "motion", "manual", ...
+  bool is_protected = false;
+  std::string data_json = "{}";
+};
+
+// A half-open span of wall time [start, end).
+struct TimeRange {
+  Time90k start;
+  Time90k end;
+  friend bool operator==(const TimeRange&, const TimeRange&) = default;
+};
+
+enum class UserRole { kAdmin, kUser, kViewer };
+std::string_view UserRoleName(UserRole role);  // "admin", "user", "viewer"
+Result<UserRole> ParseUserRole(std::string_view text);
+
+struct UserRow {
+  int64_t id = 0;
+  std::string username;
+  std::optional<std::string> password_hash;  // crypto_pwhash_str output; empty: cannot log in
+  UserRole role = UserRole::kViewer;
+  Time90k created;
+};
+
+struct SessionRow {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  Sha256 token_sha256{};  // the token itself is never stored
+  Time90k created;
+  Time90k expires;
+};
+
+}  // namespace nightjar::db
+
+#endif  // NIGHTJAR_DB_ROWS_H_

@@ -1,0 +1,141 @@
+// Database: tables user and session.
+#include "db/database.h"
+#include "db/database_internal.h"
+
+namespace nightjar::db {
+
+namespace {
+
+constexpr std::string_view kUserColumns = "id, username, password_hash, role, created_90k";
+constexpr std::string_view kSessionColumns = "id, user_id, token_sha256, created_90k, expires_90k";
+
+Result<UserRow> ReadUser(Statement& stmt) {
+  UserRow row;
+  row.id = stmt.ColumnInt(0);
+  row.username = stmt.ColumnText(1);
+  row.password_hash = stmt.ColumnOptText(2);
+  auto role = ParseUserRole(stmt.ColumnText(3));
+  if (!role) {
+    return Err(ErrorCode::kMalformed,
+               "user " + std::to_string(row.id) + ": " + role.error().message());
+  }
+  row.role = *role;
+  row.created = Time90k(stmt.ColumnInt(4));
+  return row;
+}
+
+Result<SessionRow> ReadSession(Statement& stmt) {
+  SessionRow row;
+  row.id = stmt.ColumnInt(0);
+  row.user_id = stmt.ColumnInt(1);
+  NJ_TRY(row.token_sha256, ToArray<32>(stmt.ColumnBlobView(2), "session.token_sha256"));
+  row.created = Time90k(stmt.ColumnInt(3));
+  row.expires = Time90k(stmt.ColumnInt(4));
+  return row;
+}
+
+Result<void> CheckUser(const UserRow& row) {
+  if (row.username.empty()) return Err(ErrorCode::kInvalidArgument, "username must not be empty");
+  return Ok();
+}
+
+}  // namespace
+
+Result<int64_t> Database::InsertUser(const UserRow& row) {
+  NJ_CHECK_OK(CheckUser(row));
+  return Write([&]() -> Result<int64_t> {
+    NJ_TRY(Statement stmt, conn_->Prepare("INSERT INTO user (username, password_hash, role, "
+                                          "created_90k) VALUES (?, ?, ?, ?)"));
+    NJ_CHECK_OK(stmt.BindText(1, row.username)
+                    .BindOptText(2, row.password_hash)
+                    .BindText(3, UserRoleName(row.role))
+                    .BindInt(4, clock_.Now().ticks())
+                    .Run());
+    return conn_->LastInsertRowId();
+  });
+}
+
+Result<void> Database::UpdateUser(const UserRow& row) {
+  NJ_CHECK_OK(CheckUser(row));
+  return Write([&]() -> Result<void> {
+    NJ_TRY(Statement stmt, conn_->Prepare("UPDATE user SET username = ?, password_hash = ?, "
+                                          "role = ? WHERE id = ?"));
+    NJ_CHECK_OK(stmt.BindText(1, row.username)
+                    .BindOptText(2, row.password_hash)
+                    .BindText(3, UserRoleName(row.role))
+                    .BindInt(4, row.id)
+                    .Run());
+    return RequireChanged(*conn_, "user " + std::to_string(row.id));
+  });
+}
+
+Result<UserRow> Database::GetUser(int64_t id) {
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT " + std::string(kUserColumns) + " FROM user WHERE id = ?"));
+  stmt.BindInt(1, id);
+  return OneRow<UserRow>(stmt, ReadUser, "user " + std::to_string(id));
+}
+
+Result<UserRow> Database::GetUserByName(std::string_view username) {
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT " + std::string(kUserColumns) + " FROM user WHERE username = ?"));
+  stmt.BindText(1, username);
+  return OneRow<UserRow>(stmt, ReadUser, "user \"" + std::string(username) + "\"");
+}
+
+Result<std::vector<UserRow>> Database::ListUsers() {
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT " + std::string(kUserColumns) + " FROM user ORDER BY id"));
+  return CollectRows<UserRow>(stmt, ReadUser);
+}
+
+Result<void> Database::DeleteUser(int64_t id) {
+  return Write([&]() -> Result<void> {
+    NJ_TRY(Statement sessions, conn_->Prepare("DELETE FROM session WHERE user_id = ?"));
+    NJ_CHECK_OK(sessions.BindInt(1, id).Run());
+    NJ_TRY(Statement user, conn_->Prepare("DELETE FROM user WHERE id = ?"));
+    NJ_CHECK_OK(user.BindInt(1, id).Run());
+    return RequireChanged(*conn_, "user " + std::to_string(id));
+  });
+}
+
+// ---- Sessions ---------------------------------------------------------------------------------
+
+Result<int64_t> Database::InsertSession(const SessionRow& row) {
+  return Write([&]() -> Result<int64_t> {
+    NJ_TRY(Statement stmt, conn_->Prepare("INSERT INTO session (user_id, token_sha256, "
+                                          "created_90k, expires_90k) VALUES (?, ?, ?, ?)"));
+    NJ_CHECK_OK(stmt.BindInt(1, row.user_id)
+                    .BindBlob(2, row.token_sha256)
+                    .BindInt(3, clock_.Now().ticks())
+                    .BindInt(4, row.expires.ticks())
+                    .Run());
+    return conn_->LastInsertRowId();
+  });
+}
+
+Result<SessionRow> Database::GetSessionByTokenHash(const Sha256& token_sha256) {
+  NJ_TRY(Statement stmt, conn_->Prepare("SELECT " + std::string(kSessionColumns) +
+                                        " FROM session WHERE token_sha256 = ? AND "
+                                        "expires_90k > ?"));
+  stmt.BindBlob(1, token_sha256).BindInt(2, clock_.Now().ticks());
+  return OneRow<SessionRow>(stmt, ReadSession, "session (unknown or expired token)");
+}
+
+Result<void> Database::DeleteSession(int64_t id) {
+  return Write([&]() -> Result<void> {
+    NJ_TRY(Statement stmt, conn_->Prepare("DELETE FROM session WHERE id = ?"));
+    NJ_CHECK_OK(stmt.BindInt(1, id).Run());
+    return RequireChanged(*conn_, "session " + std::to_string(id));
+  });
+}
+
+Result<int64_t> Database::DeleteExpiredSessions() {
+  return Write([&]() -> Result<int64_t> {
+    NJ_TRY(Statement stmt, conn_->Prepare("DELETE FROM session WHERE expires_90k <= ?"));
+    NJ_CHECK_OK(stmt.BindInt(1, clock_.Now().ticks()).Run());
+    return conn_->Changes();
+  });
+}
+
+}  // namespace nightjar::db

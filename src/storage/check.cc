@@ -1,0 +1,188 @@
+#include "storage/check.h"
+
+#include <sodium.h>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "base/base64.h"
+#include "db/database.h"
+#include "db/video_index.h"
+#include "storage/sample_dir.h"
+
+namespace nightjar::storage {
+namespace {
+
+std::string Name(const db::RecordingRow& r) {
+  return "recording " + std::to_string(r.composite_id >> 32) + "/" +
+         std::to_string(r.composite_id & 0xffffffff) + " (" +
+         SampleFileDir::FileName(r.composite_id) + ")";
+}
+
+// The row's counts must be exactly what its index says (docs/schema.md).
+void CheckIndex(db::Database& d, const db::RecordingRow& r, CheckReport& report) {
+  auto index = d.GetRecordingIndex(r.composite_id);
+  if (!index) {
+    report.problems.push_back(Name(r) + ": no index row: " + index.error().message());
+    return;
+  }
+  auto v = db::SummarizeVideoIndex(index->video_index, (r.flags & db::kRecordingHasCto) != 0);
+  if (!v) {
+    report.problems.push_back(Name(r) + ": video index does not decode: " + v.error().message());
+    return;
+  }
+  int64_t bytes = v->bytes;
+  if (v->samples != r.video_samples || v->sync_samples != r.video_sync_samples) {
+    report.problems.push_back(Name(r) + ": row says " + std::to_string(r.video_samples) +
+                              " frames (" + std::to_string(r.video_sync_samples) +
+                              " key), index has " + std::to_string(v->samples) + " (" +
+                              std::to_string(v->sync_samples) + ")");
+  }
+  if (v->duration != r.media_duration) {
+    report.problems.push_back(Name(r) + ": row media duration " +
+                              std::to_string(r.media_duration.ticks()) + " != index " +
+                              std::to_string(v->duration.ticks()));
+  }
+  if (r.video_samples > 0 && r.video_sync_samples == 0) {
+    report.problems.push_back(Name(r) + ": no key frame");
+  }
+  if (index->audio_index) {
+    auto a = db::SummarizeAudioIndex(*index->audio_index);
+    auto c = index->chunk_index
+                 ? db::SummarizeChunkIndex(*index->chunk_index)
+                 : Result<db::ChunkIndexSummary>(Err(ErrorCode::kMalformed, "missing chunk index"));
+    if (!a || !c) {
+      report.problems.push_back(Name(r) + ": audio or chunk index does not decode");
+      return;
+    }
+    bytes += a->bytes;
+    if (a->samples != r.audio_samples || c->audio_samples != a->samples ||
+        c->video_samples != v->samples) {
+      report.problems.push_back(Name(r) + ": audio/chunk counts disagree with the row");
+    }
+  }
+  if (bytes != r.sample_file_bytes) {
+    report.problems.push_back(Name(r) + ": index describes " + std::to_string(bytes) +
+                              " bytes, row says " + std::to_string(r.sample_file_bytes));
+  }
+}
+
+void CheckHash(const SampleFileDir& dir, const db::RecordingRow& r, CheckReport& report) {
+  if (!r.sample_file_blake2b) {
+    report.problems.push_back(Name(r) + ": WRITTEN without a hash");
+    return;
+  }
+  auto file = dir.OpenForRead(r.composite_id);
+  if (!file) return;  // reported by the size check
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  std::vector<uint8_t> buf(1 << 20);
+  for (uint64_t off = 0; off < static_cast<uint64_t>(r.sample_file_bytes);) {
+    size_t n = static_cast<size_t>(
+        std::min<uint64_t>(buf.size(), static_cast<uint64_t>(r.sample_file_bytes) - off));
+    if (auto ok = (*file)->ReadExactAt(off, std::span(buf.data(), n)); !ok) {
+      report.problems.push_back(Name(r) + ": read failed: " + ok.error().message());
+      return;
+    }
+    crypto_generichash_update(&st, buf.data(), n);
+    off += n;
+  }
+  db::Blake2b256 h;
+  crypto_generichash_final(&st, h.data(), h.size());
+  report.bytes_hashed += r.sample_file_bytes;
+  if (h != *r.sample_file_blake2b) {
+    report.problems.push_back(Name(r) + ": BLAKE2b mismatch: file has " + HexEncode(h) +
+                              ", row says " + HexEncode(*r.sample_file_blake2b));
+  }
+}
+
+}  // namespace
+
+Result<CheckReport> Check(Fs& fs, Clock& clock, const std::string& data_dir,
+                          const CheckOptions& options) {
+  CheckReport report;
+  auto database = db::Database::Open(data_dir + "/nightjar.db", db::OpenMode::kReadOnly, clock);
+  if (!database) return Err(database.error().Wrap("cannot open " + data_dir + "/nightjar.db"));
+  db::Database& d = **database;
+  if (auto ok = d.CheckIntegrity(); !ok) report.problems.push_back(ok.error().message());
+  if (auto ok = d.VerifySchema(); !ok) report.problems.push_back(ok.error().message());
+
+  NJ_TRY(auto dir_rows, d.ListSampleFileDirs());
+  std::map<int64_t, std::unique_ptr<SampleFileDir>> dirs;
+  for (const auto& row : dir_rows) {
+    auto dir = SampleFileDir::Open(
+        fs, row.path, d.uuid(), row.uuid,
+        options.repair ? SampleFileDir::Mode::kReadWrite : SampleFileDir::Mode::kReadOnly);
+    if (!dir) {
+      report.problems.push_back("sample-file directory " + row.path + ": " + dir.error().message());
+      continue;
+    }
+    dirs[row.id] = std::move(*dir);
+  }
+  NJ_TRY(auto streams, d.ListStreams());
+  std::map<int64_t, std::set<int64_t>> known;  // dir id -> composite ids with rows
+  for (const auto& s : streams) {
+    if (!s.sample_file_dir_id || !dirs.count(*s.sample_file_dir_id)) continue;
+    const SampleFileDir& dir = *dirs[*s.sample_file_dir_id];
+    NJ_TRY(auto rows, d.ListRecordings(s.id, Time90k(INT64_MIN / 4), Time90k(INT64_MAX / 4)));
+    for (const auto& r : rows) {
+      report.recordings++;
+      known[*s.sample_file_dir_id].insert(r.composite_id);
+      auto size = fs.FileSize(dir.PathOf(r.composite_id));
+      if (!size) {
+        report.problems.push_back(Name(r) + ": sample file missing (" + size.error().message() +
+                                  ")");
+        continue;
+      }
+      CheckIndex(d, r, report);
+      if (r.state == db::RecordingState::kWriting) {
+        // Being written (or interrupted: the next start recovers it): the file holds at least
+        // the checkpointed bytes.
+        report.notes.push_back(Name(r) + " is being written");
+        if (*size < static_cast<uint64_t>(r.sample_file_bytes)) {
+          report.problems.push_back(Name(r) + ": file is shorter than its checkpoint");
+        }
+        continue;
+      }
+      if (*size != static_cast<uint64_t>(r.sample_file_bytes)) {
+        report.problems.push_back(Name(r) + ": file has " + std::to_string(*size) +
+                                  " bytes, row says " + std::to_string(r.sample_file_bytes));
+        continue;
+      }
+      if (options.hash) CheckHash(dir, r, report);
+    }
+  }
+  // Rows being deleted still name their files (ListRecordings leaves them out).
+  NJ_TRY(auto deleting, d.ListRecordingsByState(db::RecordingState::kDeleting));
+  for (const auto& r : deleting) {
+    for (const auto& s : streams) {
+      if (s.id == (r.composite_id >> 32) && s.sample_file_dir_id) {
+        known[*s.sample_file_dir_id].insert(r.composite_id);
+        report.notes.push_back(Name(r) + " is being deleted");
+      }
+    }
+  }
+  for (const auto& [id, dir] : dirs) {
+    NJ_TRY(DirListing listing, dir->List());
+    report.files += static_cast<int64_t>(listing.sample_files.size());
+    std::vector<std::string> orphans = listing.unknown;
+    for (int64_t f : listing.sample_files) {
+      if (!known[id].count(f)) orphans.push_back(SampleFileDir::FileName(f));
+    }
+    for (const auto& name : orphans) {
+      if (options.repair) {
+        if (auto ok = dir->MoveToTrash(name); ok) {
+          report.notes.push_back("moved " + dir->path() + "/" + name + " to trash/");
+          continue;
+        }
+      }
+      report.problems.push_back(dir->path() + "/" + name +
+                                ": no recording names this file (check --repair moves it to "
+                                "trash/)");
+    }
+  }
+  return report;
+}
+
+}  // namespace nightjar::storage

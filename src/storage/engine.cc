@@ -1,0 +1,314 @@
+#include "storage/engine.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <future>
+
+namespace nightjar::storage {
+
+// The sink that connects a stream's Recorder to the engine: ids, rows, writer, builders.
+class StreamRecording::Sink final : public RecordingSink {
+ public:
+  Sink(Engine& e, int64_t stream_id, size_t dir_index)
+      : engine_(e), stream_id_(stream_id), dir_index_(dir_index) {}
+
+  Result<void> BeginRecording(const Start& s) override {
+    db::RecordingRow row;
+    {
+      std::lock_guard lock(engine_.open_mu_);
+      row.composite_id = (stream_id_ << 32) | engine_.next_recording_[stream_id_]++;
+    }
+    row.stream_id = stream_id_;
+    row.state = db::RecordingState::kWriting;
+    row.run_start_id = s.new_run ? row.composite_id : run_start_id_;
+    row.start = s.wall_start;
+    row.video_sample_entry_id = s.video_sample_entry_id;
+    row.audio_sample_entry_id = s.audio_sample_entry_id;
+    run_start_id_ = row.run_start_id;
+    builder_ = std::make_shared<RecordingBuilder>(row);
+    {
+      std::lock_guard lock(engine_.open_mu_);
+      engine_.open_[row.composite_id] = {builder_, dir_index_};
+    }
+    // Preallocate for the expected length at the stream's recent bitrate (4 Mbit/s at first).
+    const uint64_t expected = static_cast<uint64_t>(
+        bytes_per_second_ * static_cast<double>(s.target.ticks()) / kTicksPerSecond * 1.1);
+    Engine* engine = &engine_;
+    std::shared_ptr<RecordingBuilder> builder = builder_;
+    engine_.dirs_[dir_index_].writer->Open(
+        row.composite_id, expected, [engine, builder, row]() -> Result<void> {
+          std::lock_guard lock(engine->db_mu_);
+          db::RecordingRow r = row;
+          r.open_id = engine->db_->open_id();
+          NJ_TRY(int64_t id, engine->db_->InsertRecording(r));
+          if (id != row.composite_id) {
+            return Err(ErrorCode::kInternal, "recording id " + std::to_string(id) +
+                                                 " != expected " +
+                                                 std::to_string(row.composite_id));
+          }
+          builder->set_row_inserted();
+          return Ok();
+        });
+    return Ok();
+  }
+
+  bool AppendFrame(const TimedFrame& f) override {
+    Writer& w = *engine_.dirs_[dir_index_].writer;
+    const int64_t id = builder_->composite_id();
+    return builder_->Append(f, [&] { return w.Append(id, f.frame->data); });
+  }
+
+  void EndRecording(const End& e) override {
+    builder_->Finish(e.media_duration, e.wall_duration, e.run_end);
+    if (e.media_duration.ticks() > 0) {
+      bytes_per_second_ = static_cast<double>(builder_->bytes()) * kTicksPerSecond /
+                          static_cast<double>(e.media_duration.ticks());
+    }
+    Engine* engine = &engine_;
+    size_t dir_index = dir_index_;
+    std::shared_ptr<RecordingBuilder> builder = std::move(builder_);
+    engine_.dirs_[dir_index_].writer->Close(
+        builder->composite_id(), [engine, builder, dir_index](FileState state) {
+          engine->OnClosed(builder, dir_index, std::move(state));
+        });
+  }
+
+ private:
+  Engine& engine_;
+  const int64_t stream_id_;
+  const size_t dir_index_;
+  int64_t run_start_id_ = 0;
+  double bytes_per_second_ = 4e6 / 8;
+  std::shared_ptr<RecordingBuilder> builder_;
+};
+
+StreamRecording::~StreamRecording() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Open(Fs& fs, Clock& clock, const std::string& data_dir,
+                                             EngineOptions options) {
+  std::unique_ptr<Engine> e(new Engine(fs, clock, std::move(options)));
+  NJ_TRY(bool exists, fs.Exists(data_dir));
+  if (!exists) NJ_CHECK_OK(fs.MakeDir(data_dir));
+  NJ_TRY(e->db_, db::Database::Open(data_dir + "/nightjar.db", db::OpenMode::kCreate, clock));
+  NJ_CHECK_OK(e->OpenDirs(data_dir));
+  NJ_CHECK_OK(e->Recover());
+  {
+    std::lock_guard lock(e->db_mu_);
+    NJ_TRY(auto streams, e->db_->ListStreams());
+    for (const auto& s : streams) e->next_recording_[s.id] = s.next_recording_id;
+  }
+  for (auto& d : e->dirs_) d.writer = std::make_unique<Writer>(*d.dir, e->options_.writer);
+  if (e->options_.start_maintenance_thread) {
+    e->maintenance_ = std::thread([engine = e.get()] { engine->MaintenanceLoop(); });
+  }
+  return e;
+}
+
+Result<void> Engine::OpenDirs(const std::string& data_dir) {
+  std::vector<std::string> wanted = options_.dirs;
+  if (wanted.empty()) wanted.push_back(data_dir + "/sample");
+  NJ_TRY(auto known, db_->ListSampleFileDirs());
+  for (const std::string& path : wanted) {
+    auto it = std::find_if(known.begin(), known.end(),
+                           [&](const db::SampleFileDirRow& r) { return r.path == path; });
+    int64_t id;
+    db::Uuid uuid;
+    if (it == known.end()) {
+      uuid = NewUuid();
+      NJ_TRY(id, db_->AddSampleFileDir(path, uuid, 0));
+    } else {
+      id = it->id;
+      uuid = it->uuid;
+    }
+    NJ_TRY(auto dir,
+           SampleFileDir::Open(fs_, path, db_->uuid(), uuid, SampleFileDir::Mode::kReadWrite));
+    dirs_.push_back({id, std::move(dir), nullptr});
+  }
+  return Ok();
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard lock(maint_mu_);
+    stopping_ = true;
+  }
+  maint_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  (void)Checkpoint();
+  for (auto& d : dirs_) d.writer.reset();  // drains: pending closes update their rows
+  std::lock_guard lock(db_mu_);
+  if (db_) (void)db_->MarkCleanShutdown();
+}
+
+void Engine::MaintenanceLoop() {
+  std::unique_lock lock(maint_mu_);
+  const auto interval = options_.checkpoint_interval.ToNanos();
+  while (!stopping_) {
+    maint_cv_.wait_for(lock, interval, [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    (void)Checkpoint();  // errors are per file and already in the rows' state
+    (void)ApplyRetention();
+    lock.lock();
+  }
+}
+
+Result<int64_t> Engine::EnsureCamera(const std::string& short_name, const std::string& name) {
+  std::lock_guard lock(db_mu_);
+  if (auto c = db_->GetCameraByShortName(short_name); c) return c->id;
+  db::CameraRow row;
+  row.short_name = short_name;
+  row.name = name;
+  return db_->InsertCamera(row);
+}
+
+Result<int64_t> Engine::EnsureStream(int64_t camera_id, db::StreamKind kind, int64_t retain_bytes,
+                                     std::optional<int64_t> retain_secs) {
+  std::lock_guard lock(db_mu_);
+  NJ_TRY(auto streams, db_->ListStreams(camera_id));
+  for (auto s : streams) {
+    if (s.kind != kind) continue;
+    s.retain_bytes = retain_bytes;
+    s.retain_secs = retain_secs;
+    if (!s.sample_file_dir_id) s.sample_file_dir_id = dirs_[0].id;
+    NJ_CHECK_OK(db_->UpdateStream(s));
+    return s.id;
+  }
+  db::StreamRow row;
+  row.camera_id = camera_id;
+  row.kind = kind;
+  row.sample_file_dir_id = dirs_[0].id;
+  row.retain_bytes = retain_bytes;
+  row.retain_secs = retain_secs;
+  NJ_TRY(int64_t id, db_->InsertStream(row));
+  std::lock_guard open_lock(open_mu_);
+  next_recording_[id] = 1;
+  return id;
+}
+
+Result<int64_t> Engine::SampleEntry(const db::SampleEntryRow& entry) {
+  std::lock_guard lock(db_mu_);
+  return db_->InsertOrGetSampleEntry(entry);
+}
+
+Result<std::unique_ptr<StreamRecording>> Engine::Record(int64_t stream_id,
+                                                        uint32_t audio_clock_rate,
+                                                        Duration90k stagger) {
+  size_t dir_index = 0;
+  {
+    std::lock_guard lock(db_mu_);
+    NJ_TRY(db::StreamRow s, db_->GetStream(stream_id));
+    for (size_t i = 0; i < dirs_.size(); ++i) {
+      if (s.sample_file_dir_id == dirs_[i].id) dir_index = i;
+    }
+  }
+  std::unique_ptr<StreamRecording> r(new StreamRecording());
+  r->sink_ = std::make_unique<StreamRecording::Sink>(*this, stream_id, dir_index);
+  RecorderOptions o;
+  o.target_duration = options_.recording_duration;
+  o.stagger = stagger;
+  o.audio_clock_rate = audio_clock_rate;
+  r->recorder_ = std::make_unique<Recorder>(*r->sink_, o);
+  return r;
+}
+
+Result<void> Engine::Checkpoint() {
+  for (size_t i = 0; i < dirs_.size(); ++i) {
+    // Snapshot before the sync is queued: everything in a snapshot was queued before the sync.
+    std::vector<std::shared_ptr<RecordingBuilder>> builders;
+    {
+      std::lock_guard lock(open_mu_);
+      for (auto& [id, rec] : open_) {
+        if (rec.dir_index == i) builders.push_back(rec.builder);
+      }
+    }
+    std::vector<std::pair<std::shared_ptr<RecordingBuilder>, db::RecordingUpdate>> snaps;
+    for (auto& b : builders) {
+      NJ_TRY(auto u, b->Snapshot(UINT64_MAX));
+      snaps.emplace_back(b, std::move(u));
+    }
+    std::promise<Result<void>> done;
+    dirs_[i].writer->Sync([&](std::map<int64_t, FileState> states) {
+      std::vector<db::RecordingUpdate> updates;
+      for (auto& [b, u] : snaps) {
+        auto st = states.find(u.composite_id);
+        // Closed meanwhile (its close wrote the final row), or its row was never inserted.
+        if (st == states.end() || !b->row_inserted()) continue;
+        if (st->second.durable_bytes < static_cast<uint64_t>(u.sample_file_bytes)) {
+          if (auto ok = TrimToBytes(u, st->second.durable_bytes); !ok) continue;
+        }
+        if (u.video_samples > 0) updates.push_back(std::move(u));
+      }
+      std::lock_guard lock(db_mu_);
+      done.set_value(db_->UpdateRecordings(updates));
+    });
+    NJ_CHECK_OK(done.get_future().get());
+  }
+  return Ok();
+}
+
+void Engine::OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_index,
+                      FileState state) {
+  // Runs on the writer thread. The row becomes WRITTEN with exactly the durable samples.
+  const int64_t id = builder->composite_id();
+  if (builder->row_inserted()) {
+    auto update = builder->Snapshot(state.durable_bytes, state.hash);
+    if (update && !update->written_blake2b) {
+      // A write failed: hash the durable prefix we keep.
+      if (auto h = HashFile(*dirs_[dir_index].dir, id,
+                            static_cast<uint64_t>(update->sample_file_bytes))) {
+        update->written_blake2b = *h;
+      }
+    }
+    if (update) {
+      std::lock_guard lock(db_mu_);
+      if (update->video_samples == 0) {
+        // Nothing usable (the disk failed at once): remove the file, then the WRITING row.
+        (void)dirs_[dir_index].dir->Unlink(id);
+        (void)dirs_[dir_index].dir->Sync();
+        (void)db_->DeleteRecordingRows(std::span(&id, 1));
+      } else {
+        (void)db_->UpdateRecordings(std::span(&*update, 1));
+      }
+    }
+  }
+  std::lock_guard lock(open_mu_);
+  open_.erase(id);
+}
+
+Result<db::Blake2b256> Engine::HashFile(const SampleFileDir& dir, int64_t id, uint64_t bytes) {
+  NJ_TRY(auto file, dir.OpenForRead(id));
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  std::vector<uint8_t> buf(1 << 20);
+  for (uint64_t off = 0; off < bytes;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), bytes - off));
+    NJ_CHECK_OK(file->ReadExactAt(off, std::span(buf.data(), n)));
+    crypto_generichash_update(&st, buf.data(), n);
+    off += n;
+  }
+  db::Blake2b256 h;
+  crypto_generichash_final(&st, h.data(), h.size());
+  return h;
+}
+
+std::unique_ptr<Engine::Lease> Engine::LeaseRecordings(std::vector<int64_t> ids) {
+  std::lock_guard lock(open_mu_);
+  for (int64_t id : ids) lease_counts_[id]++;
+  return std::unique_ptr<Lease>(new Lease(this, std::move(ids)));
+}
+
+Engine::Lease::~Lease() {
+  std::lock_guard lock(engine_->open_mu_);
+  for (int64_t id : ids_) {
+    if (--engine_->lease_counts_[id] == 0) engine_->lease_counts_.erase(id);
+  }
+}
+
+bool Engine::Leased(int64_t id) {
+  std::lock_guard lock(open_mu_);
+  return lease_counts_.count(id) > 0;
+}
+
+}  // namespace nightjar::storage

@@ -1,0 +1,162 @@
+// The storage engine: the database, the sample-file directories with their writer threads, a
+// recorder per recording stream, checkpoints, retention and startup recovery. This is the one
+// object `nightjar run` (and the crash test) drives; see docs/schema.md for the procedures.
+//
+// Threads: writer threads (one per directory) do every sample-file operation and insert/close
+// recording rows; the maintenance thread checkpoints every `checkpoint_interval` and applies
+// retention; the database is shared by them under a mutex (SQLite work never runs on a network
+// thread). Recorders are driven by their stream's thread.
+#ifndef NIGHTJAR_STORAGE_ENGINE_H_
+#define NIGHTJAR_STORAGE_ENGINE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/fs.h"
+#include "db/database.h"
+#include "storage/recorder.h"
+#include "storage/recording_builder.h"
+#include "storage/sample_dir.h"
+#include "storage/writer.h"
+
+namespace nightjar::storage {
+
+struct EngineOptions {
+  Duration90k checkpoint_interval = Duration90k::FromSeconds(5);
+  Duration90k recording_duration = Duration90k::FromSeconds(60);
+  WriterOptions writer;
+  // Sample-file directories: the first is the default for new streams. Empty: `<data>/sample`.
+  std::vector<std::string> dirs;
+  bool start_maintenance_thread = true;  // tests drive Checkpoint/ApplyRetention themselves
+};
+
+// What recovery did at open (also logged by the caller).
+struct RecoveryReport {
+  int64_t recovered_from_checkpoint = 0;   // WRITING rows kept, truncated to their checkpoint
+  int64_t discarded_writing = 0;           // WRITING rows with nothing checkpointed, removed
+  int64_t finished_deleting = 0;           // DELETING rows completed
+  std::vector<std::string> unknown_files;  // reported, never touched
+};
+
+class Engine;
+
+// A stream being recorded: the recorder and its sink. Used from one thread.
+class StreamRecording {
+ public:
+  ~StreamRecording();
+  Recorder& recorder() { return *recorder_; }
+
+ private:
+  friend class Engine;
+  class Sink;
+  StreamRecording() = default;
+  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<Recorder> recorder_;
+};
+
+class Engine {
+ public:
+  // Opens (creating if needed) `<data_dir>/nightjar.db` read-write and the sample-file
+  // directories, then recovers (docs/schema.md "Startup"). Fails if another process has the data
+  // directory open, or a directory belongs to another database.
+  static Result<std::unique_ptr<Engine>> Open(Fs& fs, Clock& clock, const std::string& data_dir,
+                                              EngineOptions options = {});
+  // Stops maintenance, finishes every writer, marks a clean shutdown. Recordings still open are
+  // written up to their last frame (callers should Flush their recorders first).
+  ~Engine();
+
+  const RecoveryReport& recovery() const { return recovery_; }
+
+  // Blocking database helpers for set-up code (not for network threads).
+  Result<int64_t> EnsureCamera(const std::string& short_name, const std::string& name);
+  Result<int64_t> EnsureStream(int64_t camera_id, db::StreamKind kind, int64_t retain_bytes,
+                               std::optional<int64_t> retain_secs = std::nullopt);
+  Result<int64_t> SampleEntry(const db::SampleEntryRow& entry);
+
+  // Starts recording stream `stream_id`; `stagger` shortens its first recording.
+  Result<std::unique_ptr<StreamRecording>> Record(int64_t stream_id, uint32_t audio_clock_rate,
+                                                  Duration90k stagger = {});
+
+  // Syncs every open sample file, then stores every open recording's index so far in one
+  // transaction. Returns when done.
+  Result<void> Checkpoint();
+  // Deletes the oldest recordings of every stream over its byte or age budget (never protected
+  // or leased ones). Returns when done.
+  Result<void> ApplyRetention();
+
+  // Readers (export, playback) lease recordings so retention never deletes a file under them.
+  class Lease {
+   public:
+    ~Lease();
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+   private:
+    friend class Engine;
+    Lease(Engine* e, std::vector<int64_t> ids) : engine_(e), ids_(std::move(ids)) {}
+    Engine* engine_;
+    std::vector<int64_t> ids_;
+  };
+  std::unique_ptr<Lease> LeaseRecordings(std::vector<int64_t> ids);
+
+  // Runs `fn` with the database locked (read queries for the CLI, tests).
+  template <typename F>
+  auto WithDb(F&& fn) {
+    std::lock_guard lock(db_mu_);
+    return fn(*db_);
+  }
+
+  WriterStats WriterStatsFor(size_t dir_index) const { return dirs_[dir_index].writer->Stats(); }
+  int64_t deleted_by_retention() const { return deleted_by_retention_; }
+
+ private:
+  friend class StreamRecording::Sink;
+  struct Dir {
+    int64_t id;
+    std::unique_ptr<SampleFileDir> dir;
+    std::unique_ptr<Writer> writer;
+  };
+  struct OpenRec {
+    std::shared_ptr<RecordingBuilder> builder;
+    size_t dir_index;
+  };
+
+  Engine(Fs& fs, Clock& clock, EngineOptions options) : fs_(fs), clock_(clock), options_(options) {}
+  Result<void> OpenDirs(const std::string& data_dir);
+  Result<void> Recover();
+  void MaintenanceLoop();
+  Result<db::Blake2b256> HashFile(const SampleFileDir& dir, int64_t id, uint64_t bytes);
+  void OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_index, FileState state);
+  bool Leased(int64_t id);
+
+  Fs& fs_;
+  Clock& clock_;
+  const EngineOptions options_;
+  std::mutex db_mu_;
+  std::unique_ptr<db::Database> db_;  // guarded by db_mu_
+  std::vector<Dir> dirs_;
+  RecoveryReport recovery_;
+  std::atomic<int64_t> deleted_by_retention_{0};
+
+  std::mutex open_mu_;
+  std::map<int64_t, OpenRec> open_;            // guarded by open_mu_: recordings being written
+  std::map<int64_t, int64_t> next_recording_;  // guarded by open_mu_: stream -> next id
+  std::map<int64_t, int> lease_counts_;        // guarded by open_mu_: id -> readers
+
+  std::mutex maint_mu_;
+  std::condition_variable maint_cv_;
+  bool stopping_ = false;  // guarded by maint_mu_
+  std::thread maintenance_;
+};
+
+}  // namespace nightjar::storage
+
+#endif  // NIGHTJAR_STORAGE_ENGINE_H_

@@ -1,0 +1,178 @@
+#include "storage/engine.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <cstring>
+#include <random>
+
+#include "base/clock.h"
+#include "testutil/temp_dir.h"
+
+namespace nightjar::storage {
+namespace {
+
+constexpr int64_t kFrame = 3000;  // 30 fps
+
+// A synthetic stream: 2 s GOPs, key frames ~60 kB, others ~6 kB, deterministic contents.
+struct Synthetic {
+  std::mt19937 rng{42};
+  std::vector<Bytes> fed;
+  Frame Next(int64_t i) {
+    Frame f;
+    f.track = Track::kVideo;
+    f.media_time = i * kFrame;
+    f.key = i % 60 == 0;
+    size_t n = (f.key ? 60000 : 6000) + rng() % 1000;
+    auto data = std::make_shared<std::vector<uint8_t>>(n);
+    for (auto& b : *data) b = static_cast<uint8_t>(rng());
+    f.data = data;
+    fed.push_back(data);
+    return f;
+  }
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineOptions Options() {
+    EngineOptions o;
+    o.start_maintenance_thread = false;
+    return o;
+  }
+  std::unique_ptr<Engine> OpenEngine() {
+    auto e = Engine::Open(fs_, clock_, tmp_ / "data", Options());
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? std::move(*e) : nullptr;
+  }
+  int64_t SetUpStream(Engine& e, int64_t retain_bytes) {
+    auto cam = e.EnsureCamera("cam1", "Front door");
+    EXPECT_TRUE(cam);
+    auto stream = e.EnsureStream(*cam, db::StreamKind::kMain, retain_bytes);
+    EXPECT_TRUE(stream);
+    db::SampleEntryRow se;
+    se.kind = db::SampleEntryKind::kVideo;
+    se.codec = "avc1.640028";
+    se.config = {1, 0x64, 0, 0x28, 0xff, 0xe0, 0};
+    se.width = 1920;
+    se.height = 1080;
+    auto entry = e.SampleEntry(se);
+    EXPECT_TRUE(entry) << entry.error().ToString();
+    entry_ = *entry;
+    return *stream;
+  }
+  void Feed(Recorder& r, Synthetic& s, int64_t from, int64_t count) {
+    for (int64_t i = from; i < from + count; ++i) {
+      r.OnFrame(s.Next(i), clock_.Now());
+      clock_.Advance(Duration90k(kFrame));
+    }
+  }
+
+  testutil::TempDir tmp_;
+  PosixFs fs_;
+  SimulatedClock clock_{Time90k::FromUnixSeconds(1'771'500'000)};
+  int64_t entry_ = 0;
+};
+
+TEST_F(EngineTest, RecordsWholeRecordingsThatMatchWhatWasFed) {
+  Synthetic syn;
+  int64_t stream;
+  {
+    auto e = OpenEngine();
+    ASSERT_TRUE(e);
+    stream = SetUpStream(*e, 1LL << 40);
+    auto rec = e->Record(stream, 0);
+    ASSERT_TRUE(rec);
+    (*rec)->recorder().SetVideoSampleEntry(entry_);
+    Feed((*rec)->recorder(), syn, 0, 30 * 130);  // 130 s
+    ASSERT_TRUE(e->Checkpoint());
+    (*rec)->recorder().Flush(clock_.Now());
+  }
+  auto e = OpenEngine();  // clean reopen: nothing to recover
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->recovery().recovered_from_checkpoint, 0);
+  EXPECT_TRUE(e->recovery().unknown_files.empty());
+  auto rows = e->WithDb([&](db::Database& d) {
+    return d.ListRecordings(stream, Time90k(0), Time90k(INT64_MAX / 4));
+  });
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 3u);
+  size_t frame = 0;
+  for (const auto& r : *rows) {
+    EXPECT_EQ(r.state, db::RecordingState::kWritten);
+    ASSERT_TRUE(r.sample_file_blake2b);
+    auto index = e->WithDb([&](db::Database& d) { return d.GetRecordingIndex(r.composite_id); });
+    ASSERT_TRUE(index);
+    // The file is exactly the fed frames, in order, as the index describes them.
+    std::string file = *ReadFileToString(
+        fs_, tmp_ / ("data/sample/" + SampleFileDir::FileName(r.composite_id)), 1 << 30);
+    EXPECT_EQ(static_cast<int64_t>(file.size()), r.sample_file_bytes);
+    db::VideoIndexIterator it(index->video_index, false);
+    size_t offset = 0;
+    while (*it.Next()) {
+      const auto& want = *syn.fed[frame++];
+      ASSERT_EQ(it.sample().bytes, static_cast<int64_t>(want.size()));
+      ASSERT_EQ(0, std::memcmp(file.data() + offset, want.data(), want.size()));
+      offset += want.size();
+    }
+    db::Blake2b256 h;
+    crypto_generichash(h.data(), h.size(), reinterpret_cast<const uint8_t*>(file.data()),
+                       file.size(), nullptr, 0);
+    EXPECT_EQ(h, *r.sample_file_blake2b);
+  }
+  EXPECT_EQ(frame, syn.fed.size());
+  EXPECT_EQ((*rows)[0].media_duration, Duration90k::FromSeconds(60));
+  EXPECT_EQ((*rows)[1].run_start_id, (*rows)[0].composite_id);
+  EXPECT_EQ((*rows)[1].start, (*rows)[0].end());
+  EXPECT_TRUE((*rows)[2].flags & db::kRecordingRunEnd);
+}
+
+TEST_F(EngineTest, RetentionDeletesOldestFirstAndSparesLeases) {
+  auto e = OpenEngine();
+  ASSERT_TRUE(e);
+  // A budget far below one recording (~14 MB each): everything WRITTEN and unleased goes.
+  int64_t stream = SetUpStream(*e, 3'500'000);
+  EngineOptions o;
+  auto rec = e->Record(stream, 0);
+  ASSERT_TRUE(rec);
+  (*rec)->recorder().SetVideoSampleEntry(entry_);
+  Synthetic syn;
+  Feed((*rec)->recorder(), syn, 0, 30 * 125);  // 2 full recordings + part of a third
+  auto rows = [&] {
+    return *e->WithDb([&](db::Database& d) {
+      return d.ListRecordings(stream, Time90k(0), Time90k(INT64_MAX / 4));
+    });
+  };
+  ASSERT_TRUE(e->Checkpoint());
+  auto before = rows();
+  ASSERT_EQ(before.size(), 3u);
+  {
+    auto lease = e->LeaseRecordings({before[0].composite_id});
+    ASSERT_TRUE(e->ApplyRetention());
+    auto during = rows();
+    // The oldest is leased, so the next one went instead.
+    ASSERT_EQ(during.size(), 2u);
+    EXPECT_EQ(during[0].composite_id, before[0].composite_id);
+    EXPECT_EQ(during[1].composite_id, before[2].composite_id);
+  }
+  ASSERT_TRUE(e->ApplyRetention());
+  auto after = rows();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].composite_id, before[2].composite_id);
+  EXPECT_FALSE(
+      *fs_.Exists(tmp_ / ("data/sample/" + SampleFileDir::FileName(before[0].composite_id))));
+  EXPECT_EQ(e->deleted_by_retention(), 2);
+  (*rec)->recorder().Flush(clock_.Now());
+}
+
+TEST_F(EngineTest, RefusesAnotherDatabasesDirectory) {
+  { ASSERT_TRUE(OpenEngine()); }
+  // A second data dir whose database is new but points at the first one's sample directory.
+  EngineOptions o = Options();
+  o.dirs = {tmp_ / "data/sample"};
+  auto other = Engine::Open(fs_, clock_, tmp_ / "other", o);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code(), ErrorCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace nightjar::storage

@@ -1,0 +1,293 @@
+#include "storage/writer.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <chrono>
+#include <variant>
+
+namespace nightjar::storage {
+
+using Clock = std::chrono::steady_clock;
+
+struct Writer::File {
+  int64_t id = 0;
+  std::unique_ptr<WritableFile> file;
+  std::vector<Bytes> pending;
+  uint64_t pending_bytes = 0;
+  Clock::time_point oldest_pending;
+  uint64_t written = 0;  // bytes handed to the kernel successfully
+  uint64_t durable = 0;  // bytes synced
+  std::optional<Error> error;
+  crypto_generichash_state hash;
+};
+
+struct Writer::Command {
+  enum class Kind { kOpen, kAppend, kSync, kClose, kUnlink } kind;
+  int64_t id = 0;
+  uint64_t expected_bytes = 0;
+  Bytes data;
+  std::vector<int64_t> ids;
+  std::function<void(std::map<int64_t, FileState>)> on_sync;
+  std::function<void(FileState)> on_close;
+  std::function<void(Result<void>)> on_unlink;
+  std::function<Result<void>()> before_create;
+};
+
+Writer::Writer(const SampleFileDir& dir, WriterOptions options)
+    : dir_(dir), options_(options), thread_([this] { Run(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void Writer::Open(int64_t id, uint64_t expected_bytes,
+                  std::function<Result<void>()> before_create) {
+  std::lock_guard lock(mu_);
+  Command c{Command::Kind::kOpen, id, expected_bytes};
+  c.before_create = std::move(before_create);
+  commands_.push_back(std::move(c));
+  cv_.notify_one();
+}
+
+bool Writer::Append(int64_t id, Bytes data) {
+  std::lock_guard lock(mu_);
+  if (pending_bytes_ + data->size() > options_.max_pending_bytes) {
+    stats_.rejected_appends++;
+    return false;
+  }
+  pending_bytes_ += data->size();
+  stats_.pending_bytes = pending_bytes_;
+  Command c{Command::Kind::kAppend, id};
+  c.data = std::move(data);
+  commands_.push_back(std::move(c));
+  // The writer thread wakes on its own schedule for appends; no notify: batching.
+  return true;
+}
+
+void Writer::Sync(std::function<void(std::map<int64_t, FileState>)> done) {
+  std::lock_guard lock(mu_);
+  Command c{Command::Kind::kSync};
+  c.on_sync = std::move(done);
+  commands_.push_back(std::move(c));
+  cv_.notify_one();
+}
+
+void Writer::Close(int64_t id, std::function<void(FileState)> done) {
+  std::lock_guard lock(mu_);
+  Command c{Command::Kind::kClose, id};
+  c.on_close = std::move(done);
+  commands_.push_back(std::move(c));
+  cv_.notify_one();
+}
+
+void Writer::Unlink(std::vector<int64_t> ids, std::function<void(Result<void>)> done) {
+  std::lock_guard lock(mu_);
+  Command c{Command::Kind::kUnlink};
+  c.ids = std::move(ids);
+  c.on_unlink = std::move(done);
+  commands_.push_back(std::move(c));
+  cv_.notify_one();
+}
+
+WriterStats Writer::Stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Writer::Run() {
+  std::deque<Command> batch;
+  while (true) {
+    bool stopping;
+    {
+      std::unique_lock lock(mu_);
+      // Wake for commands that need an answer, or when appends are due for a batched write.
+      auto due = Clock::now() + std::chrono::milliseconds(options_.max_delay_ms);
+      for (const auto& [id, f] : files_) {
+        if (!f->pending.empty()) {
+          due = std::min(due, f->oldest_pending + std::chrono::milliseconds(options_.max_delay_ms));
+        }
+      }
+      cv_.wait_until(lock, due, [&] {
+        if (stop_) return true;
+        return std::any_of(commands_.begin(), commands_.end(),
+                           [](const Command& c) { return c.kind != Command::Kind::kAppend; });
+      });
+      batch.swap(commands_);
+      stopping = stop_;
+    }
+    for (Command& c : batch) Execute(c);
+    batch.clear();
+    // Write whatever is big enough or old enough.
+    const auto now = Clock::now();
+    const auto max_age = std::chrono::milliseconds(options_.max_delay_ms);
+    for (auto& [id, f] : files_) {
+      if (f->pending_bytes >= options_.batch_bytes ||
+          (!f->pending.empty() && now - f->oldest_pending >= max_age)) {
+        Flush(*f);
+      }
+    }
+    if (stopping) {
+      std::lock_guard lock(mu_);
+      if (commands_.empty()) break;
+    }
+  }
+  // Shutdown: what is queued is written and synced; files stay open-ended (the recorder closes
+  // them before destroying the writer; anything else is recovered at the next start).
+  FlushAll();
+  for (auto& [id, f] : files_) {
+    if (f->file && !f->error && f->written > f->durable && f->file->Sync()) f->durable = f->written;
+  }
+}
+
+void Writer::Execute(Command& c) {
+  switch (c.kind) {
+    case Command::Kind::kOpen: {
+      auto f = std::make_unique<File>();
+      f->id = c.id;
+      crypto_generichash_init(&f->hash, nullptr, 0, 32);
+      Result<std::unique_ptr<WritableFile>> file = Err(ErrorCode::kInternal, "unset");
+      if (Result<void> ready = c.before_create ? c.before_create() : Ok(); ready) {
+        file = dir_.Create(c.id);
+      } else {
+        file = Err(ready.error());
+      }
+      if (!file) {
+        f->error = file.error();
+      } else {
+        f->file = std::move(*file);
+        // Preallocation is an optimization: its failure is not an error.
+        (void)f->file->Fallocate(0, c.expected_bytes);
+      }
+      files_[c.id] = std::move(f);
+      break;
+    }
+    case Command::Kind::kAppend: {
+      auto it = files_.find(c.id);
+      uint64_t n = c.data->size();
+      if (it == files_.end() || it->second->error) {
+        std::lock_guard lock(mu_);
+        pending_bytes_ -= n;
+        stats_.pending_bytes = pending_bytes_;
+        break;
+      }
+      File& f = *it->second;
+      if (f.pending.empty()) f.oldest_pending = Clock::now();
+      f.pending.push_back(std::move(c.data));
+      f.pending_bytes += n;
+      break;
+    }
+    case Command::Kind::kSync: {
+      FlushAll();
+      std::map<int64_t, FileState> states;
+      for (auto& [id, f] : files_) {
+        if (f->file && !f->error && f->written > f->durable) {
+          if (auto ok = f->file->Sync(); ok) {
+            f->durable = f->written;
+          } else {
+            f->error = ok.error();
+          }
+          std::lock_guard lock(mu_);
+          stats_.syncs++;
+        }
+        states[id] = StateOf(*f);
+      }
+      c.on_sync(std::move(states));
+      break;
+    }
+    case Command::Kind::kClose: {
+      auto it = files_.find(c.id);
+      if (it == files_.end()) {
+        FileState s;
+        s.error = Error(ErrorCode::kInternal, "close of a sample file that is not open");
+        c.on_close(std::move(s));
+        break;
+      }
+      File& f = *it->second;
+      Flush(f);
+      if (f.file && !f.error && f.written > f.durable) {
+        if (auto ok = f.file->Sync(); ok) {
+          f.durable = f.written;
+        } else {
+          f.error = ok.error();
+        }
+      }
+      FileState s = StateOf(f);
+      if (f.file) {
+        // Drop the unused preallocation and any bytes past the durable prefix.
+        (void)f.file->Truncate(f.durable);
+        (void)f.file->Close();
+        if (auto ok = dir_.Sync(); !ok && !s.error) s.error = ok.error();
+      }
+      if (!f.error) {
+        Blake2b h;
+        crypto_generichash_final(&f.hash, h.data(), h.size());
+        s.hash = h;
+      }
+      files_.erase(it);
+      c.on_close(std::move(s));
+      break;
+    }
+    case Command::Kind::kUnlink: {
+      Result<void> result = Ok();
+      for (int64_t id : c.ids) {
+        auto ok = dir_.Unlink(id);
+        if (!ok && ok.error().code() != ErrorCode::kNotFound && result) result = ok;
+      }
+      if (auto ok = dir_.Sync(); !ok && result) result = ok;
+      c.on_unlink(std::move(result));
+      break;
+    }
+  }
+}
+
+void Writer::Flush(File& f) {
+  if (f.pending.empty()) return;
+  uint64_t n = f.pending_bytes;
+  if (f.file && !f.error) {
+    // IOV_MAX is 1024 on Linux: write in groups.
+    std::vector<std::span<const uint8_t>> parts;
+    for (size_t i = 0; i < f.pending.size() && !f.error; i += 1024) {
+      parts.clear();
+      uint64_t group_bytes = 0;
+      for (size_t j = i; j < std::min(f.pending.size(), i + 1024); ++j) {
+        parts.emplace_back(*f.pending[j]);
+        group_bytes += f.pending[j]->size();
+      }
+      if (auto ok = f.file->Writev(parts); ok) {
+        for (auto p : parts) crypto_generichash_update(&f.hash, p.data(), p.size());
+        f.written += group_bytes;
+        std::lock_guard lock(mu_);
+        stats_.bytes_written += group_bytes;
+        stats_.write_calls++;
+      } else {
+        f.error = ok.error();
+        std::lock_guard lock(mu_);
+        stats_.failed_files++;
+      }
+    }
+  }
+  f.pending.clear();
+  f.pending_bytes = 0;
+  std::lock_guard lock(mu_);
+  pending_bytes_ -= n;
+  stats_.pending_bytes = pending_bytes_;
+}
+
+void Writer::FlushAll() {
+  for (auto& [id, f] : files_) Flush(*f);
+}
+
+FileState Writer::StateOf(const File& f) const {
+  FileState s;
+  s.durable_bytes = f.durable;
+  s.error = f.error;
+  return s;
+}
+
+}  // namespace nightjar::storage

@@ -1,0 +1,105 @@
+// The per-disk writer: one thread per sample-file directory that owns every write, sync and
+// unlink on that disk. Recorders of all streams hand it frames from the network side without ever
+// blocking; it batches them into large writev calls (a file's pending frames in one call, waking
+// when 1 MiB is pending or after a short delay) so the disk sees large sequential writes, and it
+// computes each file's BLAKE2b-256 as the bytes go by.
+//
+// Memory is bounded: Append refuses (returns false) once `max_pending_bytes` are queued, and the
+// caller sheds whole GOPs. A failed write (ENOSPC, EIO) marks only that file failed: its durable
+// prefix is still reported and nothing already synced is lost.
+//
+// Thread safety: every public method may be called from any thread. Callbacks run on the writer
+// thread and must not block.
+#ifndef NIGHTJAR_STORAGE_WRITER_H_
+#define NIGHTJAR_STORAGE_WRITER_H_
+
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "base/error.h"
+#include "storage/frame.h"
+#include "storage/sample_dir.h"
+
+namespace nightjar::storage {
+
+struct WriterOptions {
+  size_t max_pending_bytes = 64 << 20;  // queued but not yet written, all streams together
+  size_t batch_bytes = 1 << 20;         // write as soon as this much is pending ...
+  int max_delay_ms = 500;               // ... or when the oldest pending data is this old
+};
+
+struct WriterStats {
+  uint64_t bytes_written = 0;
+  uint64_t write_calls = 0;
+  uint64_t syncs = 0;
+  uint64_t rejected_appends = 0;
+  uint64_t pending_bytes = 0;
+  uint64_t failed_files = 0;
+};
+
+using Blake2b = std::array<uint8_t, 32>;
+
+// What a Sync or Close found for one file.
+struct FileState {
+  uint64_t durable_bytes = 0;   // synced and valid: [0, durable_bytes) is on disk
+  std::optional<Error> error;   // the first write/sync error, if any
+  std::optional<Blake2b> hash;  // Close only: hash of the first durable_bytes bytes
+};
+
+class Writer {
+ public:
+  Writer(const SampleFileDir& dir, WriterOptions options);
+  ~Writer();  // finishes everything queued, then joins the thread
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Creates the file (O_EXCL) and preallocates `expected_bytes`. `before_create`, if given, runs
+  // first on the writer thread (the engine inserts the recording's row there, so a file never
+  // exists without its row); if it fails the file is not created. Errors surface in Sync/Close.
+  void Open(int64_t id, uint64_t expected_bytes,
+            std::function<Result<void>()> before_create = nullptr);
+  // Queues bytes for the end of file `id`. False (nothing queued) when over the memory bound or
+  // unknown id; the caller must then stop this recording (a gap follows).
+  bool Append(int64_t id, Bytes data);
+  // Writes everything queued for all open files, fdatasyncs them, then reports each file's state.
+  void Sync(std::function<void(std::map<int64_t, FileState>)> done);
+  // Writes what is queued for `id`, syncs, trims the preallocation, closes, syncs the directory,
+  // and reports the final state with the hash of the durable bytes.
+  void Close(int64_t id, std::function<void(FileState)> done);
+  // Unlinks the files (missing ones are fine), syncs the directory, then calls done.
+  void Unlink(std::vector<int64_t> ids, std::function<void(Result<void>)> done);
+
+  WriterStats Stats() const;
+
+ private:
+  struct File;
+  struct Command;
+  void Run();
+  void Flush(File& f);
+  void FlushAll();
+  FileState StateOf(const File& f) const;
+  void Execute(Command& c);
+
+  const SampleFileDir& dir_;
+  const WriterOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Command> commands_;                    // guarded by mu_
+  uint64_t pending_bytes_ = 0;                      // guarded by mu_
+  bool stop_ = false;                               // guarded by mu_
+  WriterStats stats_;                               // guarded by mu_
+  std::map<int64_t, std::unique_ptr<File>> files_;  // writer thread only
+  std::thread thread_;
+};
+
+}  // namespace nightjar::storage
+
+#endif  // NIGHTJAR_STORAGE_WRITER_H_

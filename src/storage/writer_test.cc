@@ -1,0 +1,121 @@
+#include "storage/writer.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <future>
+
+#include "base/fault_fs.h"
+#include "testutil/temp_dir.h"
+
+namespace nightjar::storage {
+namespace {
+
+Bytes Data(size_t n, uint8_t fill) { return std::make_shared<std::vector<uint8_t>>(n, fill); }
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d =
+        SampleFileDir::Open(fs_, tmp_ / "d", NewUuid(), NewUuid(), SampleFileDir::Mode::kReadWrite);
+    ASSERT_TRUE(d) << d.error().ToString();
+    dir_ = std::move(*d);
+  }
+  std::map<int64_t, FileState> SyncNow(Writer& w) {
+    std::promise<std::map<int64_t, FileState>> p;
+    w.Sync([&](std::map<int64_t, FileState> s) { p.set_value(std::move(s)); });
+    return p.get_future().get();
+  }
+  FileState CloseNow(Writer& w, int64_t id) {
+    std::promise<FileState> p;
+    w.Close(id, [&](FileState s) { p.set_value(std::move(s)); });
+    return p.get_future().get();
+  }
+  std::string Contents(int64_t id) { return *ReadFileToString(fs_, dir_->PathOf(id), 1 << 30); }
+
+  testutil::TempDir tmp_;
+  PosixFs base_;
+  FaultFs fs_{base_};
+  std::unique_ptr<SampleFileDir> dir_;
+};
+
+TEST_F(WriterTest, WritesSyncsAndHashes) {
+  Writer w(*dir_, {});
+  w.Open(1, 1 << 20);
+  w.Open(2, 1 << 20);
+  ASSERT_TRUE(w.Append(1, Data(1000, 'a')));
+  ASSERT_TRUE(w.Append(2, Data(500, 'b')));
+  ASSERT_TRUE(w.Append(1, Data(24, 'c')));
+  auto s = SyncNow(w);
+  EXPECT_EQ(s[1].durable_bytes, 1024u);
+  EXPECT_EQ(s[2].durable_bytes, 500u);
+  EXPECT_FALSE(s[1].error);
+  ASSERT_TRUE(w.Append(1, Data(76, 'd')));
+  FileState c = CloseNow(w, 1);
+  EXPECT_EQ(c.durable_bytes, 1100u);
+  ASSERT_TRUE(c.hash);
+  std::string contents = Contents(1);
+  ASSERT_EQ(contents.size(), 1100u);  // preallocation trimmed
+  EXPECT_EQ(contents.substr(1000, 24), std::string(24, 'c'));
+  Blake2b expect;
+  crypto_generichash(expect.data(), expect.size(),
+                     reinterpret_cast<const uint8_t*>(contents.data()), contents.size(), nullptr,
+                     0);
+  EXPECT_EQ(*c.hash, expect);
+  // Batching: many appends, few write calls.
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(w.Append(2, Data(100, 'e')));
+  SyncNow(w);
+  EXPECT_LE(w.Stats().write_calls, 6u);
+  EXPECT_EQ(w.Stats().bytes_written, 1100u + 500u + 30000u);
+}
+
+TEST_F(WriterTest, BoundsMemory) {
+  WriterOptions o;
+  o.max_pending_bytes = 10'000;
+  o.max_delay_ms = 60'000;  // nothing gets written on its own during the test
+  o.batch_bytes = 1 << 30;
+  Writer w(*dir_, o);
+  w.Open(1, 0);
+  int accepted = 0;
+  for (int i = 0; i < 20; ++i) accepted += w.Append(1, Data(1000, 'x'));
+  EXPECT_EQ(accepted, 10);
+  EXPECT_EQ(w.Stats().rejected_appends, 10u);
+  SyncNow(w);  // writes everything queued, freeing the budget
+  EXPECT_TRUE(w.Append(1, Data(1000, 'y')));
+}
+
+TEST_F(WriterTest, NoSpaceKeepsTheDurablePrefix) {
+  Writer w(*dir_, {});
+  w.Open(1, 0);
+  ASSERT_TRUE(w.Append(1, Data(4000, 'a')));
+  EXPECT_EQ(SyncNow(w)[1].durable_bytes, 4000u);
+  fs_.SetWriteBudget(fs_.BytesWritten() + 1000);  // the disk fills up mid-write
+  ASSERT_TRUE(w.Append(1, Data(4000, 'b')));
+  auto s = SyncNow(w);
+  EXPECT_EQ(s[1].durable_bytes, 4000u);
+  ASSERT_TRUE(s[1].error);
+  EXPECT_EQ(s[1].error->code(), ErrorCode::kNoSpace);
+  FileState c = CloseNow(w, 1);
+  EXPECT_EQ(c.durable_bytes, 4000u);
+  EXPECT_FALSE(c.hash);                            // the caller hashes the durable prefix itself
+  EXPECT_EQ(Contents(1), std::string(4000, 'a'));  // nothing already recorded is lost
+}
+
+TEST_F(WriterTest, UnlinkAndOpenErrors) {
+  Writer w(*dir_, {});
+  w.Open(1, 0);
+  ASSERT_TRUE(w.Append(1, Data(10, 'a')));
+  CloseNow(w, 1);
+  w.Open(1, 0);  // the same id again: O_EXCL refuses
+  auto s = SyncNow(w);
+  ASSERT_TRUE(s[1].error);
+  EXPECT_EQ(s[1].error->code(), ErrorCode::kAlreadyExists);
+  EXPECT_FALSE(w.Append(1, Data(10, 'a')) && SyncNow(w)[1].durable_bytes > 0);
+  std::promise<Result<void>> p;
+  w.Unlink({1, 99}, [&](Result<void> r) { p.set_value(std::move(r)); });
+  EXPECT_TRUE(p.get_future().get());  // 99 never existed: fine
+  EXPECT_TRUE(dir_->List()->sample_files.empty());
+}
+
+}  // namespace
+}  // namespace nightjar::storage
