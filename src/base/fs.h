@@ -54,6 +54,14 @@ class WritableFile {
   // PosixFs file fails every later write and Sync with the same error; start a new file.
   virtual Result<void> Sync() = 0;
 
+  // A hint: start writing [offset, offset + length) back to the disk now, without waiting, so
+  // that a later Sync has little left to do (sync_file_range(2) SYNC_FILE_RANGE_WRITE). Makes
+  // nothing durable by itself; the default does nothing.
+  virtual void StartWriteback(uint64_t offset, uint64_t length) {
+    (void)offset;
+    (void)length;
+  }
+
   // Reserves disk space for [offset, offset + length) without changing Size(), to limit
   // fragmentation and to fail early with kNoSpace. Where the file system cannot preallocate
   // (EOPNOTSUPP) it succeeds without doing anything: preallocation is only a hint.

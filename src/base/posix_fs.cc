@@ -91,6 +91,13 @@ class PosixWritableFile final : public WritableFile {
     return Ok();
   }
 
+  void StartWriteback(uint64_t offset, uint64_t length) override {
+    if (fd_ >= 0) {
+      sync_file_range(fd_, static_cast<off64_t>(offset), static_cast<off64_t>(length),
+                      SYNC_FILE_RANGE_WRITE);
+    }
+  }
+
   Result<void> Sync() override {
     NJ_CHECK_OK(CheckUsable());
     if (RetryEintr([&] { return fdatasync(fd_); }) != 0) {
