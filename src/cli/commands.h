@@ -11,8 +11,17 @@ namespace nightjar::cli {
 // Returns the process exit code.
 using Command = std::function<int()>;
 
+// Exit codes of the offline subcommands (status, list); main() maps command-line parse errors to
+// kExitUsage too.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNotFound = 1;  // no such camera/stream/database, or it cannot be read
+inline constexpr int kExitUsage = 2;     // a malformed option value (a time, a config file)
+
 Command RegisterFakecam(CLI::App& app);
 Command RegisterCheck(CLI::App& app);
+// Offline, read-only (they work while `nightjar run` records): status.cc, list.cc.
+Command RegisterStatus(CLI::App& app);
+Command RegisterList(CLI::App& app);
 // Subcommands whose capability has not landed yet: they say so and exit non-zero.
 void RegisterPending(CLI::App& app, std::function<void(Command)> select);
 

@@ -10,15 +10,25 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "nightjar 0.1.0");
   nightjar::cli::Command selected;
   auto select = [&selected](nightjar::cli::Command c) { selected = std::move(c); };
+  auto add = [&](const char* name, const char* help, nightjar::cli::Command (*reg)(CLI::App&)) {
+    auto* sub = app.add_subcommand(name, help);
+    auto cmd = reg(*sub);
+    sub->final_callback([cmd, select] { select(cmd); });
+  };
 
-  auto* fakecam = app.add_subcommand("fakecam", "Serve simulated cameras over RTSP from clips");
-  auto fakecam_cmd = nightjar::cli::RegisterFakecam(*fakecam);
-  fakecam->final_callback([&] { select(fakecam_cmd); });
-  auto* check = app.add_subcommand("check", "Verify the storage invariants (fsck)");
-  auto check_cmd = nightjar::cli::RegisterCheck(*check);
-  check->final_callback([&] { select(check_cmd); });
+  add("fakecam", "Serve simulated cameras over RTSP from clips", nightjar::cli::RegisterFakecam);
+  add("check", "Verify the storage invariants (fsck)", nightjar::cli::RegisterCheck);
+  add("status", "Show the state of the data directory (offline, read-only)",
+      nightjar::cli::RegisterStatus);
+  add("list", "List recordings of a camera stream, grouped into runs (offline, read-only)",
+      nightjar::cli::RegisterList);
   nightjar::cli::RegisterPending(app, select);
 
-  CLI11_PARSE(app, argc, argv);
-  return selected ? selected() : 2;
+  try {  // CLI11 reports parse errors by exception: converted here, to the usage exit code
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints the message (or --help / --version)
+    return code == 0 ? 0 : nightjar::cli::kExitUsage;
+  }
+  return selected ? selected() : nightjar::cli::kExitUsage;
 }

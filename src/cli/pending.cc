@@ -17,8 +17,6 @@ struct Pending {
 constexpr Pending kPending[] = {
     {"run", "Record every configured camera and serve HTTP + web UI", "recording daemon"},
     {"record", "Alias of run", "recording daemon"},
-    {"status", "Show the state of the data directory (offline)", "storage engine"},
-    {"list", "List recordings of a camera (offline)", "storage engine"},
     {"export", "Export a time range of a camera to .mp4 or .ts (offline)", "export"},
     {"user", "Manage users", "authentication"},
 };

@@ -117,6 +117,10 @@ class Database {
   // negative counts, a wall duration outside [0, kMaxRecordingDuration], unknown flag bits, or a
   // run_start_id of another stream or a later recording; kNotFound for a missing stream.
   Result<int64_t> InsertRecording(RecordingRow row, const RecordingIndexRow& index = {});
+  // Makes the stream's next recording id at least `at_least` (never lowers it): startup uses it
+  // when sample files exist with ids the database never handed out (a database restored from an
+  // older backup), so new recordings never collide with them. kNotFound for a missing stream.
+  Result<void> ReserveRecordingIds(int64_t stream_id, int64_t at_least);
   // Applies checkpoints and closes of WRITING recordings, all in ONE transaction: either every
   // update is applied or none is. An update with written_blake2b also moves the row to WRITTEN.
   // The update's flags replace the row's, except that kRecordingProtected is only ever added:

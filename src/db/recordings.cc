@@ -100,6 +100,16 @@ Error StateMismatch(Connection& conn, int64_t composite_id, RecordingState expec
 
 }  // namespace
 
+Result<void> Database::ReserveRecordingIds(int64_t stream_id, int64_t at_least) {
+  return Write([&]() -> Result<void> {
+    NJ_TRY(Statement stmt, conn_->Prepare("UPDATE stream SET next_recording_id = "
+                                          "max(next_recording_id, ?) WHERE id = ?"));
+    NJ_CHECK_OK(stmt.BindInt(1, at_least).BindInt(2, stream_id).Run());
+    if (conn_->Changes() == 0) return Err(NotFound("stream " + std::to_string(stream_id)));
+    return Ok();
+  });
+}
+
 Result<int64_t> Database::InsertRecording(RecordingRow row, const RecordingIndexRow& index) {
   NJ_CHECK_OK(CheckTotals(row.flags, row.wall_duration, row.media_duration, row.video_samples,
                           row.video_sync_samples, row.audio_samples, row.sample_file_bytes));

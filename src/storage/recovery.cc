@@ -95,13 +95,24 @@ Result<void> Engine::Recover() {
     NJ_TRY(auto rows, db_->ListRecordings(s.id, Time90k(INT64_MIN / 4), Time90k(INT64_MAX / 4)));
     for (const auto& r : rows) known.insert(r.composite_id);
   }
+  std::map<int64_t, int64_t> max_file_id;  // stream -> highest recording id with a file
   for (const auto& d : dirs_) {
     NJ_TRY(DirListing listing, d.dir->List());
     for (int64_t id : listing.sample_files) {
       if (!known.count(id)) recovery_.unknown_files.push_back(d.dir->PathOf(id));
+      auto& m = max_file_id[id >> 32];
+      m = std::max(m, id & 0xffffffff);
     }
     for (const auto& name : listing.unknown) {
       recovery_.unknown_files.push_back(d.dir->path() + "/" + name);
+    }
+  }
+  // Files the database does not know may carry ids it would hand out again (a database restored
+  // from an older backup): new recordings must start past them, or O_EXCL would refuse them.
+  for (const auto& s : streams) {
+    if (auto it = max_file_id.find(s.id);
+        it != max_file_id.end() && it->second >= s.next_recording_id) {
+      NJ_CHECK_OK(db_->ReserveRecordingIds(s.id, it->second + 1));
     }
   }
   return Ok();

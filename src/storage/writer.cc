@@ -32,6 +32,7 @@ struct Writer::Command {
   std::function<void(FileState)> on_close;
   std::function<void(Result<void>)> on_unlink;
   std::function<Result<void>()> before_create;
+  Clock::time_point arrival;  // appends: when the bytes were queued (their age counts from here)
 };
 
 Writer::Writer(const SampleFileDir& dir, WriterOptions options)
@@ -61,12 +62,16 @@ bool Writer::Append(int64_t id, Bytes data) {
     stats_.rejected_appends++;
     return false;
   }
+  const uint64_t before = pending_bytes_;
   pending_bytes_ += data->size();
   stats_.pending_bytes = pending_bytes_;
   Command c{Command::Kind::kAppend, id};
   c.data = std::move(data);
+  c.arrival = Clock::now();
   commands_.push_back(std::move(c));
-  // The writer thread wakes on its own schedule for appends; no notify: batching.
+  // Appends batch up: the writer wakes for them on its timer, or each time another batch's worth
+  // is pending in all (so a busy disk is written to steadily, never in bursts).
+  if (before / options_.batch_bytes != pending_bytes_ / options_.batch_bytes) cv_.notify_one();
   return true;
 }
 
@@ -177,7 +182,7 @@ void Writer::Execute(Command& c) {
         break;
       }
       File& f = *it->second;
-      if (f.pending.empty()) f.oldest_pending = Clock::now();
+      if (f.pending.empty()) f.oldest_pending = c.arrival;
       f.pending.push_back(std::move(c.data));
       f.pending_bytes += n;
       break;

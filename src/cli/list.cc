@@ -1,0 +1,308 @@
+// `nightjar list --camera ID [--stream main|sub] [--from T] [--to T] [--data DIR | --config F]
+// [--json]`: the recordings of one camera stream that overlap [from, to), grouped into runs
+// (docs/schema.md: the recordings sharing a run_start_id were recorded back to back from one
+// connection), with the gaps between runs. Offline: nightjar.db is opened read-only, which works
+// while `nightjar run` records into it (WAL mode, see db/database.h).
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/time.h"
+#include "cli/commands.h"
+#include "cli/data_dir.h"
+#include "db/database.h"
+
+namespace nightjar::cli {
+namespace {
+
+using nlohmann::json;
+
+struct ListOptions {
+  DataDirOptions dir;
+  std::string camera;
+  std::string stream = "main";
+  std::string from, to;
+  bool json = false;
+};
+
+// [from, to) as given on the command line; an absent bound is far enough to include everything
+// (and small enough that ListRecordings' from - kMaxRecordingDuration cannot overflow).
+struct Range {
+  std::optional<Time90k> from, to;
+  Time90k lo() const { return from.value_or(Time90k(INT64_MIN / 4)); }
+  Time90k hi() const { return to.value_or(Time90k(INT64_MAX / 4)); }
+};
+
+struct Run {
+  size_t first = 0;  // index into the recordings
+  size_t count = 0;
+  Time90k start, end;
+};
+
+struct Listing {
+  db::CameraRow camera;
+  db::StreamRow stream;
+  std::vector<db::RecordingRow> recordings;       // by start
+  std::map<int64_t, db::SampleEntryRow> entries;  // by id: few, shared by many recordings
+  std::vector<Run> runs;
+};
+
+// A usage error (exit 2) or a lookup failure (exit 1), with the message for stderr.
+struct Failure {
+  int code;
+  std::string message;
+};
+
+std::optional<Failure> ParseRange(const ListOptions& o, Range& r) {
+  for (auto [flag, text, out] :
+       {std::tuple{"--from", &o.from, &r.from}, std::tuple{"--to", &o.to, &r.to}}) {
+    if (text->empty()) continue;
+    auto t = ParseTime(*text);
+    if (!t) return Failure{kExitUsage, std::string(flag) + ": " + t.error().message()};
+    *out = *t;
+  }
+  if (r.from && r.to && *r.from >= *r.to) {
+    return Failure{kExitUsage, "--from must be before --to"};
+  }
+  return std::nullopt;
+}
+
+// Finds the camera, naming the known ones when it is missing so a typo is easy to fix.
+Result<db::CameraRow> FindCamera(db::Database& d, const std::string& short_name) {
+  auto camera = d.GetCameraByShortName(short_name);
+  if (camera || camera.error().code() != ErrorCode::kNotFound) return camera;
+  NJ_TRY(auto all, d.ListCameras());
+  std::string known;
+  for (const auto& c : all) known += (known.empty() ? "" : ", ") + c.short_name;
+  return Err(ErrorCode::kNotFound, "no camera \"" + short_name +
+                                       "\"; known cameras: " + (known.empty() ? "(none)" : known));
+}
+
+Result<db::StreamRow> FindStream(db::Database& d, const db::CameraRow& camera,
+                                 db::StreamKind kind) {
+  NJ_TRY(auto streams, d.ListStreams(camera.id));
+  std::string known;
+  for (auto& s : streams) {
+    if (s.kind == kind) return std::move(s);
+    known += (known.empty() ? "" : ", ") + std::string(db::StreamKindName(s.kind));
+  }
+  return Err(ErrorCode::kNotFound, "camera " + camera.short_name + " has no " +
+                                       std::string(db::StreamKindName(kind)) + " stream" +
+                                       (known.empty() ? "" : "; it has: " + known));
+}
+
+// Consecutive recordings (by start) with the same run_start_id form one run.
+std::vector<Run> GroupRuns(const std::vector<db::RecordingRow>& recs) {
+  std::vector<Run> runs;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (runs.empty() || recs[i].run_start_id != recs[runs.back().first].run_start_id) {
+      runs.push_back({i, 0, recs[i].start, recs[i].end()});
+    }
+    Run& r = runs.back();
+    r.count++;
+    r.end = std::max(r.end, recs[i].end());
+  }
+  return runs;
+}
+
+Result<Listing> Load(db::Database& d, const ListOptions& o, db::StreamKind kind,
+                     const Range& range) {
+  Listing l;
+  NJ_TRY(l.camera, FindCamera(d, o.camera));
+  NJ_TRY(l.stream, FindStream(d, l.camera, kind));
+  NJ_TRY(l.recordings, d.ListRecordings(l.stream.id, range.lo(), range.hi()));
+  for (const auto& r : l.recordings) {
+    if (l.entries.count(r.video_sample_entry_id)) continue;
+    NJ_TRY(l.entries[r.video_sample_entry_id], d.GetSampleEntry(r.video_sample_entry_id));
+  }
+  l.runs = GroupRuns(l.recordings);
+  return l;
+}
+
+// ---- Output -----------------------------------------------------------------------------------
+
+std::string IdOf(const db::RecordingRow& r) {
+  return std::to_string(db::StreamIdOf(r.composite_id)) + "/" +
+         std::to_string(db::RecordingIdOf(r.composite_id));
+}
+
+std::string Resolution(const db::SampleEntryRow& e) {
+  if (!e.width || !e.height) return "-";
+  return std::to_string(*e.width) + "x" + std::to_string(*e.height);
+}
+
+std::string StateOf(const db::RecordingRow& r) {
+  return std::string(db::RecordingStateName(r.state)) +
+         (r.flags & db::kRecordingProtected ? ",protected" : "");
+}
+
+// ISO 8601 with the local offset for people, plus the exact 90 kHz value for programs.
+void PutTime(json& j, const std::string& key, std::optional<Time90k> t) {
+  j[key] = t ? json(FormatTimeLocal(*t, 3)) : json(nullptr);
+  j[key + "_90k"] = t ? json(t->ticks()) : json(nullptr);
+}
+
+void PutSpan(json& j, Time90k start, Time90k end) {
+  PutTime(j, "start", start);
+  PutTime(j, "end", end);
+  j["duration_90k"] = (end - start).ticks();
+  j["duration_s"] = (end - start).ToSeconds();
+}
+
+json RecordingJson(const db::RecordingRow& r, const db::SampleEntryRow& e) {
+  json j = {{"id", IdOf(r)},
+            {"composite_id", r.composite_id},
+            {"run_start_id", r.run_start_id},
+            {"bytes", r.sample_file_bytes},
+            {"mb", static_cast<double>(r.sample_file_bytes) / 1e6},
+            {"frames", r.video_samples},
+            {"key_frames", r.video_sync_samples},
+            {"audio_samples", r.audio_samples},
+            {"media_duration_90k", r.media_duration.ticks()},
+            {"codec", e.codec},
+            {"width", e.width ? json(*e.width) : json(nullptr)},
+            {"height", e.height ? json(*e.height) : json(nullptr)},
+            {"resolution", Resolution(e)},
+            {"state", db::RecordingStateName(r.state)},
+            {"protected", (r.flags & db::kRecordingProtected) != 0}};
+  PutSpan(j, r.start, r.end());
+  return j;
+}
+
+json ListingJson(const Listing& l, const Range& range) {
+  json j = {{"camera",
+             {{"id", l.camera.id}, {"short_name", l.camera.short_name}, {"name", l.camera.name}}},
+            {"stream", {{"id", l.stream.id}, {"kind", db::StreamKindName(l.stream.kind)}}}};
+  PutTime(j, "from", range.from);
+  PutTime(j, "to", range.to);
+  json& recs = j["recordings"] = json::array();
+  int64_t bytes = 0;
+  Duration90k total;
+  for (const auto& r : l.recordings) {
+    recs.push_back(RecordingJson(r, l.entries.at(r.video_sample_entry_id)));
+    bytes += r.sample_file_bytes;
+    total += r.wall_duration;
+  }
+  json& runs = j["runs"] = json::array();
+  json& gaps = j["gaps"] = json::array();
+  for (size_t i = 0; i < l.runs.size(); ++i) {
+    const Run& run = l.runs[i];
+    json rj = {{"recordings", run.count},
+               {"first_id", IdOf(l.recordings[run.first])},
+               {"last_id", IdOf(l.recordings[run.first + run.count - 1])}};
+    PutSpan(rj, run.start, run.end);
+    runs.push_back(std::move(rj));
+    if (i + 1 < l.runs.size()) {
+      json gj;
+      PutSpan(gj, run.end, l.runs[i + 1].start);
+      gaps.push_back(std::move(gj));
+    }
+  }
+  j["total"] = {{"recordings", l.recordings.size()},
+                {"runs", l.runs.size()},
+                {"bytes", bytes},
+                {"duration_90k", total.ticks()},
+                {"duration_s", total.ToSeconds()}};
+  return j;
+}
+
+void PrintListing(const Listing& l) {
+  int64_t bytes = 0;
+  for (const auto& r : l.recordings) bytes += r.sample_file_bytes;
+  std::printf("%s \"%s\" %s stream: %zu recordings in %zu runs, %.1f MB\n",
+              l.camera.short_name.c_str(), l.camera.name.c_str(),
+              std::string(db::StreamKindName(l.stream.kind)).c_str(), l.recordings.size(),
+              l.runs.size(), static_cast<double>(bytes) / 1e6);
+  int wid = 2, wcodec = 5;
+  for (const auto& r : l.recordings) {
+    wid = std::max(wid, static_cast<int>(IdOf(r).size()));
+    const auto& e = l.entries.at(r.video_sample_entry_id);
+    wcodec = std::max(wcodec, static_cast<int>(e.codec.size()));
+  }
+  for (size_t i = 0; i < l.runs.size(); ++i) {
+    const Run& run = l.runs[i];
+    std::printf("\nrun %zu: %s .. %s  %.3f s, %zu recordings\n", i + 1,
+                FormatLocalDateTime(run.start).c_str(), FormatLocalDateTime(run.end).c_str(),
+                (run.end - run.start).ToSeconds(), run.count);
+    std::printf("  %-*s  %-19s  %-19s  %10s  %10s  %8s  %6s  %4s  %-*s  %-10s  %s\n", wid, "ID",
+                "START", "END", "DURATION s", "BYTES", "MB", "FRAMES", "KEY", wcodec, "CODEC",
+                "RESOLUTION", "STATE");
+    for (size_t k = run.first; k < run.first + run.count; ++k) {
+      const db::RecordingRow& r = l.recordings[k];
+      const auto& e = l.entries.at(r.video_sample_entry_id);
+      std::printf("  %-*s  %-19s  %-19s  %10.3f  %10lld  %8.2f  %6lld  %4lld  %-*s  %-10s  %s\n",
+                  wid, IdOf(r).c_str(), FormatLocalDateTime(r.start).c_str(),
+                  FormatLocalDateTime(r.end()).c_str(), r.wall_duration.ToSeconds(),
+                  static_cast<long long>(r.sample_file_bytes),
+                  static_cast<double>(r.sample_file_bytes) / 1e6,
+                  static_cast<long long>(r.video_samples),
+                  static_cast<long long>(r.video_sync_samples), wcodec, e.codec.c_str(),
+                  Resolution(e).c_str(), StateOf(r).c_str());
+    }
+    if (i + 1 < l.runs.size()) {
+      std::printf("\ngap: %s .. %s  %s\n", FormatLocalDateTime(run.end).c_str(),
+                  FormatLocalDateTime(l.runs[i + 1].start).c_str(),
+                  FormatDuration(l.runs[i + 1].start - run.end).c_str());
+    }
+  }
+}
+
+int RunList(const ListOptions& o) {
+  Range range;
+  if (auto bad = ParseRange(o, range)) {
+    std::fprintf(stderr, "list: %s\n", bad->message.c_str());
+    return bad->code;
+  }
+  auto kind = db::ParseStreamKind(o.stream);
+  if (!kind) {
+    std::fprintf(stderr, "list: --stream: %s\n", kind.error().message().c_str());
+    return kExitUsage;
+  }
+  auto data = ResolveDataDir(o.dir);
+  if (!data) {
+    std::fprintf(stderr, "list: %s\n", data.error().message().c_str());
+    return kExitUsage;
+  }
+  RealClock clock;
+  auto d = db::Database::Open(*data + "/nightjar.db", db::OpenMode::kReadOnly, clock);
+  if (!d) {
+    std::fprintf(stderr, "list: cannot open %s/nightjar.db: %s\n", data->c_str(),
+                 d.error().ToString().c_str());
+    return kExitNotFound;
+  }
+  auto listing = Load(**d, o, *kind, range);
+  if (!listing) {
+    std::fprintf(stderr, "list: %s\n", listing.error().message().c_str());
+    return kExitNotFound;
+  }
+  if (o.json) {
+    // Names are stored as given; invalid UTF-8 is replaced rather than thrown on.
+    std::printf(
+        "%s\n",
+        ListingJson(*listing, range).dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    PrintListing(*listing);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command RegisterList(CLI::App& app) {
+  auto o = std::make_shared<ListOptions>();
+  app.add_option("--camera", o->camera, "Camera short name (e.g. cam1)")->required();
+  app.add_option("--stream", o->stream, "main or sub")->default_str("main");
+  app.add_option("--from", o->from,
+                 "Start of the range: 2026-02-19T14:00:00 (local) or ISO 8601 with an offset");
+  app.add_option("--to", o->to, "End of the range (exclusive), in the same forms as --from");
+  AddDataDirOptions(app, o->dir);
+  app.add_flag("--json", o->json, "Print one JSON object instead of tables");
+  return [o] { return RunList(*o); };
+}
+
+}  // namespace nightjar::cli
