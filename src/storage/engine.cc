@@ -1,6 +1,7 @@
 #include "storage/engine.h"
 
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <future>
@@ -56,7 +57,20 @@ class StreamRecording::Sink final : public RecordingSink {
   bool AppendFrame(const TimedFrame& f) override {
     Writer& w = *engine_.dirs_[dir_index_].writer;
     const int64_t id = builder_->composite_id();
-    return builder_->Append(f, [&] { return w.Append(id, f.frame->data); });
+    if (builder_->Append(f, [&] { return w.Append(id, f.frame->data); })) return true;
+    // The disk is not keeping up: say so loudly (at most every 10 s per stream); the recorder
+    // sheds until the next key frame.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_warning_ > std::chrono::seconds(10)) {
+      last_warning_ = now;
+      const WriterStats st = w.Stats();
+      spdlog::error(
+          "stream {}: sample-file directory {} is falling behind ({} MB queued, {} appends "
+          "refused so far): shedding frames until the next key frame",
+          stream_id_, engine_.dirs_[dir_index_].dir->path(), st.pending_bytes >> 20,
+          st.rejected_appends);
+    }
+    return false;
   }
 
   void EndRecording(const End& e) override {
@@ -80,6 +94,7 @@ class StreamRecording::Sink final : public RecordingSink {
   const size_t dir_index_;
   int64_t run_start_id_ = 0;
   double bytes_per_second_ = 4e6 / 8;
+  std::chrono::steady_clock::time_point last_warning_;
   std::shared_ptr<RecordingBuilder> builder_;
 };
 
@@ -114,6 +129,10 @@ Result<void> Engine::OpenDirs(const std::string& data_dir) {
                            [&](const db::SampleFileDirRow& r) { return r.path == path; });
     int64_t id;
     db::Uuid uuid;
+    uint64_t min_free = options_.min_free_bytes;
+    if (it != known.end()) {
+      min_free = std::max(min_free, static_cast<uint64_t>(it->min_free_bytes));
+    }
     if (it == known.end()) {
       uuid = NewUuid();
       NJ_TRY(id, db_->AddSampleFileDir(path, uuid, 0));
@@ -123,7 +142,7 @@ Result<void> Engine::OpenDirs(const std::string& data_dir) {
     }
     NJ_TRY(auto dir,
            SampleFileDir::Open(fs_, path, db_->uuid(), uuid, SampleFileDir::Mode::kReadWrite));
-    dirs_.push_back({id, std::move(dir), nullptr});
+    dirs_.push_back({id, min_free, std::move(dir), nullptr});
   }
   return Ok();
 }

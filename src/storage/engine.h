@@ -36,6 +36,10 @@ struct EngineOptions {
   // Sample-file directories: the first is the default for new streams. Empty: `<data>/sample`.
   std::vector<std::string> dirs;
   bool start_maintenance_thread = true;  // tests drive Checkpoint/ApplyRetention themselves
+  // Retention also keeps at least this much free on every sample-file directory's file system
+  // (the larger of this and the directory's row), deleting the oldest recordings of any stream
+  // there.
+  uint64_t min_free_bytes = 0;
 };
 
 // What recovery did at open (also logged by the caller).
@@ -121,6 +125,7 @@ class Engine {
   friend class StreamRecording::Sink;
   struct Dir {
     int64_t id;
+    uint64_t min_free_bytes;
     std::unique_ptr<SampleFileDir> dir;
     std::unique_ptr<Writer> writer;
   };
@@ -136,6 +141,8 @@ class Engine {
   Result<db::Blake2b256> HashFile(const SampleFileDir& dir, int64_t id, uint64_t bytes);
   void OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_index, FileState state);
   bool Leased(int64_t id);
+  Result<void> DeleteRecordings(const std::map<size_t, std::vector<int64_t>>& doomed);
+  Result<void> KeepFreeSpace(std::map<size_t, std::vector<int64_t>>& doomed);
 
   Fs& fs_;
   Clock& clock_;

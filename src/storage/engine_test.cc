@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -10,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/fault_fs.h"
+#include "mp4/demux.h"
 #include "testutil/temp_dir.h"
 
 namespace nightjar::storage {
@@ -167,6 +169,28 @@ TEST_F(EngineTest, RetentionDeletesOldestFirstAndSparesLeases) {
   (*rec)->recorder().Flush(clock_.Now());
 }
 
+TEST_F(EngineTest, KeepsMinimumFreeSpace) {
+  EngineOptions o = Options();
+  o.min_free_bytes = 1ULL << 62;  // more than any disk: every finished recording must go
+  auto opened = Engine::Open(fs_, clock_, tmp_ / "data", o);
+  ASSERT_TRUE(opened);
+  auto& e = *opened;
+  int64_t stream = SetUpStream(*e, 1LL << 40);  // the byte budget alone would keep everything
+  auto rec = e->Record(stream, 0);
+  (*rec)->recorder().SetVideoSampleEntry(entry_);
+  Synthetic syn;
+  Feed((*rec)->recorder(), syn, 0, 30 * 125);
+  ASSERT_TRUE(e->Checkpoint());
+  ASSERT_TRUE(e->ApplyRetention());
+  auto rows = *e->WithDb([&](db::Database& d) {
+    return d.ListRecordings(stream, Time90k(0), Time90k(INT64_MAX / 4));
+  });
+  ASSERT_EQ(rows.size(), 1u);  // only the one being written remains
+  EXPECT_EQ(rows[0].state, db::RecordingState::kWriting);
+  EXPECT_EQ(e->deleted_by_retention(), 2);
+  (*rec)->recorder().Flush(clock_.Now());
+}
+
 TEST_F(EngineTest, InterleavesAudioInChunks) {
   auto e = OpenEngine();
   ASSERT_TRUE(e);
@@ -221,6 +245,83 @@ TEST_F(EngineTest, InterleavesAudioInChunks) {
   EXPECT_EQ(audio->duration, 1024 * row.audio_samples);
   auto video = db::SummarizeVideoIndex(index.video_index, false);
   EXPECT_EQ(video->bytes + audio->bytes, row.sample_file_bytes);
+}
+
+// The H.264 + AAC clip, fed as ingest would (decode order, tracks interleaved by time): the
+// sample file must hold exactly the clip's samples, in the order the chunk index says.
+TEST_F(EngineTest, RecordsTheAacClip) {
+  const char* clips = std::getenv("NIGHTJAR_CLIPS");
+  if (!clips || !*fs_.Exists(std::string(clips) + "/audio.mp4")) {
+    GTEST_SKIP() << "no clips (tools/make_clips.sh)";
+  }
+  std::string bytes = *ReadFileToString(fs_, std::string(clips) + "/audio.mp4", 1 << 30);
+  std::span<const uint8_t> file(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  auto demuxed = mp4::DemuxMp4(file);
+  ASSERT_TRUE(demuxed);
+  const mp4::DemuxedTrack *video = nullptr, *audio = nullptr;
+  for (const auto& t : demuxed->tracks) {
+    if (t.kind == mp4::DemuxedTrack::Kind::kVideo) video = &t;
+    if (t.kind == mp4::DemuxedTrack::Kind::kAudio) audio = &t;
+  }
+  ASSERT_TRUE(video && audio);
+  struct In {
+    double t;
+    Frame f;
+  };
+  std::vector<In> in;
+  for (const auto& s : video->samples) {
+    Frame f;
+    f.media_time = s.dts * 90000 / video->timescale;
+    f.key = s.key;
+    auto d = file.subspan(s.offset, s.size);
+    f.data = std::make_shared<std::vector<uint8_t>>(d.begin(), d.end());
+    in.push_back({static_cast<double>(s.dts) / video->timescale, f});
+  }
+  for (const auto& s : audio->samples) {
+    Frame f;
+    f.track = Track::kAudio;
+    f.media_time = s.dts * audio->sample_rate / audio->timescale;
+    auto d = file.subspan(s.offset, s.size);
+    f.data = std::make_shared<std::vector<uint8_t>>(d.begin(), d.end());
+    in.push_back({static_cast<double>(s.dts) / audio->timescale, f});
+  }
+  std::stable_sort(in.begin(), in.end(), [](const In& a, const In& b) { return a.t < b.t; });
+
+  auto e = OpenEngine();
+  int64_t stream = SetUpStream(*e, 1LL << 40);
+  auto rec = e->Record(stream, audio->sample_rate);
+  Recorder& r = (*rec)->recorder();
+  r.SetVideoSampleEntry(entry_);
+  r.SetAudioSampleEntry(entry_);
+  for (const In& x : in)
+    r.OnFrame(x.f, clock_.Now() + Duration90k::FromMillis(static_cast<int64_t>(x.t * 1000)));
+  r.Flush(clock_.Now() + Duration90k::FromSeconds(10));
+  e.reset();
+  e = OpenEngine();
+  auto rows = *e->WithDb([&](db::Database& d) {
+    return d.ListRecordings(stream, Time90k(0), Time90k(INT64_MAX / 4));
+  });
+  ASSERT_EQ(rows.size(), 1u);
+  const auto& row = rows[0];
+  EXPECT_EQ(row.video_samples, static_cast<int64_t>(video->samples.size()));
+  // Audio before the first key frame is dropped; the rest is all there.
+  EXPECT_GE(row.audio_samples, static_cast<int64_t>(audio->samples.size()) - 2);
+  auto index = *e->WithDb([&](db::Database& d) { return d.GetRecordingIndex(row.composite_id); });
+  ASSERT_TRUE(index.chunk_index);
+  std::string stored = *ReadFileToString(
+      fs_, tmp_ / ("data/sample/" + SampleFileDir::FileName(row.composite_id)), 1 << 30);
+  db::ChunkIndexIterator chunks(*index.chunk_index);
+  size_t vi = 0, ai = audio->samples.size() - static_cast<size_t>(row.audio_samples), off = 0;
+  while (*chunks.Next()) {
+    for (int64_t k = 0; k < chunks.chunk().samples; ++k) {
+      const auto& s =
+          chunks.chunk().track == db::Track::kVideo ? video->samples[vi++] : audio->samples[ai++];
+      ASSERT_LE(off + s.size, stored.size());
+      ASSERT_EQ(0, std::memcmp(stored.data() + off, bytes.data() + s.offset, s.size));
+      off += s.size;
+    }
+  }
+  EXPECT_EQ(off, stored.size());
 }
 
 TEST_F(EngineTest, DiskFullKeepsWhatWasDurable) {

@@ -1,11 +1,20 @@
 // Retention: each stream is a ring with a byte budget and an optional maximum age; the oldest
 // recordings go first, never protected ones (flag or protected event) or ones a reader leases.
+#include <algorithm>
 #include <future>
+#include <set>
 
 #include "storage/engine.h"
 
 namespace nightjar::storage {
 namespace {
+
+int64_t CameraOf(const std::vector<db::StreamRow>& streams, int64_t stream_id) {
+  for (const auto& s : streams) {
+    if (s.id == stream_id) return s.camera_id;
+  }
+  return 0;
+}
 
 bool Overlaps(const db::RecordingRow& r, const std::vector<db::TimeRange>& ranges) {
   for (const auto& p : ranges) {
@@ -54,10 +63,54 @@ Result<void> Engine::ApplyRetention() {
         excess -= r.sample_file_bytes;
       }
     }
-    for (auto& [dir, ids] : doomed) NJ_CHECK_OK(db_->MarkDeleting(ids));
+    NJ_CHECK_OK(KeepFreeSpace(doomed));
+    for (auto& [dir, ids] : doomed) {
+      if (!ids.empty()) NJ_CHECK_OK(db_->MarkDeleting(ids));
+    }
   }
-  // DELETING is durable: unlink, sync the directory, then drop the rows (docs/schema.md).
+  return DeleteRecordings(doomed);
+}
+
+// With db_mu_ held: adds the oldest recordings of each directory's streams (any stream, oldest
+// first) to `doomed` until the file system would have its minimum free space again.
+Result<void> Engine::KeepFreeSpace(std::map<size_t, std::vector<int64_t>>& doomed) {
+  NJ_TRY(auto streams, db_->ListStreams());
+  for (size_t i = 0; i < dirs_.size(); ++i) {
+    if (dirs_[i].min_free_bytes == 0) continue;
+    NJ_TRY(FsStats stats, dirs_[i].dir->Stats());
+    int64_t deficit =
+        static_cast<int64_t>(dirs_[i].min_free_bytes) - static_cast<int64_t>(stats.free_bytes);
+    if (deficit <= 0) continue;
+    std::set<int64_t> already(doomed[i].begin(), doomed[i].end());
+    for (int64_t id : already) {
+      NJ_TRY(db::RecordingRow r, db_->GetRecording(id));
+      deficit -= r.sample_file_bytes;  // those bytes are about to be freed anyway
+    }
+    std::vector<db::RecordingRow> candidates;
+    for (const auto& s : streams) {
+      if (s.sample_file_dir_id != dirs_[i].id) continue;
+      NJ_TRY(auto rows, db_->OldestRecordings(s.id, 256));
+      candidates.insert(candidates.end(), rows.begin(), rows.end());
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const auto& a, const auto& b) { return a.start < b.start; });
+    for (const auto& r : candidates) {
+      if (deficit <= 0) break;
+      if (already.count(r.composite_id) || Leased(r.composite_id)) continue;
+      NJ_TRY(auto protected_ranges,
+             db_->ProtectedRanges(CameraOf(streams, r.stream_id), r.start, r.end()));
+      if (!protected_ranges.empty()) continue;
+      doomed[i].push_back(r.composite_id);
+      deficit -= r.sample_file_bytes;
+    }
+  }
+  return Ok();
+}
+
+// DELETING is durable: unlink, sync the directory, then drop the rows (docs/schema.md).
+Result<void> Engine::DeleteRecordings(const std::map<size_t, std::vector<int64_t>>& doomed) {
   for (auto& [dir, ids] : doomed) {
+    if (ids.empty()) continue;
     std::promise<Result<void>> unlinked;
     dirs_[dir].writer->Unlink(ids, [&](Result<void> r) { unlinked.set_value(std::move(r)); });
     NJ_CHECK_OK(unlinked.get_future().get());
