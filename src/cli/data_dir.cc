@@ -16,9 +16,8 @@ Result<std::string> ResolveDataDir(const DataDirOptions& o) {
   try {  // Debian's toml++ reports errors by exception: converted here, at the adapter
     parsed = toml::parse_file(o.config);
   } catch (const toml::parse_error& e) {
-    return Err(ErrorCode::kInvalidArgument, o.config + ":" +
-                                                std::to_string(e.source().begin.line) + ": " +
-                                                std::string(e.description()));
+    return Err(ErrorCode::kInvalidArgument, o.config + ":" + std::to_string(e.source().begin.line) +
+                                                ": " + std::string(e.description()));
   }
   auto base = parsed["storage"]["base_path"].value<std::string>();
   if (!base) {

@@ -15,6 +15,7 @@
 #include "base/time.h"
 #include "cli/commands.h"
 #include "cli/data_dir.h"
+#include "cli/json_time.h"
 #include "db/database.h"
 
 namespace nightjar::cli {
@@ -141,12 +142,6 @@ std::string StateOf(const db::RecordingRow& r) {
          (r.flags & db::kRecordingProtected ? ",protected" : "");
 }
 
-// ISO 8601 with the local offset for people, plus the exact 90 kHz value for programs.
-void PutTime(json& j, const std::string& key, std::optional<Time90k> t) {
-  j[key] = t ? json(FormatTimeLocal(*t, 3)) : json(nullptr);
-  j[key + "_90k"] = t ? json(t->ticks()) : json(nullptr);
-}
-
 void PutSpan(json& j, Time90k start, Time90k end) {
   PutTime(j, "start", start);
   PutTime(j, "end", end);
@@ -214,10 +209,11 @@ json ListingJson(const Listing& l, const Range& range) {
 void PrintListing(const Listing& l) {
   int64_t bytes = 0;
   for (const auto& r : l.recordings) bytes += r.sample_file_bytes;
-  std::printf("%s \"%s\" %s stream: %zu recordings in %zu runs, %.1f MB\n",
+  std::printf("%s \"%s\" %s stream: %zu recording%s in %zu run%s, %.1f MB\n",
               l.camera.short_name.c_str(), l.camera.name.c_str(),
               std::string(db::StreamKindName(l.stream.kind)).c_str(), l.recordings.size(),
-              l.runs.size(), static_cast<double>(bytes) / 1e6);
+              l.recordings.size() == 1 ? "" : "s", l.runs.size(), l.runs.size() == 1 ? "" : "s",
+              static_cast<double>(bytes) / 1e6);
   int wid = 2, wcodec = 5;
   for (const auto& r : l.recordings) {
     wid = std::max(wid, static_cast<int>(IdOf(r).size()));

@@ -15,6 +15,7 @@
 #include "base/time.h"
 #include "cli/commands.h"
 #include "cli/data_dir.h"
+#include "cli/json_time.h"
 #include "db/database.h"
 
 namespace nightjar::cli {
@@ -96,12 +97,6 @@ Result<Status> Gather(Fs& fs, db::Database& d, const std::string& data_dir) {
 }
 
 // ---- JSON -------------------------------------------------------------------------------------
-
-// ISO 8601 with the local offset for people, plus the exact 90 kHz value for programs.
-void PutTime(json& j, const std::string& key, std::optional<Time90k> t) {
-  j[key] = t ? json(FormatTimeLocal(*t, 3)) : json(nullptr);
-  j[key + "_90k"] = t ? json(t->ticks()) : json(nullptr);
-}
 
 json OpenJson(const db::OpenRow& o) {
   json j = {{"id", o.id}, {"clean_shutdown", o.end.has_value()}};
