@@ -275,8 +275,8 @@ void Engine::OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_inde
     auto update = builder->Snapshot(state.durable_bytes, state.hash);
     if (update && !update->written_blake2b) {
       // A write failed: hash the durable prefix we keep.
-      if (auto h = HashFile(*dirs_[dir_index].dir, id,
-                            static_cast<uint64_t>(update->sample_file_bytes))) {
+      if (auto h =
+              dirs_[dir_index].dir->Hash(id, static_cast<uint64_t>(update->sample_file_bytes))) {
         update->written_blake2b = *h;
       }
     }
@@ -294,22 +294,6 @@ void Engine::OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_inde
   }
   std::lock_guard lock(open_mu_);
   open_.erase(id);
-}
-
-Result<db::Blake2b256> Engine::HashFile(const SampleFileDir& dir, int64_t id, uint64_t bytes) {
-  NJ_TRY(auto file, dir.OpenForRead(id));
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, 32);
-  std::vector<uint8_t> buf(1 << 20);
-  for (uint64_t off = 0; off < bytes;) {
-    size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), bytes - off));
-    NJ_CHECK_OK(file->ReadExactAt(off, std::span(buf.data(), n)));
-    crypto_generichash_update(&st, buf.data(), n);
-    off += n;
-  }
-  db::Blake2b256 h;
-  crypto_generichash_final(&st, h.data(), h.size());
-  return h;
 }
 
 std::unique_ptr<Engine::Lease> Engine::LeaseRecordings(std::vector<int64_t> ids) {

@@ -138,7 +138,6 @@ class Engine {
   Result<void> OpenDirs(const std::string& data_dir);
   Result<void> Recover();
   void MaintenanceLoop();
-  Result<db::Blake2b256> HashFile(const SampleFileDir& dir, int64_t id, uint64_t bytes);
   void OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_index, FileState state);
   bool Leased(int64_t id);
   Result<void> DeleteRecordings(const std::map<size_t, std::vector<int64_t>>& doomed);
