@@ -25,6 +25,8 @@ function(nightjar_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)  # testutil/
   target_compile_options(${name} PRIVATE ${NIGHTJAR_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  # gtest.h is most of every test file's compile time: parse it once per test binary.
+  target_precompile_headers(${name} PRIVATE <gtest/gtest.h>)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 300)
 endfunction()

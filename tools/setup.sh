@@ -53,7 +53,8 @@ jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j "$jobs"
 if ((want_asan)); then
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNIGHTJAR_SANITIZE=ON
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNIGHTJAR_SANITIZE=ON \
+    -DNIGHTJAR_BENCH=OFF
   cmake --build build-asan -j "$jobs"
 fi
 if ((want_fuzz)); then
