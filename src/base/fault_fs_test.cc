@@ -1,4 +1,5 @@
 #include "base/fault_fs.h"
+#include "testutil/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -13,13 +14,6 @@ namespace {
 
 class FaultFsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "nightjar-ffs-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string P(const std::string& name) const { return dir_ + "/" + name; }
 
   // Reads through the real file system, bypassing the FaultFs.
@@ -48,7 +42,8 @@ class FaultFsTest : public ::testing::Test {
 
   PosixFs real_;
   FaultFs ffs_{real_};
-  std::string dir_;
+  testutil::TempDir tmp_;
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(FaultFsTest, PassesThroughAndCounts) {

@@ -10,19 +10,13 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "testutil/temp_dir.h"
 
 namespace nightjar {
 namespace {
 
 class PosixFsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "nightjar-fs-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string P(const std::string& name) const { return dir_ + "/" + name; }
 
   std::string Read(const std::string& path) {
@@ -39,7 +33,8 @@ class PosixFsTest : public ::testing::Test {
   }
 
   PosixFs fs_;
-  std::string dir_;
+  testutil::TempDir tmp_;
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(PosixFsTest, CreateAppendSyncCloseRead) {

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "db/database.h"
+#include "testutil/temp_dir.h"
 
 namespace nightjar::db {
 
@@ -38,15 +39,7 @@ namespace nightjar::db {
 // A fixture with a fresh temporary directory, removed afterwards, and a simulated clock.
 class DbTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "nightjar-db-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { db_.reset(); }
 
   std::string Path(const std::string& name = "nightjar.db") const { return dir_ + "/" + name; }
 
@@ -58,7 +51,8 @@ class DbTest : public ::testing::Test {
     db_ = std::move(*db);
   }
 
-  std::string dir_;
+  testutil::TempDir tmp_;
+  std::string dir_ = tmp_.path();
   SimulatedClock clock_{Time90k::FromUnixSeconds(1'771'500'000)};
   std::unique_ptr<Database> db_;
 };

@@ -46,7 +46,6 @@ void Recorder::OnFrame(const Frame& frame, Time90k wall_now) {
       frames_shed_++;
       return;
     }
-    shedding_ = false;
     StartRecording(frame, wall_now);
     return;
   }
@@ -81,7 +80,6 @@ void Recorder::StartRecording(const Frame& key, Time90k wall_now) {
   if (auto ok = sink_.BeginRecording(s); !ok) {
     open_ = false;
     run_open_ = false;
-    shedding_ = true;
     frames_shed_++;
     return;
   }
@@ -142,7 +140,6 @@ void Recorder::Shed() {
   const int64_t end = video_.frame.media_time;
   frames_shed_++;
   video_.valid = audio_.valid = false;
-  shedding_ = true;
   EndRecording(end, last_wall_, /*run_end=*/true);
 }
 

@@ -105,7 +105,6 @@ class Recorder {
   bool entry_changed_ = false;
 
   bool open_ = false;      // a recording is open
-  bool shedding_ = false;  // dropping frames until the next key frame
   bool run_open_ = false;  // the next recording continues the current run
   bool first_of_stream_ = true;
   int64_t rec_start_media_ = 0;  // video media time of the recording's first frame
