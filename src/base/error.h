@@ -83,4 +83,16 @@ inline std::unexpected<Error> Err(Error e) { return std::unexpected<Error>(std::
     if (!nj_status_) return ::std::unexpected(std::move(nj_status_).error()); \
   } while (0)
 
+// The same two for coroutines (co_return instead of return); `expr` may contain co_await.
+#define NJ_CO_TRY(var, expr) NJ_CO_TRY_IMPL(NJ_CONCAT(nj_result_, __LINE__), var, expr)
+#define NJ_CO_TRY_IMPL(tmp, var, expr)                           \
+  auto tmp = (expr);                                             \
+  if (!tmp) co_return ::std::unexpected(std::move(tmp).error()); \
+  var = std::move(*tmp)
+#define NJ_CO_CHECK_OK(expr)                                                     \
+  do {                                                                           \
+    auto nj_status_ = (expr);                                                    \
+    if (!nj_status_) co_return ::std::unexpected(std::move(nj_status_).error()); \
+  } while (0)
+
 #endif  // NIGHTJAR_BASE_ERROR_H_

@@ -19,6 +19,8 @@ inline constexpr int kExitUsage = 2;     // a malformed option value (a time, a 
 
 Command RegisterFakecam(CLI::App& app);
 Command RegisterCheck(CLI::App& app);
+// The recording daemon: run.cc (config.cc reads nightjar.toml).
+Command RegisterRun(CLI::App& app);
 // Offline, read-only (they work while `nightjar run` records): status.cc, list.cc.
 Command RegisterStatus(CLI::App& app);
 Command RegisterList(CLI::App& app);

@@ -71,6 +71,25 @@ std::vector<uint8_t> BuildReceiverReport(uint32_t reporter_ssrc, std::optional<u
   return v;
 }
 
+std::vector<uint8_t> BuildReceiverReport(uint32_t reporter_ssrc, const ReportBlock& block,
+                                         std::string_view cname) {
+  std::vector<uint8_t> v;
+  v.push_back(0x81);
+  v.push_back(kRr);
+  v.push_back(0);
+  v.push_back(7);
+  Put32(v, reporter_ssrc);
+  Put32(v, block.ssrc);
+  const int32_t lost = std::clamp<int32_t>(block.cumulative_lost, -0x800000, 0x7fffff);
+  Put32(v, uint32_t{block.fraction_lost} << 24 | (static_cast<uint32_t>(lost) & 0xffffff));
+  Put32(v, block.highest_sequence);
+  Put32(v, block.jitter);
+  Put32(v, 0);  // LSR and DLSR: we do not measure round trips
+  Put32(v, 0);
+  AppendSdes(v, reporter_ssrc, cname);
+  return v;
+}
+
 Result<std::optional<SenderInfo>> ParseSenderReport(std::span<const uint8_t> p) {
   std::optional<SenderInfo> found;
   size_t off = 0;

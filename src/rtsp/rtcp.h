@@ -30,6 +30,19 @@ std::vector<uint8_t> BuildSenderReport(const SenderInfo& info, std::string_view 
 std::vector<uint8_t> BuildReceiverReport(uint32_t reporter_ssrc, std::optional<uint32_t> media_ssrc,
                                          std::string_view cname);
 
+// One reception report block (RFC 3550 §6.4.1) about the stream `ssrc`.
+struct ReportBlock {
+  uint32_t ssrc = 0;
+  uint8_t fraction_lost = 0;      // since the previous report, in 1/256
+  int32_t cumulative_lost = 0;    // 24-bit signed on the wire (clamped)
+  uint32_t highest_sequence = 0;  // extended highest sequence number received
+  uint32_t jitter = 0;
+};
+
+// As above, with the block's loss and sequence fields filled in.
+std::vector<uint8_t> BuildReceiverReport(uint32_t reporter_ssrc, const ReportBlock& block,
+                                         std::string_view cname);
+
 // Walks a compound packet and returns the sender info of its SR, if any. Fails with kMalformed
 // when the packet lengths do not add up.
 Result<std::optional<SenderInfo>> ParseSenderReport(std::span<const uint8_t> compound);

@@ -24,7 +24,7 @@ namespace nightjar::rtsp {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-ParsedUrl ParseRtspUrl(std::string_view url) {
+ParsedUrl SplitRequestUrl(std::string_view url) {
   ParsedUrl out;
   std::string_view rest = url;
   if (size_t scheme = rest.find("://"); scheme != std::string_view::npos) {

@@ -120,7 +120,7 @@ struct ParsedUrl {
   std::string path;
   QueryParams query;
 };
-ParsedUrl ParseRtspUrl(std::string_view url);
+ParsedUrl SplitRequestUrl(std::string_view url);
 
 }  // namespace nightjar::rtsp
 

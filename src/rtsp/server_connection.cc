@@ -193,7 +193,7 @@ Response Connection::Handle(const Request& req) {
 }
 
 Response Connection::HandleDescribe(const Request& req, Response resp) {
-  ParsedUrl url = ParseRtspUrl(req.uri);
+  ParsedUrl url = SplitRequestUrl(req.uri);
   auto source = server_->resolver->Resolve(url.path);
   if (!source) {
     resp.status = 404;
@@ -227,7 +227,7 @@ Response Connection::HandleDescribe(const Request& req, Response resp) {
 }
 
 Response Connection::HandleSetup(const Request& req, Response resp) {
-  ParsedUrl url = ParseRtspUrl(req.uri);
+  ParsedUrl url = SplitRequestUrl(req.uri);
   std::string stream_path = url.path;
   size_t index = 0;
   if (size_t slash = url.path.rfind('/');
@@ -357,7 +357,7 @@ Response Connection::HandlePlay(const Request& req, Response resp) {
   }
   resp.headers.Add("Session", session_id_);
   if (playing_) return resp;  // a repeated PLAY is a no-op for a live source
-  if (auto url = ParseRtspUrl(req.uri); !url.query.empty()) query_ = url.query;
+  if (auto url = SplitRequestUrl(req.uri); !url.query.empty()) query_ = url.query;
   SteadyTime now = steady_clock::now();
   player_ = source_->Play(now, active, query_);
   std::string rtp_info;

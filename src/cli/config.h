@@ -1,0 +1,51 @@
+// nightjar.toml: the daemon's configuration (docs/config.md). The seed NVR's config.example.toml
+// is accepted unchanged; our keys live beside its keys. Unknown keys are errors (a typo must not
+// silently leave a camera unrecorded), each naming the file, line and key.
+#ifndef NIGHTJAR_CLI_CONFIG_H_
+#define NIGHTJAR_CLI_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/time.h"
+#include "ingest/camera_config.h"
+
+namespace nightjar::cli {
+
+struct Config {
+  // [storage]
+  std::string base_path = "./nightjar-data";  // the data directory (nightjar.db lives here)
+  std::vector<std::string> dirs;              // sample-file directories; empty: <base>/sample
+  int64_t total_budget_bytes = 0;  // chunk_size_mb * max_pools, or budget_gb; 0: free space
+  Duration90k segment_duration = Duration90k::FromSeconds(60);
+  Duration90k checkpoint = Duration90k::FromSeconds(5);
+  int64_t min_free_bytes = int64_t{1} << 30;  // min_free_mb
+  size_t writer_queue_bytes = 64 << 20;       // writer_queue_size x 256 KiB batches
+  // [api]
+  bool api_enabled = true;
+  std::string listen = "0.0.0.0";
+  uint16_t port = 8080;
+  std::string tls_cert, tls_key;
+  // [log]
+  std::string log_level = "info";
+  bool log_json = false;
+  // [ingest]
+  int io_threads = 1;
+  int rtsp_timeout_secs = 10;
+  // [[cameras]]
+  std::vector<ingest::CameraConfig> cameras;
+};
+
+// Parses `text` (the contents of `path`, used in messages). kInvalidArgument on syntax errors,
+// unknown keys, wrong types and invalid values: "nightjar.toml:12: cameras[1].url: ...".
+Result<Config> ParseConfig(const std::string& text, const std::string& path);
+
+// Reads and parses a file; kNotFound if it does not exist.
+Result<Config> LoadConfig(const std::string& path);
+
+}  // namespace nightjar::cli
+
+#endif  // NIGHTJAR_CLI_CONFIG_H_

@@ -1,0 +1,30 @@
+// The live stream statistics `nightjar run` publishes in <data>/status.json every 2 s, for the
+// offline `nightjar status` (which must not talk to the daemon to work). Removed at clean
+// shutdown; a stale file (older than kStaleAfter) is reported as such.
+#ifndef NIGHTJAR_CLI_STREAM_STATUS_H_
+#define NIGHTJAR_CLI_STREAM_STATUS_H_
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+#include "ingest/stream_stats.h"
+
+namespace nightjar::cli {
+
+inline constexpr Duration90k kStaleAfter = Duration90k::FromSeconds(15);
+
+nlohmann::json StreamStatsJson(const ingest::StreamStats& s);
+
+// Writes atomically (temporary file, rename); errors are logged, not fatal.
+void WriteStreamStatus(const std::string& path, const std::vector<ingest::StreamStats>& stats,
+                       Time90k now);
+
+// The published document, or nullopt when there is none (no daemon running).
+std::optional<nlohmann::json> ReadStreamStatus(const std::string& path);
+
+}  // namespace nightjar::cli
+
+#endif  // NIGHTJAR_CLI_STREAM_STATUS_H_

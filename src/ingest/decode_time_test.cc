@@ -1,0 +1,65 @@
+#include "ingest/decode_time.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace nightjar::ingest {
+namespace {
+
+using Assigner = DecodeTimeAssigner<int>;
+
+std::vector<Assigner::Out> Feed(Assigner& a, const std::vector<int64_t>& pts, bool flush = true) {
+  std::vector<Assigner::Out> out;
+  for (size_t i = 0; i < pts.size(); ++i) a.Push(static_cast<int>(i), pts[i], out);
+  if (flush) a.Flush(out);
+  return out;
+}
+
+TEST(DecodeTime, NoReorderingPassesThrough) {
+  Assigner a(0);
+  std::vector<Assigner::Out> out;
+  a.Push(0, 1000, out);
+  ASSERT_EQ(out.size(), 1u);  // no delay at depth 0
+  EXPECT_EQ(out[0].dts, 1000);
+  EXPECT_EQ(out[0].cto, 0);
+}
+
+TEST(DecodeTime, TwoBFramesGiveMonotonicDtsAndNonNegativeOffsets) {
+  // Decode order I0 P3 B1 B2 P6 B4 B5 (presentation index x 3000), as x264 with 2 B-frames.
+  std::vector<int64_t> pts;
+  for (int p : {0, 3, 1, 2, 6, 4, 5, 9, 7, 8}) pts.push_back(90000 + p * 3000);
+  Assigner a(2);
+  auto out = Feed(a, pts);
+  ASSERT_EQ(out.size(), pts.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].item, static_cast<int>(i));  // decode order kept
+    // The (i-2)-th presentation time; the first two extrapolated back by the frame interval.
+    EXPECT_EQ(out[i].dts, 90000 + (static_cast<int64_t>(i) - 2) * 3000);
+    EXPECT_GE(out[i].cto, 0);
+    EXPECT_EQ(out[i].dts + out[i].cto, pts[i]);  // pts recovered exactly
+  }
+}
+
+TEST(DecodeTime, DeeperReorderingThanDeclaredStaysMonotonic) {
+  std::vector<int64_t> pts = {0, 3000, 1000, 2000, 6000, 4000, 5000};
+  Assigner a(0);  // the stream claims no reordering
+  auto out = Feed(a, pts);
+  ASSERT_EQ(out.size(), pts.size());
+  for (size_t i = 1; i < out.size(); ++i) EXPECT_GT(out[i].dts, out[i - 1].dts);
+  for (const auto& o : out) EXPECT_GE(o.cto, 0);
+}
+
+TEST(DecodeTime, ResetForgetsHeldFrames) {
+  Assigner a(2);
+  std::vector<Assigner::Out> out;
+  a.Push(0, 0, out);
+  a.Push(1, 3000, out);
+  EXPECT_TRUE(out.empty());
+  a.Reset();
+  a.Flush(out);
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace nightjar::ingest

@@ -1,0 +1,402 @@
+#include "ingest/streamer.h"
+
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange unincluded
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <random>
+
+#include <spdlog/spdlog.h>
+#include "codec/h264.h"
+#include "codec/h265.h"
+
+namespace nightjar::ingest {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Frames held while the database is busy (a sample entry or Record() pending): ~30 s of a
+// 30 fps stream with audio. Beyond it the oldest are shed, counted, and the run ends.
+constexpr size_t kMaxQueued = 2000;
+
+// The reorder depth a video configuration declares (see decode_time.h).
+uint32_t ReorderDepth(const rtsp::TrackConfig& c) {
+  if (c.codec.starts_with("avc1")) {
+    auto avcc = codec::ParseAvcC(c.config);
+    if (!avcc || avcc->sps.empty()) return 2;
+    auto sps = codec::ParseH264Sps(avcc->sps.front());
+    if (!sps) return 2;
+    if (sps->max_num_reorder_frames) return *sps->max_num_reorder_frames;
+    return sps->profile_idc == 66 ? 0 : 2;  // Baseline has no B slices
+  }
+  auto hvcc = codec::ParseHvcC(c.config);
+  if (!hvcc) return 2;
+  auto nals = hvcc->NalUnitsOfType(33);
+  if (nals.empty()) return 2;
+  auto sps = codec::ParseH265Sps(nals.front());
+  return sps ? sps->max_num_reorder_pics : 2;
+}
+
+std::string EntryKey(const rtsp::TrackConfig& c) {
+  std::string key = c.codec;
+  key.push_back('\0');
+  key.append(c.config.begin(), c.config.end());
+  return key;
+}
+
+db::SampleEntryRow EntryRow(const rtsp::TrackConfig& c) {
+  db::SampleEntryRow row;
+  row.codec = c.codec;
+  row.config = c.config;
+  if (c.kind == rtsp::TrackConfig::Kind::kVideo) {
+    row.kind = db::SampleEntryKind::kVideo;
+    row.width = c.width;
+    row.height = c.height;
+  } else {
+    row.kind = db::SampleEntryKind::kAudio;
+    row.sample_rate = c.clock_rate;
+    row.channels = c.channels;
+  }
+  return row;
+}
+
+}  // namespace
+
+std::string_view StreamStateName(StreamState s) {
+  switch (s) {
+    case StreamState::kConnecting:
+      return "connecting";
+    case StreamState::kStreaming:
+      return "streaming";
+    case StreamState::kBackoff:
+      return "backoff";
+    case StreamState::kFailed:
+      return "failed";
+    case StreamState::kStopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+Streamer::Streamer(asio::io_context& io, asio::thread_pool& blocking, storage::Engine& engine,
+                   const Clock& clock, StreamerOptions options)
+    : strand_(asio::make_strand(io)),
+      blocking_(blocking),
+      engine_(engine),
+      clock_(clock),
+      options_(std::move(options)) {
+  stats_.camera = options_.camera;
+  stats_.kind = std::string(db::StreamKindName(options_.kind));
+  stats_.stream_id = options_.stream_id;
+  stats_.record = options_.record;
+  stats_.since = clock_.Now();
+}
+
+Streamer::~Streamer() = default;
+
+template <typename F>
+void Streamer::Blocking(F&& fn) {
+  asio::post(blocking_, std::forward<F>(fn));
+}
+
+void Streamer::Start() {
+  auto self = shared_from_this();
+  asio::co_spawn(
+      strand_, [self] { return self->Loop(); }, asio::detached);
+}
+
+void Streamer::Stop(std::function<void()> done) {
+  auto self = shared_from_this();
+  asio::post(strand_, [self, done = std::move(done)]() mutable {
+    self->done_.push_back(std::move(done));
+    if (self->stopping_) return;
+    self->stopping_ = true;
+    if (self->client_) self->client_->Stop();
+    if (self->backoff_timer_) self->backoff_timer_->cancel();
+  });
+}
+
+void Streamer::SetObserver(std::shared_ptr<FrameObserver> observer) {
+  std::lock_guard lock(mu_);
+  observer_ = std::move(observer);
+}
+
+StreamStats Streamer::Stats() const {
+  std::lock_guard lock(mu_);
+  StreamStats s = stats_;
+  // Rates describe the last window only; a silent stream reads zero.
+  if ((clock_.Now() - window_start_).ticks() > 10 * kTicksPerSecond) s.fps = s.bitrate_bps = 0;
+  return s;
+}
+
+asio::awaitable<void> Streamer::Loop() {
+  auto self = shared_from_this();
+  int failures = 0;
+  while (!stopping_) {
+    {
+      std::lock_guard lock(mu_);
+      stats_.state = StreamState::kConnecting;
+      stats_.since = clock_.Now();
+    }
+    ++generation_;
+    client_ = std::make_unique<rtsp::Client>(strand_, options_.client, *this);
+    const auto started = std::chrono::steady_clock::now();
+    Result<void> r = co_await client_->Run();
+    const bool delivered = stats_.frames > 0 && video_track_.has_value();
+    EndSession();
+    client_.reset();
+    if (stopping_) break;
+    const auto lasted = std::chrono::steady_clock::now() - started;
+    failures = (delivered && lasted >= options_.backoff.healthy_after) ? 1 : failures + 1;
+    std::string why = r ? "the session ended" : r.error().ToString();
+    if (!fatal_.empty()) why = std::exchange(fatal_, "");
+    spdlog::warn("camera {} {}: {}", options_.camera, db::StreamKindName(options_.kind), why);
+    {
+      std::lock_guard lock(mu_);
+      stats_.last_error = why;
+      stats_.last_error_at = clock_.Now();
+    }
+    if (options_.max_reconnect_attempts > 0 && failures > options_.max_reconnect_attempts) {
+      std::lock_guard lock(mu_);
+      stats_.state = StreamState::kFailed;
+      stats_.since = clock_.Now();
+      spdlog::error("camera {} {}: giving up after {} failed attempts", options_.camera,
+                    db::StreamKindName(options_.kind), failures);
+      break;
+    }
+    if (!co_await Backoff(failures)) break;
+    std::lock_guard lock(mu_);
+    ++stats_.reconnects;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stats_.state != StreamState::kFailed) stats_.state = StreamState::kStopped;
+    stats_.since = clock_.Now();
+  }
+  stopping_ = true;
+  for (auto& done : done_) done();
+  done_.clear();
+}
+
+asio::awaitable<bool> Streamer::Backoff(int failures) {
+  // 1 s, 2 s, 4 s ... capped; ±20% jitter so cameras behind one switch do not reconnect in step.
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  auto delay = options_.backoff.initial * (1LL << std::min(failures - 1, 16));
+  delay = std::min<std::chrono::milliseconds>(delay, options_.backoff.max);
+  const double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+  {
+    std::lock_guard lock(mu_);
+    stats_.state = StreamState::kBackoff;
+    stats_.since = clock_.Now();
+  }
+  backoff_timer_.emplace(strand_);
+  backoff_timer_->expires_after(
+      std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(delay.count()) * jitter)));
+  boost::system::error_code ec;
+  co_await backoff_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  backoff_timer_.reset();
+  co_return !stopping_;
+}
+
+void Streamer::EndSession() {
+  // Frames held for decode times, then the queue, go to the recorder before the run ends.
+  scratch_.clear();
+  decode_times_.Flush(scratch_);
+  for (auto& out : scratch_) {
+    out.item.frame.media_time = out.dts;
+    out.item.frame.cto = out.cto;
+    Emit(std::move(out.item));
+  }
+  decode_times_.Reset();
+  if (recording_) {
+    Drain();  // whatever can still be recorded; frames waiting for the database are dropped
+    recording_->recorder().Flush(clock_.Now());
+    std::lock_guard lock(mu_);
+    stats_.frames_recorded += recording_->recorder().frames_recorded();
+    stats_.frames_shed += recording_->recorder().frames_shed() + queue_.size();
+  }
+  recording_.reset();
+  recording_pending_ = false;
+  queue_.clear();
+  video_track_.reset();
+  audio_track_.reset();
+  audio_config_.reset();
+  audio_config_sent_ = false;
+  resolving_ = false;
+  std::shared_ptr<FrameObserver> observer;
+  {
+    std::lock_guard lock(mu_);
+    observer = observer_;
+    for (const auto& t : client_->track_stats()) stats_.packets_lost += t.lost;
+  }
+  if (observer) observer->OnDisconnect();
+}
+
+void Streamer::OnPlaying(const std::vector<rtsp::ClientTrack>& tracks) {
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    const bool video = tracks[i].media.media == "video";
+    if (video && !video_track_) video_track_ = i;
+    if (!video && !audio_track_ && tracks[i].config) {
+      audio_track_ = i;
+      audio_config_ = tracks[i].config;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.state = StreamState::kStreaming;
+    stats_.since = clock_.Now();
+    stats_.sessions++;
+    stats_.audio_codec = audio_config_ ? audio_config_->codec : "";
+  }
+  window_start_ = clock_.Now();
+  window_frames_ = window_bytes_ = 0;
+  spdlog::info("camera {} {}: streaming ({} track{})", options_.camera,
+               db::StreamKindName(options_.kind), tracks.size(), tracks.size() == 1 ? "" : "s");
+  if (!options_.record) return;
+  // Record() reads the stream's row: off the network thread. The first session's first
+  // recording is shortened by the stagger.
+  recording_pending_ = true;
+  const Duration90k stagger = started_session_ ? Duration90k() : options_.stagger;
+  started_session_ = true;
+  const uint32_t audio_rate = audio_config_ ? audio_config_->clock_rate : 0;
+  auto self = shared_from_this();
+  const uint64_t gen = generation_;
+  Blocking([self, gen, stagger, audio_rate] {
+    auto r = self->engine_.Record(self->options_.stream_id, audio_rate, stagger);
+    std::shared_ptr<Result<std::unique_ptr<storage::StreamRecording>>> shared =
+        std::make_shared<Result<std::unique_ptr<storage::StreamRecording>>>(std::move(r));
+    asio::post(self->strand_, [self, gen, shared] {
+      if (gen != self->generation_ || !self->recording_pending_) return;
+      self->recording_pending_ = false;
+      if (!*shared) {
+        self->fatal_ = "cannot record: " + shared->error().ToString();
+        if (self->client_) self->client_->Stop();
+        return;
+      }
+      self->recording_ = std::move(**shared);
+      self->Drain();
+    });
+  });
+}
+
+void Streamer::OnAccessUnit(size_t track, rtsp::AccessUnit&& unit) {
+  const Time90k now = clock_.Now();
+  const bool video = video_track_ && track == *video_track_;
+  if (!video && !(audio_track_ && track == *audio_track_)) return;
+  window_frames_ += video ? 1 : 0;
+  window_bytes_ += unit.data.size();
+  {
+    std::lock_guard lock(mu_);
+    (video ? stats_.frames : stats_.audio_frames)++;
+    stats_.bytes += unit.data.size();
+    if (unit.new_config) {
+      stats_.video_codec = unit.new_config->codec;
+      stats_.width = unit.new_config->width;
+      stats_.height = unit.new_config->height;
+    }
+  }
+  UpdateRates(now);
+  Queued q;
+  q.arrival = now;
+  q.frame.track = video ? storage::Track::kVideo : storage::Track::kAudio;
+  q.frame.key = unit.key;
+  q.frame.data = std::make_shared<const std::vector<uint8_t>>(std::move(unit.data));
+  if (!video) {
+    q.frame.media_time = unit.timestamp;
+    if (!audio_config_sent_) q.config = audio_config_;
+    audio_config_sent_ = true;
+    Emit(std::move(q));
+    return;
+  }
+  q.config = std::move(unit.new_config);
+  scratch_.clear();
+  if (q.config) {
+    // A new configuration may declare another reorder depth: settle what is held first.
+    decode_times_.Flush(scratch_);
+    const uint32_t depth = ReorderDepth(*q.config);
+    decode_times_ = DecodeTimeAssigner<Queued>(depth);
+  }
+  const int64_t pts = unit.timestamp;
+  decode_times_.Push(std::move(q), pts, scratch_);
+  for (auto& out : scratch_) {
+    out.item.frame.media_time = out.dts;
+    out.item.frame.cto = out.cto;
+    Emit(std::move(out.item));
+  }
+}
+
+void Streamer::UpdateRates(Time90k now) {
+  const int64_t elapsed = (now - window_start_).ticks();
+  if (elapsed < 5 * kTicksPerSecond) return;
+  const double secs = static_cast<double>(elapsed) / kTicksPerSecond;
+  std::lock_guard lock(mu_);
+  stats_.fps = static_cast<double>(window_frames_) / secs;
+  stats_.bitrate_bps = static_cast<double>(window_bytes_) * 8 / secs;
+  window_start_ = now;
+  window_frames_ = window_bytes_ = 0;
+}
+
+void Streamer::Emit(Queued q) {
+  std::shared_ptr<FrameObserver> observer;
+  {
+    std::lock_guard lock(mu_);
+    observer = observer_;
+  }
+  if (observer) observer->OnFrame(q.frame, q.config ? &*q.config : nullptr);
+  if (!options_.record) return;
+  if (queue_.size() >= kMaxQueued) {
+    // The database has not answered for a long time: shed the oldest; the gap ends the run.
+    queue_.pop_front();
+    std::lock_guard lock(mu_);
+    stats_.frames_shed++;
+  }
+  queue_.push_back(std::move(q));
+  Drain();
+}
+
+void Streamer::Drain() {
+  while (recording_ && !resolving_ && !queue_.empty()) {
+    Queued& q = queue_.front();
+    if (q.config) {
+      auto it = entry_ids_.find(EntryKey(*q.config));
+      if (it == entry_ids_.end()) {
+        Resolve(*q.config);
+        return;
+      }
+      storage::Recorder& rec = recording_->recorder();
+      if (q.config->kind == rtsp::TrackConfig::Kind::kVideo) {
+        rec.SetVideoSampleEntry(it->second);
+      } else {
+        rec.SetAudioSampleEntry(it->second);
+      }
+    }
+    recording_->recorder().OnFrame(q.frame, q.arrival);
+    queue_.pop_front();
+  }
+}
+
+void Streamer::Resolve(const rtsp::TrackConfig& config) {
+  resolving_ = true;
+  auto self = shared_from_this();
+  const uint64_t gen = generation_;
+  Blocking([self, gen, config] {
+    Result<int64_t> id = self->engine_.SampleEntry(EntryRow(config));
+    asio::post(self->strand_, [self, gen, config, id] {
+      if (gen != self->generation_) return;
+      self->resolving_ = false;
+      if (!id) {
+        self->fatal_ = "cannot store codec parameters: " + id.error().ToString();
+        if (self->client_) self->client_->Stop();
+        return;
+      }
+      self->entry_ids_[EntryKey(config)] = *id;
+      self->Drain();
+    });
+  });
+}
+
+}  // namespace nightjar::ingest

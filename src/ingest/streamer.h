@@ -1,0 +1,130 @@
+// One camera stream's life: connect (rtsp::Client), wait for a key frame, hand frames to the
+// storage engine's recorder, and on any failure end the run, back off exponentially (capped,
+// with jitter) and reconnect. Keeps the stream's statistics.
+//
+// Frames flow: Client -> OnAccessUnit (video decode times assigned, see decode_time.h) -> a
+// queue -> Recorder. The queue waits while blocking work happens off the network thread on the
+// `blocking` pool: Engine::Record and Engine::SampleEntry touch SQLite. Frames keep their arrival
+// wall time, so a short wait does not shift the recording.
+//
+// Threading: everything runs on the streamer's strand of the io_context; Stats() may be called
+// from any thread. Start once; Stop once; the streamer must outlive its `done` callback.
+#ifndef NIGHTJAR_INGEST_STREAMER_H_
+#define NIGHTJAR_INGEST_STREAMER_H_
+
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange unincluded
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "base/clock.h"
+#include "db/rows.h"
+#include "ingest/camera_config.h"
+#include "ingest/decode_time.h"
+#include "ingest/stream_stats.h"
+#include "rtsp/client.h"
+#include "storage/engine.h"
+
+namespace nightjar::ingest {
+
+struct StreamerOptions {
+  std::string camera;  // short name, for logs and stats
+  db::StreamKind kind = db::StreamKind::kMain;
+  int64_t stream_id = 0;
+  bool record = true;
+  rtsp::ClientOptions client;
+  BackoffOptions backoff;
+  int max_reconnect_attempts = 0;  // consecutive failures before giving up; 0: never give up
+  Duration90k stagger;             // shortens the first recording (storage/recorder.h)
+};
+
+// Receives every frame the streamer produces, recorded or not (live view). Called on the
+// streamer's strand; must not block.
+class FrameObserver {
+ public:
+  virtual ~FrameObserver() = default;
+  // `config` is set on the first frame and whenever the track's configuration changes.
+  virtual void OnFrame(const storage::Frame& frame, const rtsp::TrackConfig* config) = 0;
+  virtual void OnDisconnect() = 0;
+};
+
+class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::ClientHandler {
+ public:
+  Streamer(boost::asio::io_context& io, boost::asio::thread_pool& blocking, storage::Engine& engine,
+           const Clock& clock, StreamerOptions options);
+  ~Streamer() override;
+
+  void Start();
+  // Ends the session (TEARDOWN), finalizes the open recording, then calls `done` (on the strand).
+  void Stop(std::function<void()> done);
+
+  StreamStats Stats() const;
+  void SetObserver(std::shared_ptr<FrameObserver> observer);  // any thread
+
+  // rtsp::ClientHandler, called by the streamer's own client on the strand.
+  void OnPlaying(const std::vector<rtsp::ClientTrack>& tracks) override;
+  void OnAccessUnit(size_t track, rtsp::AccessUnit&& unit) override;
+
+ private:
+  struct Queued {
+    storage::Frame frame;
+    std::optional<rtsp::TrackConfig> config;  // the frame starts using this configuration
+    Time90k arrival;
+  };
+
+  boost::asio::awaitable<void> Loop();
+  boost::asio::awaitable<bool> Backoff(int failures);
+  void EndSession();
+
+  void Emit(Queued q);
+  void Drain();
+  void Resolve(const rtsp::TrackConfig& config);
+  void UpdateRates(Time90k now);
+  template <typename F>
+  void Blocking(F&& fn);
+
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::thread_pool& blocking_;
+  storage::Engine& engine_;
+  const Clock& clock_;
+  const StreamerOptions options_;
+  std::shared_ptr<FrameObserver> observer_;  // guarded by mu_
+
+  // Strand state.
+  bool stopping_ = false;
+  std::string fatal_;  // why this side ended the session (the database refused), if it did
+  bool started_session_ = false;  // a session reached PLAY (the stagger applies to the first)
+  std::vector<std::function<void()>> done_;
+  std::unique_ptr<rtsp::Client> client_;
+  std::optional<boost::asio::steady_timer> backoff_timer_;
+  uint64_t generation_ = 0;  // bumps per session; stale blocking results are ignored
+  std::optional<size_t> video_track_, audio_track_;
+  std::optional<rtsp::TrackConfig> audio_config_;
+  bool audio_config_sent_ = false;
+  DecodeTimeAssigner<Queued> decode_times_;
+  std::unique_ptr<storage::StreamRecording> recording_;
+  bool recording_pending_ = false;  // Record() is running on the blocking pool
+  std::deque<Queued> queue_;
+  std::map<std::string, int64_t> entry_ids_;  // config bytes (+codec) -> sample entry
+  bool resolving_ = false;
+  std::vector<DecodeTimeAssigner<Queued>::Out> scratch_;
+  Time90k window_start_;
+  uint64_t window_frames_ = 0, window_bytes_ = 0;
+
+  mutable std::mutex mu_;
+  StreamStats stats_;  // guarded by mu_
+};
+
+}  // namespace nightjar::ingest
+
+#endif  // NIGHTJAR_INGEST_STREAMER_H_

@@ -1,0 +1,193 @@
+// The RTSP client's media phase: interleaved and UDP RTP/RTCP into the track receivers,
+// keepalives within the session timeout (RFC 2326 §12.37), receiver reports (RFC 3550 §6.4.2),
+// the deadline watchdog, and the queued writer that keeps requests whole on the TCP stream.
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange unincluded
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "rtsp/client_session.h"
+#include "rtsp/rtcp.h"
+
+namespace nightjar::rtsp {
+
+namespace asio = boost::asio;
+
+asio::awaitable<Result<void>> Client::Session::MediaLoop() {
+  auto self = shared_from_this();
+  waiting_for_ = "media";
+  deadline_ = Clock::now() + options_.timeout;
+  for (size_t i = 0; i < udp_.size(); ++i) {
+    if (!udp_[i].rtp) continue;
+    asio::co_spawn(
+        executor_, [self, i] { return self->UdpLoop(i, false); }, asio::detached);
+    asio::co_spawn(
+        executor_, [self, i] { return self->UdpLoop(i, true); }, asio::detached);
+  }
+  asio::co_spawn(
+      executor_, [self] { return self->Keepalive(); }, asio::detached);
+  SendReports();  // opens NAT/firewall pinholes for UDP at once
+  for (;;) {
+    NJ_CO_CHECK_OK(Process(-1));
+    NJ_CO_CHECK_OK(co_await ReadMore());
+  }
+}
+
+Result<void> Client::Session::OnInterleaved(uint8_t channel, std::span<const uint8_t> payload) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) {
+    // Cameras send on channels nobody set up (e.g. a track we skipped): ignore it.
+    ++stats.unassigned_channel_frames;
+    return Ok();
+  }
+  if (it->second.rtcp) {
+    if (!receivers[it->second.track]->OnRtcp(payload)) ++stats.malformed_rtcp;
+    return Ok();
+  }
+  return OnRtp(it->second.track, payload);
+}
+
+Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packet) {
+  units_.clear();
+  auto r = receivers[track]->OnRtp(packet, units_);
+  if (!r) {
+    return Err(r.error().code(), tracks[track].media.media + " track: " + r.error().message());
+  }
+  if (!playing_) {
+    // RTP before the PLAY reply (some cameras start at once): held (bounded) until PLAY
+    // succeeded and OnPlaying has run.
+    for (AccessUnit& unit : units_) {
+      if (early_.size() < kMaxEarlyUnits) early_.emplace_back(track, std::move(unit));
+    }
+    return Ok();
+  }
+  deadline_ = Clock::now() + options_.timeout;
+  for (AccessUnit& unit : units_) {
+    if (closed_) break;
+    handler_.OnAccessUnit(track, std::move(unit));
+  }
+  return Ok();
+}
+
+asio::awaitable<void> Client::Session::UdpLoop(size_t track, bool rtcp) {
+  auto self = shared_from_this();
+  asio::ip::udp::socket& socket = rtcp ? *udp_[track].rtcp : *udp_[track].rtp;
+  const auto server = udp_[track].server_rtp.address();
+  std::vector<uint8_t> buf(65536);
+  asio::ip::udp::endpoint from;
+  while (!closed_) {
+    boost::system::error_code ec;
+    const size_t n = co_await socket.async_receive_from(
+        asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) break;
+    if (ec) {
+      Fail(ErrorCode::kIo, "UDP receive: " + ec.message());
+      break;
+    }
+    if (from.address() != server) continue;  // only the camera may feed this session
+    stats.bytes_received += n;
+    const std::span<const uint8_t> packet(buf.data(), n);
+    if (rtcp) {
+      if (!receivers[track]->OnRtcp(packet)) ++stats.malformed_rtcp;
+      continue;
+    }
+    if (auto r = OnRtp(track, packet); !r) {
+      Fail(r.error().code(), r.error().message());
+      break;
+    }
+  }
+}
+
+asio::awaitable<void> Client::Session::Watchdog() {
+  auto self = shared_from_this();
+  asio::steady_timer timer(executor_);
+  const auto tick = std::clamp(options_.timeout / 4, std::chrono::milliseconds(50),
+                               std::chrono::milliseconds(1000));
+  while (!closed_) {
+    timer.expires_after(tick);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) break;
+    if (Clock::now() > deadline_) {
+      const auto secs = std::chrono::duration<double>(options_.timeout).count();
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.1f", secs);
+      Fail(ErrorCode::kTimeout, "no " + waiting_for_ + " within " + text + " s");
+    }
+  }
+}
+
+asio::awaitable<void> Client::Session::Keepalive() {
+  auto self = shared_from_this();
+  asio::steady_timer timer(executor_);
+  // Keepalives at a third of the session timeout (RFC 2326 §12.37 lets the server drop the
+  // session after it); receiver reports every 5 s (RFC 3550 §6.2 suggests at least that often).
+  const auto keepalive = std::chrono::seconds(std::max(1, session_timeout_secs_ / 3));
+  auto next_keepalive = Clock::now() + keepalive;
+  while (!closed_) {
+    timer.expires_after(std::chrono::seconds(5));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) break;
+    SendReports();
+    if (Clock::now() >= next_keepalive) {
+      Queue(BuildRequest(use_get_parameter_ ? "GET_PARAMETER" : "OPTIONS", request_url_, {}));
+      next_keepalive = Clock::now() + keepalive;
+    }
+  }
+}
+
+void Client::Session::SendReports() {
+  for (size_t i = 0; i < receivers.size(); ++i) {
+    std::vector<uint8_t> rr = receivers[i]->BuildReport(own_ssrc_);
+    if (options_.transport == TransportKind::kUdp) {
+      if (!udp_[i].rtcp) continue;
+      boost::system::error_code ec;
+      udp_[i].rtcp->send_to(asio::buffer(rr), udp_[i].server_rtcp, 0, ec);  // never blocks
+      continue;
+    }
+    for (const auto& [channel, target] : channels_) {
+      if (target.track != i || !target.rtcp || rr.size() > 0xffff) continue;
+      std::string frame = {'$', static_cast<char>(channel), static_cast<char>(rr.size() >> 8),
+                           static_cast<char>(rr.size() & 0xff)};
+      frame.append(rr.begin(), rr.end());
+      Queue(std::move(frame));
+    }
+  }
+}
+
+void Client::Session::Queue(std::string bytes) {
+  if (closed_) return;
+  out_ += bytes;
+  Kick();
+}
+
+void Client::Session::Kick() {
+  if (writing_ || closed_ || out_.empty()) return;
+  writing_ = true;
+  auto self = shared_from_this();
+  asio::co_spawn(
+      executor_, [self] { return self->WriteLoop(); }, asio::detached);
+}
+
+asio::awaitable<void> Client::Session::WriteLoop() {
+  auto self = shared_from_this();
+  while (!out_.empty() && !closed_) {
+    std::swap(out_, inflight_);
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, asio::buffer(inflight_),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    inflight_.clear();
+    if (ec && !closed_) {
+      Fail(ErrorCode::kClosed, "writing to the camera: " + ec.message());
+      break;
+    }
+  }
+  writing_ = false;
+}
+
+}  // namespace nightjar::rtsp

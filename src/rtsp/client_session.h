@@ -1,0 +1,118 @@
+// Internal to the RTSP client: the session state behind rtsp::Client. Not part of the module's
+// public interface (see client.h).
+#ifndef NIGHTJAR_RTSP_CLIENT_SESSION_H_
+#define NIGHTJAR_RTSP_CLIENT_SESSION_H_
+
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange unincluded
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rtsp/client.h"
+#include "rtsp/message.h"
+#include "rtsp/track_receiver.h"
+#include "rtsp/url.h"
+
+namespace nightjar::rtsp {
+
+// All members are used only on the session's executor (a strand). Coroutines spawned by the
+// session hold a shared_ptr to it; after Close() none of them calls the handler again.
+class Client::Session : public std::enable_shared_from_this<Client::Session> {
+ public:
+  Session(boost::asio::any_io_executor executor, ClientOptions options, ClientHandler& handler);
+
+  boost::asio::awaitable<Result<void>> Run();
+  void Stop();
+
+  ClientStats stats;
+  std::vector<ClientTrack> tracks;
+  std::vector<std::unique_ptr<TrackReceiver>> receivers;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct UdpPair {
+    std::unique_ptr<boost::asio::ip::udp::socket> rtp, rtcp;
+    boost::asio::ip::udp::endpoint server_rtp, server_rtcp;
+  };
+  struct ChannelTarget {
+    size_t track;
+    bool rtcp;
+  };
+
+  boost::asio::awaitable<Result<void>> RunOnce();
+  boost::asio::awaitable<Result<void>> Connect();
+  boost::asio::awaitable<Result<Response>> Exchange(std::string method, std::string uri,
+                                                    Headers extra = {});
+  boost::asio::awaitable<Result<Response>> ReadResponse(int64_t cseq, const std::string& what);
+  boost::asio::awaitable<Result<void>> ReadMore();
+  // Handles every complete item in the input; returns the response to `cseq` if one came.
+  Result<std::optional<Response>> Process(int64_t cseq);
+  Result<void> OnInterleaved(uint8_t channel, std::span<const uint8_t> payload);
+  Result<void> OnRtp(size_t track, std::span<const uint8_t> packet);
+  void AnswerServerRequest(const Request& request);
+
+  boost::asio::awaitable<Result<void>> Describe(SdpDescription& sdp, std::string& base);
+  boost::asio::awaitable<Result<void>> Setup(const SdpDescription& sdp, const std::string& base);
+  boost::asio::awaitable<Result<void>> SetupTrack(size_t index);
+  Result<void> OpenUdpPair(UdpPair& pair);
+  boost::asio::awaitable<Result<void>> Play(const SdpDescription& sdp, const std::string& base);
+  boost::asio::awaitable<Result<void>> MediaLoop();
+
+  boost::asio::awaitable<void> Watchdog();
+  boost::asio::awaitable<void> Keepalive();
+  boost::asio::awaitable<void> UdpLoop(size_t track, bool rtcp);
+  void SendReports();
+  std::string BuildRequest(const std::string& method, const std::string& uri, const Headers& extra);
+  void Queue(std::string bytes);
+  void Kick();
+  boost::asio::awaitable<void> WriteLoop();
+  void Close();
+  Error Fail(ErrorCode code, std::string message);
+
+  boost::asio::any_io_executor executor_;
+  const ClientOptions options_;
+  ClientHandler& handler_;
+  RtspUrl url_;
+  std::string request_url_;  // url_ without credentials
+  std::optional<Credentials> credentials_;
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::ip::tcp::socket socket_;
+  std::vector<UdpPair> udp_;
+  std::map<uint8_t, ChannelTarget> channels_;
+
+  std::vector<uint8_t> in_;  // unparsed input starts at in_pos_
+  size_t in_pos_ = 0;
+  std::string out_, inflight_;
+  bool writing_ = false;
+
+  int64_t next_cseq_ = 1;
+  std::string challenge_;  // the WWW-Authenticate we answer, empty before any 401
+  uint32_t nonce_count_ = 0;
+  std::string cnonce_;
+  std::optional<std::string> session_id_;
+  int session_timeout_secs_ = 60;
+  bool use_get_parameter_ = false;
+  uint32_t own_ssrc_ = 0;
+
+  bool playing_ = false;
+  bool closed_ = false;
+  bool stopped_ = false;
+  std::optional<Error> failure_;   // why the watchdog or a loop closed the session
+  Clock::time_point deadline_;     // the watchdog closes the session when it passes
+  std::string waiting_for_;        // what the deadline is for, for the error message
+  std::vector<AccessUnit> units_;  // scratch
+  static constexpr size_t kMaxEarlyUnits = 256;
+  std::vector<std::pair<size_t, AccessUnit>> early_;  // units that came before the PLAY reply
+};
+
+}  // namespace nightjar::rtsp
+
+#endif  // NIGHTJAR_RTSP_CLIENT_SESSION_H_

@@ -1,0 +1,96 @@
+// Depacketizers: RTP payloads (already in sequence order, see reorder.h) back into access units.
+// H.264 (RFC 6184 non-interleaved mode: single NAL unit, STAP-A, FU-A), H.265 (RFC 7798: single
+// NAL unit, AP, FU; no DONL), AAC (RFC 3640 mpeg4-generic AAC-hbr/lbr with AU headers and
+// fragmented AUs) and G.711 (RFC 3551 PCMU/PCMA). I/O-free and fuzzed.
+//
+// Video access units come out in AVCC form (4-byte big-endian lengths), exactly the bytes the
+// camera sent per NAL unit, parameter sets included when sent in-band. The depacketizer tracks the
+// stream's parameter sets (from sprop-* fmtp parameters, replaced by in-band ones) and reports a
+// new decoder configuration (avcC/hvcC) with the key frame that first uses it.
+//
+// Camera quirks handled (each has a test in depacketizer_quirks_test.cc):
+// - Annex B start codes inside single-NAL payloads or sprop-parameter-sets: split into NAL units.
+// - The marker bit set on a packet that ends no picture (e.g. an SEI): an access unit ends on a
+//   marker only once it holds a slice.
+// - Parameter sets or SEI sent with a timestamp of their own (no slice): when the timestamp
+//   changes they are kept and lead the next access unit, which takes its timestamp.
+// - Missing marker bits: a new timestamp ends the previous access unit.
+// - Parameter sets only in-band (no sprop-*): nothing is emitted until a key frame whose
+//   parameter sets are known. In-band parameter sets replace the SDP's (which may be stale).
+// - Loss (a gap in sequence numbers, a FU without its start or end): the damaged access unit is
+//   dropped and video output resumes at the next key frame. A gap inside an unfinished access
+//   unit is blamed on that one (its tail, marker included, was lost); a gap after a finished one
+//   damages the next. Audio loses only the access units the gap touched.
+// - Broken sprop-* parameters are ignored (the in-band ones are used).
+//
+// Limits (kMalformed beyond): 16 MiB per access unit, 1024 NAL units per access unit.
+//
+// Thread safety: one instance per stream, used from one thread.
+#ifndef NIGHTJAR_RTSP_DEPACKETIZER_H_
+#define NIGHTJAR_RTSP_DEPACKETIZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "rtsp/sdp.h"
+
+namespace nightjar::rtsp {
+
+// What the storage engine needs to describe a track (db::SampleEntryRow without ids).
+struct TrackConfig {
+  enum class Kind { kVideo, kAudio } kind = Kind::kVideo;
+  std::string codec;               // RFC 6381 ("avc1.640028", "hvc1.1.6.L120.90", "mp4a.40.2"),
+                                   // "ulaw" or "alaw"
+  std::vector<uint8_t> config;     // avcC / hvcC payload, AudioSpecificConfig, or empty for G.711
+  uint32_t width = 0, height = 0;  // video, from the SPS
+  uint32_t clock_rate = 90000;     // RTP clock: 90000 video, sample rate audio
+  uint32_t channels = 0;           // audio
+  bool operator==(const TrackConfig&) const = default;
+};
+
+struct AccessUnit {
+  int64_t timestamp = 0;  // unwrapped RTP timestamp (clock_rate units) of the first packet
+  bool key = false;       // video: IDR (H.264) / IRAP (H.265) access unit; audio: always true
+  // Set on the key frame that starts using a new decoder configuration (and on the first one).
+  std::optional<TrackConfig> new_config;
+  std::vector<uint8_t> data;  // video: AVCC with 4-byte lengths; audio: one raw access unit
+};
+
+// One RTP packet handed to a depacketizer, in sequence order.
+struct DepacketizerInput {
+  int64_t timestamp;  // unwrapped RTP timestamp
+  bool marker;
+  bool loss_before;  // packets were lost (or skipped by the reorder buffer) just before this one
+  std::span<const uint8_t> payload;
+};
+
+class Depacketizer {
+ public:
+  virtual ~Depacketizer() = default;
+
+  // Consumes one packet; appends any access units it completes to `out`. Fails with kMalformed
+  // on payloads that break the payload format (the caller should reconnect): malformed
+  // aggregation packets, lengths that do not fit, NAL units larger than 16 MiB, unknown
+  // parameter sets that cannot be parsed. Loss is not an error (see above).
+  virtual Result<void> Push(const DepacketizerInput& packet, std::vector<AccessUnit>& out) = 0;
+
+  // The configuration known so far (from SDP or in-band), if complete.
+  virtual std::optional<TrackConfig> config() const = 0;
+
+  // Access units dropped because of loss or missing parameter sets.
+  virtual uint64_t dropped() const = 0;
+};
+
+// Creates the depacketizer for one SDP media section. kUnsupported for encodings we do not
+// record (the caller skips that track), kMalformed for fmtp parameters that cannot be parsed
+// (e.g. broken sprop-parameter-sets are ignored, not fatal; a missing AAC config is fatal).
+Result<std::unique_ptr<Depacketizer>> MakeDepacketizer(const SdpMediaDescription& media);
+
+}  // namespace nightjar::rtsp
+
+#endif  // NIGHTJAR_RTSP_DEPACKETIZER_H_
