@@ -50,7 +50,7 @@ void WriteStreamStatus(const std::string& path, const std::vector<ingest::Stream
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << doc.dump(1);
+    out << doc.dump(1, ' ', false, json::error_handler_t::replace);
     if (!out) {
       spdlog::warn("cannot write {}", tmp);
       return;

@@ -32,6 +32,9 @@ class DecodeTimeAssigner {
     int32_t cto;  // pts - dts >= 0
   };
 
+  // Presentation times further than this from the previous frame's are a discontinuity.
+  static constexpr int64_t kMaxReorderSpan = 90000;  // 1 s at 90 kHz
+
   explicit DecodeTimeAssigner(uint32_t reorder_depth = 0) : depth_(reorder_depth) {}
 
   uint32_t depth() const { return depth_; }
@@ -39,6 +42,13 @@ class DecodeTimeAssigner {
   // Takes the next frame in decode order with presentation time `pts`; appends the frames whose
   // decode time is now known to `out`.
   void Push(T item, int64_t pts, std::vector<Out>& out) {
+    const int64_t newest = pending_.empty() ? (last_dts_ ? *last_dts_ : pts) : pending_.back().pts;
+    if (pts < newest - kMaxReorderSpan || pts > newest + kMaxReorderSpan) {
+      // A timestamp jump, not reordering: settle the old timeline and start a new one (the
+      // recorder sees the jump and ends the run there).
+      Flush(out);
+      Reset();
+    }
     pending_.push_back({std::move(item), pts});
     pts_heap_.push(pts);
     while (pending_.size() > depth_) Pop(out);

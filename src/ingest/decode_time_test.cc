@@ -50,6 +50,26 @@ TEST(DecodeTime, DeeperReorderingThanDeclaredStaysMonotonic) {
   for (const auto& o : out) EXPECT_GE(o.cto, 0);
 }
 
+TEST(DecodeTime, TimestampJumpsStartANewTimelineInsteadOfClamping) {
+  for (int64_t jump : {-90000 * 60, 90000 * 60}) {
+    Assigner a(2);
+    std::vector<int64_t> pts;
+    for (int p : {0, 3, 1, 2, 6, 4, 5}) pts.push_back(900000 + p * 3000);
+    for (int p : {0, 3, 1, 2, 6, 4, 5}) pts.push_back(900000 + jump + 21000 + p * 3000);
+    auto out = Feed(a, pts);
+    ASSERT_EQ(out.size(), pts.size());
+    for (size_t i = 0; i < out.size(); ++i) {
+      EXPECT_EQ(out[i].dts + out[i].cto, pts[i]) << "frame " << i << " jump " << jump;
+      EXPECT_GE(out[i].cto, 0);
+      if (i != 7 && i > 0) {
+        EXPECT_GT(out[i].dts, out[i - 1].dts) << i;  // 7: the jump
+      }
+    }
+    // After the jump, decode times follow the new timeline (not +1 tick steps).
+    EXPECT_EQ(out[13].dts - out[12].dts, 3000);
+  }
+}
+
 TEST(DecodeTime, ResetForgetsHeldFrames) {
   Assigner a(2);
   std::vector<Assigner::Out> out;

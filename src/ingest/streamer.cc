@@ -154,6 +154,11 @@ asio::awaitable<void> Streamer::Loop() {
     failures = (delivered && lasted >= options_.backoff.healthy_after) ? 1 : failures + 1;
     std::string why = r ? "the session ended" : r.error().ToString();
     if (!fatal_.empty()) why = std::exchange(fatal_, "");
+    // Errors may quote what the camera sent: keep logs and status printable and short.
+    for (char& ch : why) {
+      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e) ch = '?';
+    }
+    if (why.size() > 300) why = why.substr(0, 300) + "...";
     spdlog::warn("camera {} {}: {}", options_.camera, db::StreamKindName(options_.kind), why);
     {
       std::lock_guard lock(mu_);
@@ -231,7 +236,10 @@ void Streamer::EndSession() {
   {
     std::lock_guard lock(mu_);
     observer = observer_;
-    for (const auto& t : client_->track_stats()) stats_.packets_lost += t.lost;
+    for (const auto& t : client_->track_stats()) {
+      stats_.packets_lost += t.lost;
+      stats_.frames_dropped += t.dropped;
+    }
   }
   if (observer) observer->OnDisconnect();
 }
@@ -293,7 +301,7 @@ void Streamer::OnAccessUnit(size_t track, rtsp::AccessUnit&& unit) {
     std::lock_guard lock(mu_);
     (video ? stats_.frames : stats_.audio_frames)++;
     stats_.bytes += unit.data.size();
-    if (unit.new_config) {
+    if (video && unit.new_config) {
       stats_.video_codec = unit.new_config->codec;
       stats_.width = unit.new_config->width;
       stats_.height = unit.new_config->height;

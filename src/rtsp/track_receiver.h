@@ -33,6 +33,7 @@ struct TrackStats {
   uint64_t late_or_duplicate = 0;
   uint64_t wrong_payload_type = 0;  // packets with another payload type, dropped
   uint64_t access_units = 0;
+  uint64_t dropped = 0;  // access units the depacketizer dropped (loss, unknown parameters)
 };
 
 class TrackReceiver {
@@ -53,7 +54,11 @@ class TrackReceiver {
   std::vector<uint8_t> BuildReport(uint32_t own_ssrc) const;
 
   const std::optional<SenderClock>& sender_clock() const { return sender_clock_; }
-  const TrackStats& stats() const { return stats_; }
+  TrackStats stats() const {
+    TrackStats s = stats_;
+    s.dropped = depacketizer_->dropped();
+    return s;
+  }
   Depacketizer& depacketizer() { return *depacketizer_; }
 
  private:

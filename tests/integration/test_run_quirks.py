@@ -1,0 +1,184 @@
+"""`nightjar run` against cameras with quirks (quirk_proxy.py in front of fakecam) and faults
+(fakecam's own fault injection): each records, and a broken stream reconnects without losing
+what was recorded before the break."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import nj
+from quirk_proxy import QuirkProxy
+
+
+class Daemon:
+    """`nightjar run` with one camera, stopped with SIGTERM."""
+
+    def __init__(self, url, transport="tcp", extra=""):
+        self.dir = tempfile.TemporaryDirectory(prefix="nj-quirk-")
+        self.data = os.path.join(self.dir.name, "data")
+        self.config = os.path.join(self.dir.name, "nightjar.toml")
+        with open(self.config, "w") as f:
+            f.write(f'[storage]\nbase_path = "{self.data}"\ncheckpoint_secs = 1\nmin_free_mb = 0\n'
+                    f'[ingest]\nrtsp_timeout_secs = 5\n'
+                    f'[[cameras]]\nid = "cam1"\nurl = "{url}"\ntransport = "{transport}"\n{extra}\n')
+        self.log = open(os.path.join(self.dir.name, "run.log"), "w+", errors="replace")
+        self.proc = subprocess.Popen([nj.BIN, "run", "--config", self.config],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def status(self):
+        try:
+            with open(os.path.join(self.data, "status.json")) as f:
+                return json.load(f)["streams"][0]
+        except (OSError, ValueError, IndexError, KeyError):
+            return None
+
+    def wait(self, pred, timeout=40):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            s = self.status()
+            if s is not None and pred(s):
+                return s
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"condition not reached; last status {self.status()}\n{self.output()}")
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        return self.proc.returncode
+
+    def runs(self):
+        out = subprocess.run([nj.BIN, "list", "--data", self.data, "--camera", "cam1", "--json"],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise AssertionError(f"list failed: {out.stderr}")
+        return json.loads(out.stdout)["runs"]
+
+    def check(self):
+        out = subprocess.run([nj.BIN, "check", "--hash", "--data", self.data],
+                             capture_output=True, text=True, timeout=120)
+        return out.returncode, out.stdout + out.stderr
+
+    def close(self):
+        self.stop()
+        self.log.close()
+        self.dir.cleanup()
+
+
+class QuirkTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cam = nj.Fakecam(cameras=1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cam.stop()
+
+    def record_through(self, quirk, path="/cam1/main", frames=60):
+        proxy = QuirkProxy(self.cam.port, quirk)
+        d = Daemon(f"rtsp://127.0.0.1:{proxy.port}{path}")
+        try:
+            s = d.wait(lambda s: s["frames"] >= frames and s["state"] == "streaming")
+            self.assertEqual(s["reconnects"], 0, f"{quirk}: {s['last_error']}\n{d.output()}")
+            self.assertEqual(d.stop(), 0)
+            runs = d.runs()
+            self.assertEqual(len(runs), 1, runs)
+            self.assertGreaterEqual(runs[0]["recordings"], 1)
+            self.assertGreater(runs[0]["duration_s"], frames / 30 * 0.8)
+            code, out = d.check()
+            self.assertEqual(code, 0, out)
+            return s
+        finally:
+            d.close()
+            proxy.close()
+
+    def test_rtp_before_the_play_reply(self):
+        self.record_through("rtp_before_play")
+
+    def test_data_on_unassigned_channels(self):
+        self.record_through("unassigned")
+
+    def test_session_id_changes_between_setups(self):
+        s = self.record_through("session_changes", path="/cam1/audio")
+        self.assertEqual(s["audio_codec"], "mp4a.40.2")
+
+    def test_wrong_initial_sequence_number_in_rtp_info(self):
+        self.record_through("rtp_info_wrong")
+
+    def test_no_content_base(self):
+        self.record_through("no_content_base", path="/cam1/audio")
+
+    def test_odd_sdp(self):
+        self.record_through("odd_sdp")
+
+    def test_replies_without_cseq(self):
+        self.record_through("no_cseq")
+
+
+class FaultTest(unittest.TestCase):
+    """Broken streams: a clear error, a reconnect, and what came before is kept."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cam = nj.Fakecam(cameras=1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cam.stop()
+
+    def fault(self, query, error_words):
+        d = Daemon(self.cam.url("/cam1/main", query=query))
+        try:
+            s = d.wait(lambda s: s["reconnects"] >= 1 and s["state"] == "streaming" and s["frames"] > 150,
+                       timeout=60)
+            self.assertTrue(any(w in s["last_error"] for w in error_words), s["last_error"])
+            self.assertEqual(d.stop(), 0)
+            runs = d.runs()
+            self.assertGreaterEqual(len(runs), 2, runs)
+            code, out = d.check()
+            self.assertEqual(code, 0, out)
+            return runs
+        finally:
+            d.close()
+
+    def test_garbage_in_the_stream_reconnects(self):
+        self.fault("?garbage_after=3", ["Malformed", "malformed", "RTP", "RTSP"])
+
+    def test_stall_times_out_and_reconnects(self):
+        self.fault("?stall_after=3&stall_for=8", ["no media"])
+
+    def test_timestamp_jump_forward_starts_a_new_run_without_reconnecting(self):
+        self.jump(60)
+
+    def test_timestamp_jump_backward_starts_a_new_run_without_reconnecting(self):
+        self.jump(-60)
+
+    def jump(self, secs):
+        d = Daemon(self.cam.url("/cam1/main", query=f"?ts_jump_after=3&ts_jump={secs}"))
+        try:
+            s = d.wait(lambda s: s["frames"] > 240, timeout=60)
+            self.assertEqual(s["reconnects"], 0)
+            self.assertEqual(d.stop(), 0)
+            runs = d.runs()
+            self.assertGreaterEqual(len(runs), 2, runs)
+            # Both sides of the jump keep their real durations (no squeezed frames).
+            self.assertGreater(runs[0]["duration_s"], 2.0, runs)
+            self.assertGreater(runs[-1]["duration_s"], 3.0, runs)
+            code, out = d.check()
+            self.assertEqual(code, 0, out)
+        finally:
+            d.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
