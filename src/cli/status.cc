@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/data_dir.h"
 #include "cli/json_time.h"
+#include "cli/stream_status.h"
 #include "db/database.h"
 
 namespace nightjar::cli {
@@ -221,8 +222,10 @@ void PrintCameras(const std::vector<CameraStatus>& cameras) {
                   std::string(db::StreamKindName(s.row.kind)).c_str(),
                   static_cast<long long>(s.usage.recordings),
                   FormatBytes(s.usage.sample_file_bytes).c_str(),
-                  FormatBytes(s.row.retain_bytes).c_str(), age.c_str(),
-                  LocalOrDash(s.usage.oldest_start).c_str(),
+                  (s.row.retain_bytes >= (int64_t{1} << 62) ? std::string("free space")
+                                                            : FormatBytes(s.row.retain_bytes))
+                      .c_str(),
+                  age.c_str(), LocalOrDash(s.usage.oldest_start).c_str(),
                   LocalOrDash(s.usage.newest_end).c_str(), static_cast<long long>(s.writing));
     }
     if (c.streams.empty()) {
@@ -239,6 +242,29 @@ void PrintStatus(const Status& st) {
   PrintOpens(st.opens);
   PrintDirs(st.dirs);
   PrintCameras(st.cameras);
+}
+
+void PrintLive(const std::optional<json>& live) {
+  if (!live) {
+    std::printf("\nlive            no `nightjar run` is publishing stream status here\n");
+    return;
+  }
+  std::printf("\nlive streams (nightjar run pid %lld, updated %s%s)\n",
+              static_cast<long long>(live->value("pid", int64_t{0})),
+              live->value("updated", std::string("?")).c_str(),
+              live->value("stale", false) ? ", STALE: the daemon is not updating it" : "");
+  std::printf("  %-12s %-4s %-10s %7s %9s %10s %6s %6s  %s\n", "CAMERA", "KIND", "STATE", "FPS",
+              "Mbit/s", "FRAMES", "RECON", "LOST", "LAST ERROR");
+  for (const json& s : live->value("streams", json::array())) {
+    const std::string err = s.value("last_error", json()).is_string() ? s["last_error"] : "";
+    std::printf("  %-12s %-4s %-10s %7.1f %9.2f %10llu %6llu %6llu  %s\n",
+                s.value("camera", "").c_str(), s.value("stream", "").c_str(),
+                s.value("state", "").c_str(), s.value("fps", 0.0),
+                s.value("bitrate_bps", 0.0) / 1e6,
+                static_cast<unsigned long long>(s.value("frames", uint64_t{0})),
+                static_cast<unsigned long long>(s.value("reconnects", uint64_t{0})),
+                static_cast<unsigned long long>(s.value("packets_lost", uint64_t{0})), err.c_str());
+  }
 }
 
 int RunStatus(const StatusOptions& o) {
@@ -260,12 +286,20 @@ int RunStatus(const StatusOptions& o) {
     std::fprintf(stderr, "status: %s\n", st.error().ToString().c_str());
     return kExitNotFound;
   }
+  // Live stream statistics, when a `nightjar run` on this directory publishes them.
+  std::optional<json> live = ReadStreamStatus(*data + "/status.json");
+  if (live) {
+    const int64_t updated = live->value("updated_90k", int64_t{0});
+    (*live)["stale"] = (clock.Now() - Time90k(updated)).ticks() > kStaleAfter.ticks();
+  }
   if (o.json) {
+    json j = StatusJson(*st);
+    j["live"] = live ? *live : json(nullptr);
     // Names are stored as given; invalid UTF-8 is replaced rather than thrown on.
-    std::printf("%s\n",
-                StatusJson(*st).dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
     PrintStatus(*st);
+    PrintLive(live);
   }
   return kExitOk;
 }

@@ -203,5 +203,76 @@ TEST_F(Recording, AacAudioIsRecordedBesideVideo) {
   EXPECT_GT(r.audio_samples, 100);  // ~47 AAC frames a second at 48 kHz
 }
 
+// Cameras come and go while others record: removing one finalizes its recording, the other's
+// run continues unbroken.
+TEST_F(Recording, CamerasAreAddedAndRemovedWithoutTouchingOthers) {
+  if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
+  PosixFs fs;
+  RealClock clock;
+  auto clip = fakecam::LoadClip(fs, ClipsDir() + "/sub.mp4");
+  ASSERT_TRUE(clip);
+  asio::io_context io;
+  rtsp::ServerOptions so;
+  so.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
+  rtsp::Server server(io, so, std::make_shared<fakecam::CameraResolver>(2, std::vector{*clip}));
+  ASSERT_TRUE(server.Start());
+  auto work = asio::make_work_guard(io);
+  std::thread io_thread([&] { io.run(); });
+  auto engine = storage::Engine::Open(fs, clock, dir_.path(), {});
+  ASSERT_TRUE(engine);
+  {
+    Supervisor sup(io, **engine, clock, {});
+    auto cam = [&](const char* id) {
+      CameraConfig c;
+      c.id = id;
+      c.url = "rtsp://127.0.0.1:" + std::to_string(server.port()) + "/" + id + "/sub";
+      return c;
+    };
+    auto frames = [&](const char* id) -> uint64_t {
+      for (const auto& s : sup.Stats()) {
+        if (s.camera == id) return s.frames;
+      }
+      return 0;
+    };
+    auto wait_frames = [&](const char* id, uint64_t n) {
+      for (int i = 0; i < 400 && frames(id) < n; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      EXPECT_GE(frames(id), n) << id;
+    };
+    ASSERT_TRUE(sup.AddCamera(cam("cam1")));
+    wait_frames("cam1", 20);
+    ASSERT_TRUE(sup.AddCamera(cam("cam2")));
+    EXPECT_EQ(sup.AddCamera(cam("cam2")).error().code(), ErrorCode::kAlreadyExists);
+    wait_frames("cam2", 20);
+    ASSERT_TRUE(sup.RemoveCamera("cam2"));
+    EXPECT_EQ(sup.RemoveCamera("cam2").error().code(), ErrorCode::kNotFound);
+    const uint64_t before = frames("cam1");
+    wait_frames("cam1", before + 20);  // cam1 carries on
+    ASSERT_EQ(sup.Stats().size(), 1u);
+    EXPECT_EQ(sup.Stats()[0].sessions, 1u);
+    EXPECT_EQ(sup.Stats()[0].reconnects, 0u);
+    sup.StopAll();
+  }
+  (*engine)->WithDb([&](db::Database& d) {
+    for (const char* id : {"cam1", "cam2"}) {
+      auto c = d.GetCameraByShortName(id);
+      EXPECT_TRUE(c) << id;
+      auto streams = d.ListStreams(c->id);
+      EXPECT_TRUE(streams && streams->size() == 1u);
+      auto recs = d.ListRecordings((*streams)[0].id, Time90k(0), Time90k(INT64_MAX / 2));
+      EXPECT_TRUE(recs && !recs->empty()) << id;
+      // One run per camera: nothing cut cam1's recording when cam2 came and went.
+      for (const auto& r : *recs) EXPECT_EQ(r.run_start_id, recs->front().composite_id) << id;
+    }
+    return 0;
+  });
+  engine->reset();
+  server.Stop();
+  work.reset();
+  io.stop();
+  io_thread.join();
+}
+
 }  // namespace
 }  // namespace nightjar::ingest
