@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the demo: `nightjar fakecam` serving simulated cameras on
-# rtsp://127.0.0.1:8554/camK/main and /camK/sub. Ctrl-C stops it.
+# rtsp://127.0.0.1:8554/camK/{main,sub}, and `nightjar run` recording every one of them into
+# ./nightjar-data (config: build/demo/nightjar.toml). Ctrl-C stops both; recordings stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 cameras=${CAMERAS:-4}
+mkdir -p build/demo
+config=build/demo/nightjar.toml
+{
+  printf '[storage]\nbase_path = "%s/nightjar-data"\nbudget_gb = %s\n\n' "$PWD" "${BUDGET_GB:-4}"
+  printf '[api]\nport = %s\n\n' "${PORT:-8080}"
+  for i in $(seq 1 "$cameras"); do
+    printf '[[cameras]]\nid = "cam%d"\nname = "Simulated camera %d"\n' "$i" "$i"
+    printf 'url = "rtsp://127.0.0.1:8554/cam%d/main"\nsub_url = "rtsp://127.0.0.1:8554/cam%d/sub"\n\n' "$i" "$i"
+  done
+} > "$config"
+
+build/nightjar fakecam --cameras "$cameras" --port 8554 &
+fakecam=$!
+trap 'kill $fakecam 2>/dev/null || true' EXIT
+sleep 0.5
 echo
-echo "Nightjar demo: $cameras simulated cameras. Try:"
-echo "  ffplay rtsp://127.0.0.1:8554/cam1/main"
-echo "  ffprobe rtsp://127.0.0.1:8554/cam2/sub"
-echo "  vlc rtsp://127.0.0.1:8554/cam1/h265"
+echo "Nightjar demo: $cameras simulated cameras recorded into ./nightjar-data. Try, in another shell:"
+echo "  build/nightjar status --config $config"
+echo "  build/nightjar list --config $config --camera cam1"
+echo "  ffplay rtsp://127.0.0.1:8554/cam1/main      (the simulated camera itself)"
 echo
-exec build/nightjar fakecam --cameras "$cameras" --port 8554 --stats-secs 10
+build/nightjar run --config "$config"
