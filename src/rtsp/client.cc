@@ -9,6 +9,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 #include <random>
 
 #include "base/strings.h"
@@ -124,8 +125,7 @@ asio::awaitable<Result<void>> Client::Session::Run() {
     boost::system::error_code ec;
     socket_.close(ec);
     socket_ = tcp::socket(executor_);
-    in_.clear();
-    in_pos_ = 0;
+    in_pos_ = in_end_ = 0;
     out_.clear();
     challenge_.clear();
   }
@@ -234,17 +234,21 @@ asio::awaitable<Result<Response>> Client::Session::ReadResponse(int64_t cseq,
 }
 
 asio::awaitable<Result<void>> Client::Session::ReadMore() {
-  constexpr size_t kChunk = 64 * 1024;
-  if (in_pos_ > 0 && (in_pos_ == in_.size() || in_pos_ > in_.size() / 2)) {
-    in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(in_pos_));
+  // One buffer for the session's life, never zero-filled again: the largest item (an 80 KiB
+  // message or a 64 KiB interleaved frame) plus room for a read.
+  constexpr size_t kBuffer = 128 * 1024, kMinRead = 48 * 1024;
+  if (in_.size() != kBuffer) in_.resize(kBuffer);
+  if (in_pos_ == in_end_) in_pos_ = in_end_ = 0;
+  if (kBuffer - in_end_ < kMinRead) {
+    std::memmove(in_.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+    in_end_ -= in_pos_;
     in_pos_ = 0;
   }
-  const size_t old = in_.size();
-  in_.resize(old + kChunk);
   boost::system::error_code ec;
-  const size_t n = co_await socket_.async_read_some(asio::buffer(in_.data() + old, kChunk),
-                                                    asio::redirect_error(asio::use_awaitable, ec));
-  in_.resize(old + n);
+  const size_t n =
+      co_await socket_.async_read_some(asio::buffer(in_.data() + in_end_, kBuffer - in_end_),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+  in_end_ += n;
   if (failure_) co_return std::unexpected(*failure_);
   if (ec == asio::error::eof) co_return Err(ErrorCode::kClosed, "the camera closed the connection");
   if (ec) co_return Err(ErrorCode::kClosed, "reading from the camera: " + ec.message());
@@ -253,8 +257,8 @@ asio::awaitable<Result<void>> Client::Session::ReadMore() {
 }
 
 Result<std::optional<Response>> Client::Session::Process(int64_t cseq) {
-  while (in_pos_ < in_.size() && !closed_) {
-    NJ_TRY(StreamItem item, ParseStreamItem(std::span(in_).subspan(in_pos_)));
+  while (in_pos_ < in_end_ && !closed_) {
+    NJ_TRY(StreamItem item, ParseStreamItem(std::span(in_).subspan(in_pos_, in_end_ - in_pos_)));
     if (item.kind == StreamItem::Kind::kNeedMore) break;
     in_pos_ += item.consumed;
     switch (item.kind) {

@@ -88,8 +88,8 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   std::vector<UdpPair> udp_;
   std::map<uint8_t, ChannelTarget> channels_;
 
-  std::vector<uint8_t> in_;  // unparsed input starts at in_pos_
-  size_t in_pos_ = 0;
+  std::vector<uint8_t> in_;  // unparsed input is [in_pos_, in_end_)
+  size_t in_pos_ = 0, in_end_ = 0;
   std::string out_, inflight_;
   bool writing_ = false;
 
