@@ -11,6 +11,7 @@ sees (TCP interleaved transport only):
   no_content_base   the DESCRIBE reply has no Content-Base (controls resolve against the URL)
   odd_sdp           LF-only SDP, lower-case encodings, no session-level a=control, unknown lines
   no_cseq           replies to everything but SETUP come without a CSeq header
+  redirect          DESCRIBE is answered with 302 and a Location naming fakecam itself
 """
 import re
 import socket
@@ -115,7 +116,10 @@ class QuirkProxy:
                     break
                 if kind == "msg":
                     with lock:
-                        item = self._up(item, state)
+                        item, reply = self._up(item, state)
+                    if reply is not None:
+                        client.sendall(reply)
+                        continue
                 up.sendall(item)
         except OSError:
             pass
@@ -132,7 +136,12 @@ class QuirkProxy:
         sid = _header(msg, b"Session")
         if sid is not None and sid in state["sessions"]:
             msg = _set_header(msg, b"Session", state["sessions"][sid])
-        return msg
+        if self.quirk == "redirect" and method == b"DESCRIBE":
+            target = re.search(rb"rtsp://[^/]+(/\S*)", first).group(1)
+            location = b"rtsp://127.0.0.1:%d%s" % (self.upstream_port, target)
+            return None, (b"RTSP/1.0 302 Moved Temporarily\r\nCSeq: " + cseq +
+                          b"\r\nLocation: " + location + b"\r\n\r\n")
+        return msg, None
 
     def _down(self, kind, item, state):
         q = self.quirk

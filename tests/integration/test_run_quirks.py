@@ -124,6 +124,9 @@ class QuirkTest(unittest.TestCase):
     def test_replies_without_cseq(self):
         self.record_through("no_cseq")
 
+    def test_redirect(self):
+        self.record_through("redirect")
+
 
 class FaultTest(unittest.TestCase):
     """Broken streams: a clear error, a reconnect, and what came before is kept."""
