@@ -24,6 +24,8 @@ Command RegisterRun(CLI::App& app);
 // Offline, read-only (they work while `nightjar run` records): status.cc, list.cc.
 Command RegisterStatus(CLI::App& app);
 Command RegisterList(CLI::App& app);
+// `nightjar export`: a time range to .mp4 or .ts through the serving code (export.cc).
+Command RegisterExport(CLI::App& app);
 // Subcommands whose capability has not landed yet: they say so and exit non-zero.
 void RegisterPending(CLI::App& app, std::function<void(Command)> select);
 

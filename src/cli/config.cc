@@ -7,6 +7,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "ingest/supervisor.h"
 #include "rtsp/url.h"
 
 namespace nightjar::cli {
@@ -181,6 +182,9 @@ Result<ingest::CameraConfig> ReadCamera(TableReader& r) {
   NJ_TRY(auto attempts, r.Int("max_reconnect_attempts", 0, 1 << 30));
   cam.max_reconnect_attempts = static_cast<int>(attempts.value_or(0));
   NJ_CHECK_OK(r.CheckUnknown());
+  if (auto ok = ingest::ValidateCamera(cam); !ok) {
+    return std::unexpected(r.Fail(r.table().get("id"), "id", ok.error().message()));
+  }
   return cam;
 }
 

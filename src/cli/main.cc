@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
       nightjar::cli::RegisterStatus);
   add("list", "List recordings of a camera stream, grouped into runs (offline, read-only)",
       nightjar::cli::RegisterList);
+  add("export", "Export a time range of a camera to .mp4 or .ts (offline, read-only)",
+      nightjar::cli::RegisterExport);
   add("run", "Record every configured camera and serve HTTP + web UI", nightjar::cli::RegisterRun);
   add("record", "Alias of run (the seed NVR's name)", nightjar::cli::RegisterRun);
   nightjar::cli::RegisterPending(app, select);

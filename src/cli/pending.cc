@@ -15,7 +15,6 @@ struct Pending {
 // Each of these is a real subcommand of the product whose engine is still being built; until it
 // lands it refuses to run rather than print anything that looks like a result.
 constexpr Pending kPending[] = {
-    {"export", "Export a time range of a camera to .mp4 or .ts (offline)", "export"},
     {"user", "Manage users", "authentication"},
 };
 

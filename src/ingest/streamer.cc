@@ -112,6 +112,10 @@ void Streamer::Start() {
 void Streamer::Stop(std::function<void()> done) {
   auto self = shared_from_this();
   asio::post(strand_, [self, done = std::move(done)]() mutable {
+    if (self->finished_) {  // the loop already ended (it gave up): nothing left to stop
+      done();
+      return;
+    }
     self->done_.push_back(std::move(done));
     if (self->stopping_) return;
     self->stopping_ = true;
@@ -183,6 +187,7 @@ asio::awaitable<void> Streamer::Loop() {
     stats_.since = clock_.Now();
   }
   stopping_ = true;
+  finished_ = true;
   for (auto& done : done_) done();
   done_.clear();
 }

@@ -102,7 +102,8 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
 
   // Strand state.
   bool stopping_ = false;
-  std::string fatal_;  // why this side ended the session (the database refused), if it did
+  bool finished_ = false;  // Loop returned (stopped, or gave up)
+  std::string fatal_;      // why this side ended the session (the database refused), if it did
   bool started_session_ = false;  // a session reached PLAY (the stagger applies to the first)
   std::vector<std::function<void()>> done_;
   std::unique_ptr<rtsp::Client> client_;

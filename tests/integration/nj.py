@@ -7,6 +7,7 @@ Environment (set by ctest, see tests/CMakeLists.txt):
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import tempfile
@@ -76,6 +77,7 @@ class Fakecam:
 
     def __exit__(self, *exc):
         code = self.stop()
+        self.log.close()
         os.unlink(self.log.name)
         # An ASan/UBSan report or a crash makes the server exit non-zero.
         assert code in (0, -15), f"fakecam exited with {code}"
@@ -119,3 +121,236 @@ def gst_decode(url, chain, seconds, protocols="tcp", user=None, password=None):
     if not m:
         raise AssertionError(f"gst_decode.py failed:\n{p.stdout}\n{p.stderr}")
     return int(m.group(1)), errors
+
+
+# --- `nightjar run` ------------------------------------------------------------------------------
+
+
+def toml_value(v):
+    """A Python value as TOML: str, bool, int, float or a list of those."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(f"no TOML form for {v!r}")
+
+
+def toml_text(config):
+    """`config` as a nightjar.toml: {"storage": {...}, "ingest": {...}, "cameras": [{...}, ...]};
+    tables in the dict's order, each [[cameras]] entry in the list's order."""
+    lines = []
+    for section, body in config.items():
+        tables = body if isinstance(body, list) else [body]
+        for t in tables:
+            lines.append(f"[[{section}]]" if isinstance(body, list) else f"[{section}]")
+            lines += [f"{k} = {toml_value(v)}" for k, v in t.items()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def nightjar(*args, timeout=120):
+    """Runs `nightjar ARGS` to completion; the CompletedProcess (text), whatever its exit code."""
+    return run([BIN, *args], timeout=timeout, check=False)
+
+
+def list_json(data, camera, stream="main"):
+    """`nightjar list --json` of a stream (read-only: works beside a running recorder)."""
+    p = nightjar("list", "--data", data, "--camera", camera, "--stream", stream, "--json")
+    if p.returncode != 0:
+        raise AssertionError(f"list {camera} {stream} failed ({p.returncode}):\n{p.stderr}")
+    return json.loads(p.stdout)
+
+
+def check_hash(data):
+    """`nightjar check --hash`; returns its output, raises unless it exits 0 and says "clean"."""
+    p = nightjar("check", "--hash", "--data", data)
+    if p.returncode != 0 or "clean" not in p.stdout:
+        raise AssertionError(f"check --hash ({p.returncode}):\n{p.stdout}{p.stderr}")
+    return p.stdout
+
+
+def camera(id, url, **keys):
+    """A [[cameras]] entry."""
+    return {"id": id, "url": url, **keys}
+
+
+class Recorder:
+    """`nightjar run --config` in a child process, recording into `<tmp>/data` (the default).
+
+    `cameras` are [[cameras]] dicts; `storage`/`ingest` override keys of those tables. The HTTP
+    API is disabled (tests run side by side). Logs go to a file (see output()). Used as a context
+    manager: SIGTERM (then SIGKILL) on exit if still running."""
+
+    def __init__(self, tmp, cameras=(), storage=None, ingest=None, data=None, start=True,
+                 use_config=True):
+        self.tmp = tmp
+        self.data = data or os.path.join(tmp, "data")
+        # Without a config file: `nightjar run --data DIR` (no cameras, default settings).
+        self.args = ["--data", self.data]
+        self.config = {
+            "storage": {"base_path": self.data, "min_free_mb": 64, "checkpoint_secs": 1,
+                        **(storage or {})},
+            "api": {"enabled": False},
+        }
+        if ingest:
+            self.config["ingest"] = dict(ingest)
+        if cameras:
+            self.config["cameras"] = list(cameras)
+        self.config_path = os.path.join(tmp, "nightjar.toml")
+        if use_config:
+            with open(self.config_path, "w") as f:
+                f.write(toml_text(self.config))
+            self.args = ["--config", self.config_path]
+        self.status_path = os.path.join(self.data, "status.json")
+        self.proc = None
+        self.log = None
+        if start:
+            self.start()
+
+    def start(self):
+        """(Re)starts the recorder on the same config and data directory."""
+        assert self.proc is None or self.proc.poll() is not None
+        if self.log:
+            self.log.close()
+        self.log = tempfile.NamedTemporaryFile(prefix="nightjar-run-", suffix=".log", dir=self.tmp,
+                                               delete=False)
+        self.proc = subprocess.Popen([BIN, "run", *self.args],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def output(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def status(self):
+        """The status.json this process published, or None (none yet, or a previous process')."""
+        try:
+            with open(self.status_path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return doc if doc.get("pid") == self.proc.pid else None
+
+    def stream(self, camera, kind="main", status=None):
+        """One stream's entry of status.json, or None."""
+        status = status or self.status()
+        if status is None:
+            return None
+        for s in status["streams"]:
+            if s["camera"] == camera and s["stream"] == kind:
+                return s
+        return None
+
+    def wait(self, predicate, what, timeout=60.0):
+        """Polls status.json until predicate(status) is true; returns that status. Fails with the
+        last status and the log if the deadline passes or the recorder exits."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nightjar run exited ({self.proc.returncode}) while waiting "
+                                     f"for {what}:\n{self.output()[-3000:]}")
+            st = self.status()
+            if st is not None:
+                last = st
+                if predicate(st):
+                    return st
+            time.sleep(0.25)
+        raise AssertionError(f"timed out waiting for {what}; last status:\n"
+                             f"{json.dumps(last, indent=1)[-4000:]}\nlog:\n{self.output()[-3000:]}")
+
+    def wait_streaming(self, streams, timeout=60.0):
+        """Waits until every (camera, kind) in `streams` is "streaming" with frames received."""
+        def ok(st):
+            for cam, kind in streams:
+                s = self.stream(cam, kind, st)
+                if s is None or s["state"] != "streaming" or s["frames"] == 0:
+                    return False
+            return True
+        return self.wait(ok, f"{streams} streaming", timeout)
+
+    def terminate(self, timeout=30.0):
+        """SIGTERM and wait; returns the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"nightjar run did not stop on SIGTERM:\n{self.output()[-3000:]}")
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        return self.proc.wait()
+
+    def list(self, camera, stream="main"):
+        return list_json(self.data, camera, stream)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.log:
+            self.log.close()
+
+
+def export(data, camera, start, end, out, stream="main"):
+    """`nightjar export` of [start, end) (ISO 8601 strings, as `list --json` prints them)."""
+    p = nightjar("export", "--data", data, "--camera", camera, "--stream", stream,
+                 "--from", start, "--to", end, "-o", out)
+    if p.returncode != 0:
+        raise AssertionError(f"export {camera} {start}..{end} failed ({p.returncode}):\n"
+                             f"{p.stderr}")
+    return out
+
+
+def video_packets(path):
+    """Every video packet of `path` in decode order: dicts of size, key, pts and dts (seconds)."""
+    p = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+             "packet=size,flags,pts_time,dts_time", "-of", "json", path])
+    return [{"size": int(k["size"]), "key": k["flags"].startswith("K"),
+             "pts": float(k["pts_time"]), "dts": float(k["dts_time"])}
+            for k in json.loads(p.stdout)["packets"]]
+
+
+def assert_same_frames(recorded, clip, fps):
+    """`recorded` (an .mp4) holds the (looping) clip's access units in order from some point:
+    the same size for every non-key frame, key frames where the clip has them (they may carry
+    parameter sets a payloader repeated in-band, so may be larger), and the same presentation
+    order (pts - dts in frames, relative to the first packet: B-frames put back in place).
+    Returns the clip frame the recording starts at; raises AssertionError."""
+    got, want = video_packets(recorded), video_packets(clip)
+    n = len(want)
+    if not got:
+        raise AssertionError(f"{recorded} holds no video")
+    offset = next((o for o in range(n) if all(
+        g["size"] == want[(o + i) % n]["size"] for i, g in enumerate(got) if not g["key"])), None)
+    if offset is None:
+        raise AssertionError(f"{recorded}: its frames match no position of {clip}: "
+                             f"{[g['size'] for g in got[:12]]}...")
+
+    def reorder(pkts, i, first):
+        return round((pkts[i]["pts"] - pkts[i]["dts"]) * fps) - first
+
+    g0 = round((got[0]["pts"] - got[0]["dts"]) * fps)
+    w0 = round((want[offset]["pts"] - want[offset]["dts"]) * fps)
+    for i, g in enumerate(got):
+        w = want[(offset + i) % n]
+        if g["key"] != w["key"] or g["size"] < w["size"]:
+            raise AssertionError(f"{recorded} frame {i}: {g} vs the clip's frame "
+                                 f"{(offset + i) % n}: {w}")
+        if reorder(got, i, g0) != reorder(want, (offset + i) % n, w0):
+            raise AssertionError(f"{recorded} frame {i}: presentation order differs: {g} vs the "
+                                 f"clip's frame {(offset + i) % n}: {w}")
+    return offset
