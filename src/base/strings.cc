@@ -73,4 +73,36 @@ Result<int64_t> ParseInt64(std::string_view s, int64_t min, int64_t max) {
   return v;
 }
 
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Result<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else if (c != '%') {
+      out += c;
+    } else {
+      const bool complete = i + 2 < s.size();
+      const int hi = complete ? HexValue(s[i + 1]) : -1;
+      const int lo = complete ? HexValue(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return Err(ErrorCode::kInvalidArgument, "bad percent escape");
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+  }
+  return out;
+}
+
 }  // namespace nightjar

@@ -38,6 +38,10 @@ std::optional<std::pair<std::string_view, std::string_view>> SplitOnce(std::stri
 // Parses a whole string as a decimal integer in [min, max]: an optional '-', then 1 to 19 digits
 // (leading zeros allowed), nothing else — no '+', no whitespace, no hex. kMalformed otherwise, with
 // the (truncated) input in the message.
+// RFC 3986 §2.1 percent-decoding; `plus_is_space` for query strings (application/x-www-form-
+// urlencoded). kInvalidArgument on a truncated or non-hex escape.
+Result<std::string> PercentDecode(std::string_view s, bool plus_is_space = false);
+
 Result<int64_t> ParseInt64(std::string_view s, int64_t min = INT64_MIN, int64_t max = INT64_MAX);
 
 }  // namespace nightjar

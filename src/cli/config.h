@@ -23,7 +23,9 @@ struct Config {
   Duration90k segment_duration = Duration90k::FromSeconds(60);
   Duration90k checkpoint = Duration90k::FromSeconds(5);
   int64_t min_free_bytes = int64_t{1} << 30;  // min_free_mb
-  size_t writer_queue_bytes = 64 << 20;       // writer_queue_size x 256 KiB batches
+  // writer_queue_size x 256 KiB batches; without it 64 MiB, or 1 MiB per configured stream when
+  // that is more (a second of a 4 Mbit/s stream is 0.5 MB: room for a sync that takes a while).
+  std::optional<size_t> writer_queue_bytes;
   // [api]
   bool api_enabled = true;
   std::string listen = "0.0.0.0";

@@ -2,17 +2,20 @@
 // starts a streamer per configured camera stream, and shuts down gracefully on SIGINT/SIGTERM:
 // streams torn down, open recordings finalized, the database closed cleanly.
 //
-// Threads: `io_threads` run the io_context (every RTSP session); the supervisor's pool does the
-// streamers' SQLite work; the engine has its writer and maintenance threads; the main thread
-// waits for a signal and refreshes <data>/status.json (live stream stats for `nightjar status`).
+// Threads: `io_threads` run the io_context (every RTSP session and HTTP connection); the
+// supervisor's pool does the streamers' SQLite work; a 2-thread pool runs HTTP handlers and body
+// reads; the engine has its writer and maintenance threads; the main thread waits for a signal
+// and refreshes <data>/status.json (live stream stats for `nightjar status`).
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "base/clock.h"
@@ -20,7 +23,10 @@
 #include "base/logging.h"
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/daemon_backend.h"
 #include "cli/stream_status.h"
+#include "http/handlers/api.h"
+#include "http/server.h"
 #include "ingest/supervisor.h"
 #include "storage/engine.h"
 
@@ -41,7 +47,10 @@ storage::EngineOptions EngineOptionsFor(const Config& c) {
   o.recording_duration = c.segment_duration;
   o.dirs = c.dirs;
   o.min_free_bytes = static_cast<uint64_t>(c.min_free_bytes);
-  o.writer.max_pending_bytes = c.writer_queue_bytes;
+  size_t streams = 0;
+  for (const auto& cam : c.cameras) streams += cam.sub_url ? 2 : 1;
+  o.writer.max_pending_bytes =
+      c.writer_queue_bytes.value_or(std::max<size_t>(size_t{64} << 20, streams << 20));
   return o;
 }
 
@@ -55,6 +64,32 @@ void LogRecovery(const storage::RecoveryReport& r) {
   for (const auto& f : r.unknown_files) {
     spdlog::warn("recovery: {} has no database row; left untouched", f);
   }
+}
+
+// The config file's cameras, then those added through the API in earlier runs (the config file
+// wins for an id both name). False when a configured camera cannot start.
+bool AddCameras(const Config& config, ingest::Supervisor& supervisor, storage::Engine& engine) {
+  bool ok = true;
+  std::set<std::string> ids;
+  for (const auto& cam : config.cameras) {
+    ids.insert(cam.id);
+    if (auto r = supervisor.AddCamera(cam); !r) {
+      spdlog::error("camera {}: {}", cam.id, r.error().ToString());
+      ok = false;
+    }
+  }
+  auto api = LoadApiCameras(engine);
+  if (!api) {
+    spdlog::error("cameras added through the API: {}", api.error().ToString());
+    return ok;
+  }
+  for (const auto& cam : *api) {
+    if (ids.contains(cam.id)) continue;
+    if (auto r = supervisor.AddCamera(cam); !r) {
+      spdlog::error("camera {} (added through the API): {}", cam.id, r.error().ToString());
+    }
+  }
+  return ok;
 }
 
 int Run(const RunOptions& o) {
@@ -113,24 +148,44 @@ int Run(const RunOptions& o) {
   int exit_code = kExitOk;
   {
     ingest::Supervisor supervisor(io, **engine, clock, so);
-    for (const auto& cam : config.cameras) {
-      if (auto ok = supervisor.AddCamera(cam); !ok) {
-        spdlog::error("camera {}: {}", cam.id, ok.error().ToString());
-        exit_code = kExitUsage;
+    DaemonBackend backend(supervisor, **engine, config.base_path);
+    if (!AddCameras(config, supervisor, **engine)) exit_code = kExitUsage;
+    // HTTP: handlers and streamed bodies block on SQLite and disks, so they run on this pool.
+    asio::thread_pool http_pool(2);
+    http::RequestMetrics metrics;
+    std::unique_ptr<http::Server> server;
+    if (exit_code == kExitOk && config.api_enabled) {
+      http::ServerOptions ho;
+      ho.listen_address = config.listen;
+      ho.port = config.port;
+      ho.tls_cert_file = config.tls_cert;
+      ho.tls_key_file = config.tls_key;
+      http::Router router;
+      http::AddApiRoutes(router,
+                         http::ApiContext{&backend, &metrics, &clock, clock.Now(), "0.1.0"});
+      server = std::make_unique<http::Server>(io, http_pool, ho, std::move(router), metrics);
+      if (auto ok = server->Start(); !ok) {
+        spdlog::error("HTTP on {}:{}: {}", config.listen, config.port, ok.error().ToString());
+        exit_code = kExitNotFound;
+      } else {
+        spdlog::info("HTTP API on {}://{}:{}/api/", server->tls() ? "https" : "http", config.listen,
+                     server->port());
       }
     }
     if (exit_code == kExitOk) {
-      spdlog::info("recording {} camera(s) into {}", config.cameras.size(), config.base_path);
-      if (config.api_enabled) {
-        spdlog::warn("[api] port {}: the HTTP API is not part of this build yet", config.port);
-      }
+      spdlog::info("recording {} camera(s) into {}", supervisor.cameras().size(), config.base_path);
       auto stopped = stop.get_future();
       const std::string status_path = config.base_path + "/status.json";
       while (stopped.wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
         WriteStreamStatus(status_path, supervisor.Stats(), clock.Now());
       }
     }
+    if (server) {
+      server->Stop();
+      server->WaitStopped();
+    }
     supervisor.StopAll();  // every streamer tears down and finalizes its recording
+    http_pool.join();
     std::error_code ec;
     std::filesystem::remove(config.base_path + "/status.json", ec);
   }

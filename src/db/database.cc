@@ -120,4 +120,6 @@ Result<void> Database::VerifySchema() { return db::VerifySchema(*conn_); }
 
 Result<void> Database::CheckIntegrity() { return db::CheckIntegrity(*conn_); }
 
+Result<void> Database::Batch(const std::function<Result<void>()>& fn) { return Write(fn); }
+
 }  // namespace nightjar::db

@@ -21,6 +21,7 @@
 #define NIGHTJAR_DB_DATABASE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -185,6 +186,10 @@ class Database {
   Result<void> DeleteSession(int64_t id);
   // Deletes every session with expires <= clock.Now(); returns how many.
   Result<int64_t> DeleteExpiredSessions();
+
+  // Runs `fn` (returning Result<void>) as one transaction: the calls it makes commit together,
+  // with one sync, or not at all. Calls nest (as savepoints).
+  Result<void> Batch(const std::function<Result<void>()>& fn);
 
  private:
   Database(std::unique_ptr<Connection> conn, Clock& clock, bool read_only);

@@ -225,9 +225,11 @@ void Streamer::EndSession() {
   if (recording_) {
     Drain();  // whatever can still be recorded; frames waiting for the database are dropped
     recording_->recorder().Flush(clock_.Now());
+    recorded_base_ += recording_->recorder().frames_recorded();
+    shed_base_ += recording_->recorder().frames_shed() + queue_.size();
     std::lock_guard lock(mu_);
-    stats_.frames_recorded += recording_->recorder().frames_recorded();
-    stats_.frames_shed += recording_->recorder().frames_shed() + queue_.size();
+    stats_.frames_recorded = recorded_base_;
+    stats_.frames_shed = shed_base_;
   }
   recording_.reset();
   recording_pending_ = false;
@@ -347,6 +349,10 @@ void Streamer::UpdateRates(Time90k now) {
   if (elapsed < 5 * kTicksPerSecond) return;
   const double secs = static_cast<double>(elapsed) / kTicksPerSecond;
   std::lock_guard lock(mu_);
+  if (recording_) {  // the recorder's counts so far, live
+    stats_.frames_recorded = recorded_base_ + recording_->recorder().frames_recorded();
+    stats_.frames_shed = shed_base_ + recording_->recorder().frames_shed();
+  }
   stats_.fps = static_cast<double>(window_frames_) / secs;
   stats_.bitrate_bps = static_cast<double>(window_bytes_) * 8 / secs;
   window_start_ = now;

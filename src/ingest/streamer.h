@@ -121,6 +121,7 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   std::vector<DecodeTimeAssigner<Queued>::Out> scratch_;
   Time90k window_start_;
   uint64_t window_frames_ = 0, window_bytes_ = 0;
+  uint64_t recorded_base_ = 0, shed_base_ = 0;  // totals of the sessions that ended
 
   mutable std::mutex mu_;
   StreamStats stats_;  // guarded by mu_

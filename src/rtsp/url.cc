@@ -5,28 +5,10 @@
 namespace nightjar::rtsp {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 3986 §2.1 percent-decoding of userinfo.
-Result<std::string> PercentDecode(std::string_view s, const char* what) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    int hi = i + 2 < s.size() ? HexValue(s[i + 1]) : -1;
-    int lo = hi >= 0 ? HexValue(s[i + 2]) : -1;
-    if (lo < 0) return Err(ErrorCode::kInvalidArgument, std::string("bad %-escape in ") + what);
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
+Result<std::string> DecodeUserinfo(std::string_view s, const char* what) {
+  auto out = PercentDecode(s);
+  if (!out) return Err(ErrorCode::kInvalidArgument, std::string("bad %-escape in ") + what);
   return out;
 }
 
@@ -96,9 +78,9 @@ Result<RtspUrl> ParseRtspUrl(std::string_view text) {
   if (at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);
     auto colon = SplitOnce(userinfo, ':');
-    NJ_TRY(url.username, PercentDecode(colon ? colon->first : userinfo, "user name"));
+    NJ_TRY(url.username, DecodeUserinfo(colon ? colon->first : userinfo, "user name"));
     if (colon) {
-      NJ_TRY(url.password, PercentDecode(colon->second, "password"));
+      NJ_TRY(url.password, DecodeUserinfo(colon->second, "password"));
     }
     authority.remove_prefix(at + 1);
   }

@@ -32,9 +32,11 @@ class StreamRecording::Sink final : public RecordingSink {
       std::lock_guard lock(engine_.open_mu_);
       engine_.open_[row.composite_id] = {builder_, dir_index_};
     }
-    // Preallocate for the expected length at the stream's recent bitrate (4 Mbit/s at first).
-    const uint64_t expected = static_cast<uint64_t>(
-        bytes_per_second_ * static_cast<double>(s.target.ticks()) / kTicksPerSecond * 1.1);
+    // Preallocate for the expected length at the stream's recent bitrate (4 Mbit/s at first),
+    // at most 64 MiB: a rate measured over a short recording can be far off.
+    const uint64_t expected = std::min<uint64_t>(
+        64 << 20, static_cast<uint64_t>(bytes_per_second_ * static_cast<double>(s.target.ticks()) /
+                                        kTicksPerSecond * 1.1));
     Engine* engine = &engine_;
     std::shared_ptr<RecordingBuilder> builder = builder_;
     engine_.dirs_[dir_index_].writer->Open(
@@ -113,7 +115,17 @@ Result<std::unique_ptr<Engine>> Engine::Open(Fs& fs, Clock& clock, const std::st
     NJ_TRY(auto streams, e->db_->ListStreams());
     for (const auto& s : streams) e->next_recording_[s.id] = s.next_recording_id;
   }
-  for (auto& d : e->dirs_) d.writer = std::make_unique<Writer>(*d.dir, e->options_.writer);
+  WriterOptions wo = e->options_.writer;
+  Engine* engine = e.get();
+  // Recordings opened together insert their rows in one transaction (one WAL sync).
+  wo.open_group = [engine](const std::function<void()>& inserts) -> Result<void> {
+    std::lock_guard lock(engine->db_mu_);
+    return engine->db_->Batch([&]() -> Result<void> {
+      inserts();
+      return Ok();
+    });
+  };
+  for (auto& d : e->dirs_) d.writer = std::make_unique<Writer>(*d.dir, wo);
   if (e->options_.start_maintenance_thread) {
     e->maintenance_ = std::thread([engine = e.get()] { engine->MaintenanceLoop(); });
   }

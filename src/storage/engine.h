@@ -120,6 +120,7 @@ class Engine {
 
   WriterStats WriterStatsFor(size_t dir_index) const { return dirs_[dir_index].writer->Stats(); }
   int64_t deleted_by_retention() const { return deleted_by_retention_; }
+  int64_t deleted_bytes_by_retention() const { return deleted_bytes_by_retention_; }
 
  private:
   friend class StreamRecording::Sink;
@@ -146,11 +147,14 @@ class Engine {
   Fs& fs_;
   Clock& clock_;
   const EngineOptions options_;
-  std::mutex db_mu_;
+  // Recursive: a writer's group of recording opens holds it around the row inserts, which take it
+  // again (they also run alone).
+  std::recursive_mutex db_mu_;
   std::unique_ptr<db::Database> db_;  // guarded by db_mu_
   std::vector<Dir> dirs_;
   RecoveryReport recovery_;
   std::atomic<int64_t> deleted_by_retention_{0};
+  std::atomic<int64_t> deleted_bytes_by_retention_{0};
 
   std::mutex open_mu_;
   std::map<int64_t, OpenRec> open_;            // guarded by open_mu_: recordings being written

@@ -115,8 +115,13 @@ Result<void> Engine::DeleteRecordings(const std::map<size_t, std::vector<int64_t
     dirs_[dir].writer->Unlink(ids, [&](Result<void> r) { unlinked.set_value(std::move(r)); });
     NJ_CHECK_OK(unlinked.get_future().get());
     std::lock_guard lock(db_mu_);
+    int64_t bytes = 0;
+    for (int64_t id : ids) {
+      if (auto row = db_->GetRecording(id)) bytes += row->sample_file_bytes;
+    }
     NJ_CHECK_OK(db_->DeleteRecordingRows(ids));
     deleted_by_retention_ += static_cast<int64_t>(ids.size());
+    deleted_bytes_by_retention_ += bytes;
   }
   return Ok();
 }

@@ -126,7 +126,13 @@ void Writer::Run() {
       batch.swap(commands_);
       stopping = stop_;
     }
-    for (Command& c : batch) Execute(c);
+    // Opens first (safe: nothing queued before an open refers to its file), all in one group.
+    std::stable_partition(batch.begin(), batch.end(),
+                          [](const Command& c) { return c.kind == Command::Kind::kOpen; });
+    size_t opens = 0;
+    while (opens < batch.size() && batch[opens].kind == Command::Kind::kOpen) ++opens;
+    ExecuteOpens(batch, 0, opens);
+    for (size_t i = opens; i < batch.size(); ++i) Execute(batch[i]);
     batch.clear();
     // Write whatever is big enough or old enough.
     const auto now = Clock::now();
@@ -150,28 +156,52 @@ void Writer::Run() {
   }
 }
 
+void Writer::ExecuteOpens(std::deque<Command>& batch, size_t begin, size_t end) {
+  if (begin == end) return;
+  std::vector<Result<void>> ready(end - begin, Ok());
+  auto run = [&] {
+    for (size_t i = begin; i < end; ++i) {
+      if (batch[i].before_create) ready[i - begin] = batch[i].before_create();
+    }
+  };
+  Result<void> committed = Ok();
+  if (options_.open_group) {
+    committed = options_.open_group(run);
+  } else {
+    run();
+  }
+  for (size_t i = begin; i < end; ++i) {
+    OpenFile(batch[i],
+             committed ? std::move(ready[i - begin]) : Result<void>(Err(committed.error())));
+  }
+}
+
+// Creates the file once its row exists (`ready`); a failure poisons only this file.
+void Writer::OpenFile(Command& c, Result<void> ready) {
+  auto f = std::make_unique<File>();
+  f->id = c.id;
+  crypto_generichash_init(&f->hash, nullptr, 0, 32);
+  Result<std::unique_ptr<WritableFile>> file = Err(ErrorCode::kInternal, "unset");
+  if (ready) {
+    file = dir_.Create(c.id);
+  } else {
+    file = Err(ready.error());
+  }
+  if (!file) {
+    f->error = file.error();
+  } else {
+    f->file = std::move(*file);
+    // Preallocation is an optimization: its failure is not an error.
+    (void)f->file->Fallocate(0, c.expected_bytes);
+  }
+  files_[c.id] = std::move(f);
+}
+
 void Writer::Execute(Command& c) {
   switch (c.kind) {
-    case Command::Kind::kOpen: {
-      auto f = std::make_unique<File>();
-      f->id = c.id;
-      crypto_generichash_init(&f->hash, nullptr, 0, 32);
-      Result<std::unique_ptr<WritableFile>> file = Err(ErrorCode::kInternal, "unset");
-      if (Result<void> ready = c.before_create ? c.before_create() : Ok(); ready) {
-        file = dir_.Create(c.id);
-      } else {
-        file = Err(ready.error());
-      }
-      if (!file) {
-        f->error = file.error();
-      } else {
-        f->file = std::move(*file);
-        // Preallocation is an optimization: its failure is not an error.
-        (void)f->file->Fallocate(0, c.expected_bytes);
-      }
-      files_[c.id] = std::move(f);
+    case Command::Kind::kOpen:
+      OpenFile(c, c.before_create ? c.before_create() : Ok());
       break;
-    }
     case Command::Kind::kAppend: {
       auto it = files_.find(c.id);
       uint64_t n = c.data->size();

@@ -31,6 +31,10 @@
 namespace nightjar::storage {
 
 struct WriterOptions {
+  // Runs the row inserts of recordings opened together (their `before_create`) as one unit, e.g.
+  // one database transaction, so 100 streams starting at once cost one sync, not 100. Returns
+  // whether the unit committed; when it did not, none of those files is created.
+  std::function<Result<void>(const std::function<void()>&)> open_group;
   size_t max_pending_bytes = 64 << 20;  // queued but not yet written, all streams together
   size_t batch_bytes = 1 << 20;         // write as soon as this much is pending ...
   int max_delay_ms = 500;               // ... or when the oldest pending data is this old
@@ -87,6 +91,8 @@ class Writer {
   void FlushAll();
   FileState StateOf(const File& f) const;
   void Execute(Command& c);
+  void ExecuteOpens(std::deque<Command>& batch, size_t begin, size_t end);
+  void OpenFile(Command& c, Result<void> ready);
 
   const SampleFileDir& dir_;
   const WriterOptions options_;

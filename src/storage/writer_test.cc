@@ -119,3 +119,54 @@ TEST_F(WriterTest, UnlinkAndOpenErrors) {
 
 }  // namespace
 }  // namespace nightjar::storage
+
+namespace nightjar::storage {
+namespace {
+
+// Row inserts of recordings opened together run as one group (one transaction in the engine);
+// a group that fails to commit creates none of its files.
+TEST_F(WriterTest, OpensQueuedTogetherShareOneGroup) {
+  std::mutex mu;
+  int groups = 0;
+  std::vector<int> group_of;  // per before_create call, the group it ran in
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> first_started;
+  WriterOptions o;
+  o.open_group = [&](const std::function<void()>& inserts) -> Result<void> {
+    int g;
+    {
+      std::lock_guard lock(mu);
+      g = ++groups;
+    }
+    if (g == 1) {
+      first_started.set_value();
+      released.wait();  // hold the writer while more opens queue up
+    }
+    inserts();
+    if (g == 3) return Err(ErrorCode::kIo, "commit failed");
+    return Ok();
+  };
+  Writer w(*dir_, o);
+  auto before = [&] {
+    std::lock_guard lock(mu);
+    group_of.push_back(groups);
+    return Ok();
+  };
+  w.Open(1, 0, before);
+  first_started.get_future().wait();
+  for (int64_t id = 2; id <= 5; ++id) w.Open(id, 0, before);
+  release.set_value();
+  auto s = SyncNow(w);
+  EXPECT_EQ(groups, 2);
+  EXPECT_EQ(group_of, (std::vector<int>{1, 2, 2, 2, 2}));
+  w.Open(6, 0, before);  // group 3 fails to commit: no file
+  ASSERT_TRUE(w.Append(6, Data(10, 'x')));
+  FileState c = CloseNow(w, 6);
+  EXPECT_TRUE(c.error);
+  EXPECT_FALSE(*fs_.Exists(dir_->PathOf(6)));
+  for (int64_t id = 1; id <= 5; ++id) EXPECT_TRUE(*fs_.Exists(dir_->PathOf(id))) << id;
+}
+
+}  // namespace
+}  // namespace nightjar::storage

@@ -1,0 +1,49 @@
+// The HTTP API's view of the running daemon (http::Backend): cameras and live stream stats from
+// the supervisor, storage and recordings from the engine's database, cameras added through the
+// API persisted in the database (camera.config_json, from_api = 1) so they survive restarts.
+//
+// Thread safety: every method may block and may be called from several HTTP pool threads at
+// once; the supervisor and the engine serialize what they must.
+#ifndef NIGHTJAR_CLI_DAEMON_BACKEND_H_
+#define NIGHTJAR_CLI_DAEMON_BACKEND_H_
+
+#include <string>
+#include <vector>
+
+#include "http/backend.h"
+#include "ingest/supervisor.h"
+#include "storage/engine.h"
+
+namespace nightjar::cli {
+
+class DaemonBackend final : public http::Backend {
+ public:
+  DaemonBackend(ingest::Supervisor& supervisor, storage::Engine& engine, std::string data_dir)
+      : supervisor_(supervisor), engine_(engine), data_dir_(std::move(data_dir)) {}
+
+  Result<std::vector<http::CameraInfo>> ListCameras() override;
+  Result<void> AddCamera(const http::CameraSpec& spec) override;
+  Result<void> RemoveCamera(std::string_view id) override;
+  Result<http::StorageStatus> Storage() override;
+  Result<http::RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
+                                             std::optional<Time90k> from,
+                                             std::optional<Time90k> to) override;
+  Result<http::Counters> GetCounters() override;
+
+ private:
+  ingest::Supervisor& supervisor_;
+  storage::Engine& engine_;
+  const std::string data_dir_;
+};
+
+// Cameras added through the API in an earlier run (camera rows with from_api = 1). Blocking.
+Result<std::vector<ingest::CameraConfig>> LoadApiCameras(storage::Engine& engine);
+
+// The JSON stored in camera.config_json for an API camera, and back.
+std::string CameraConfigJson(const ingest::CameraConfig& c);
+Result<ingest::CameraConfig> CameraConfigFromJson(const std::string& id, const std::string& name,
+                                                  const std::string& json);
+
+}  // namespace nightjar::cli
+
+#endif  // NIGHTJAR_CLI_DAEMON_BACKEND_H_

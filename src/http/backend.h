@@ -1,0 +1,147 @@
+// What the HTTP API needs from the running daemon, as plain data: cameras and their live stream
+// statistics, camera management, storage status, recording listings and counters for /metrics.
+//
+// The daemon (src/cli, which sees ingest, storage and db) implements Backend; http sees only
+// these structs, so it never includes rtsp, ingest or db (CONVENTIONS.md). Tests use a fake.
+//
+// Threading: every method may block (SQLite, statfs, stopping a camera's streams); the server
+// calls them only on its blocking pool, possibly from several threads at once, so an
+// implementation must be thread-safe. Errors map to statuses by http::FromError: kInvalidArgument
+// -> 400, kNotFound -> 404, kAlreadyExists -> 409, anything unexpected -> 500.
+#ifndef NIGHTJAR_HTTP_BACKEND_H_
+#define NIGHTJAR_HTTP_BACKEND_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/time.h"
+
+namespace nightjar::http {
+
+// One camera stream's ingest state (ingest::StreamStats, reduced).
+struct StreamInfo {
+  std::string kind;   // "main" or "sub"
+  std::string url;    // with any password already replaced by "***" (RedactUrl)
+  std::string state;  // "connecting", "streaming", "backoff", "failed", "stopped"
+  Time90k since;      // wall time the state began
+  double fps = 0;     // over the last few seconds
+  double bitrate_bps = 0;
+  uint64_t frames = 0;  // video access units received since start
+  uint64_t bytes = 0;   // access-unit bytes received since start
+  uint64_t reconnects = 0;
+  uint64_t frames_recorded = 0;
+  uint64_t frames_shed = 0;
+  std::string last_error;  // empty when none
+  std::optional<Time90k> last_error_at;
+  std::string video_codec;  // RFC 6381, e.g. "avc1.64001f"; empty before the first key frame
+  uint32_t width = 0, height = 0;
+};
+
+struct CameraInfo {
+  std::string id;    // "cam1"
+  std::string name;  // display name
+  bool record = true;
+  std::string transport;  // "tcp" or "udp"
+  std::optional<int64_t> retain_bytes;
+  std::optional<int64_t> retain_days;
+  int max_reconnect_attempts = 0;  // 0: forever
+  std::vector<StreamInfo> streams;
+};
+
+// A camera to add, as POST /api/cameras describes it (already type-checked by the handler;
+// the backend validates meaning: a unique id, a usable URL, and so on).
+struct CameraSpec {
+  std::string id;
+  std::string name;  // defaults to the id when absent
+  std::string url;
+  std::optional<std::string> sub_url;
+  std::optional<std::string> username, password;  // override credentials in the URLs
+  std::string transport = "tcp";
+  bool record = true;
+  std::optional<int64_t> retain_bytes;
+  std::optional<int64_t> retain_days;
+  int max_reconnect_attempts = 0;
+};
+
+struct StorageDirInfo {
+  std::string path;
+  uint64_t used_bytes = 0;                          // sample-file bytes of recordings stored here
+  std::optional<uint64_t> free_bytes, total_bytes;  // nullopt when the file system is missing
+  std::string error;                                // why free/total are unknown
+};
+
+struct StreamStorageInfo {
+  std::string camera;  // camera id
+  std::string kind;    // "main" / "sub"
+  int64_t recordings = 0;
+  uint64_t bytes = 0;
+  std::optional<int64_t> retain_bytes;  // the stream's budget
+  std::optional<Time90k> oldest_start, newest_end;
+};
+
+struct StorageStatus {
+  std::string data_dir;
+  std::vector<StorageDirInfo> dirs;
+  std::vector<StreamStorageInfo> streams;
+};
+
+struct RecordingInfo {
+  std::string id;  // "<stream id>/<recording id>", as `nightjar list` prints it
+  Time90k start, end;
+  uint64_t bytes = 0;
+  int64_t frames = 0;
+  int64_t key_frames = 0;
+  std::string codec;  // RFC 6381
+  uint32_t width = 0, height = 0;
+  bool growing = false;  // still being written
+};
+
+// Recordings recorded back to back from one connection form a run; gaps lie between runs.
+struct RunInfo {
+  Time90k start, end;
+  int64_t recordings = 0;
+};
+
+struct RecordingList {
+  std::string camera;
+  std::string stream;                     // "main" / "sub"
+  std::vector<RecordingInfo> recordings;  // by start
+  std::vector<RunInfo> runs;              // by start
+};
+
+// Monotonic counters that only the daemon keeps.
+struct Counters {
+  uint64_t retention_deleted_recordings = 0;
+  uint64_t retention_deleted_bytes = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual Result<std::vector<CameraInfo>> ListCameras() = 0;
+  // kInvalidArgument (message says which field) or kAlreadyExists for a taken id. The camera is
+  // recording (or connecting) and persisted when this returns.
+  virtual Result<void> AddCamera(const CameraSpec& spec) = 0;
+  // Stops the camera's streams and forgets it; its recordings stay (retention removes them).
+  // kNotFound for an unknown id.
+  virtual Result<void> RemoveCamera(std::string_view id) = 0;
+  virtual Result<StorageStatus> Storage() = 0;
+  // Recordings of one stream overlapping [from, to) (absent bounds: unbounded).
+  // kNotFound for an unknown camera or a stream it lacks.
+  virtual Result<RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
+                                               std::optional<Time90k> from,
+                                               std::optional<Time90k> to) = 0;
+  virtual Result<Counters> GetCounters() = 0;
+};
+
+// "rtsp://user:secret@host/x" -> "rtsp://user:***@host/x"; URLs without a password unchanged.
+std::string RedactUrl(std::string_view url);
+
+}  // namespace nightjar::http
+
+#endif  // NIGHTJAR_HTTP_BACKEND_H_

@@ -1,0 +1,255 @@
+// The /api handlers over real loopback HTTP with a fake Backend.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "http/handlers/api.h"
+#include "http/test_client.h"
+
+namespace nightjar::http {
+namespace {
+
+using httptest::TestClient;
+using httptest::TestServer;
+using nlohmann::json;
+
+const Time90k kT0 = Time90k::FromUnixSeconds(1'771'509'600);  // 2026-02-19T14:00:00Z
+
+class FakeBackend : public Backend {
+ public:
+  FakeBackend() {
+    CameraInfo c;
+    c.id = "cam1";
+    c.name = "Front Door";
+    c.transport = "tcp";
+    StreamInfo s;
+    s.kind = "main";
+    s.url = "rtsp://admin:hunter2@10.0.0.5/stream1";  // the backend forgot to redact
+    s.state = "streaming";
+    s.since = kT0;
+    s.fps = 25;
+    s.frames = 1500;
+    s.bytes = 123456789;
+    s.reconnects = 2;
+    s.last_error = "timeout: no media for 10s";
+    c.streams.push_back(s);
+    cameras_.push_back(c);
+  }
+
+  Result<std::vector<CameraInfo>> ListCameras() override {
+    std::lock_guard lock(mu_);
+    return cameras_;
+  }
+  Result<void> AddCamera(const CameraSpec& spec) override {
+    std::lock_guard lock(mu_);
+    for (const auto& c : cameras_) {
+      if (c.id == spec.id) return Err(ErrorCode::kAlreadyExists, "camera " + spec.id + " exists");
+    }
+    if (!spec.url.starts_with("rtsp://")) {
+      return Err(ErrorCode::kInvalidArgument, "url must be rtsp://");
+    }
+    last_spec_ = spec;
+    CameraInfo c;
+    c.id = spec.id;
+    c.name = spec.name;
+    c.streams.push_back({.kind = "main", .url = spec.url, .state = "connecting"});
+    cameras_.push_back(c);
+    return Ok();
+  }
+  Result<void> RemoveCamera(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    auto n = std::erase_if(cameras_, [&](const CameraInfo& c) { return c.id == id; });
+    if (n == 0) return Err(ErrorCode::kNotFound, "no camera " + std::string(id));
+    return Ok();
+  }
+  Result<StorageStatus> Storage() override {
+    StorageStatus s;
+    s.data_dir = "/var/lib/nightjar";
+    s.dirs.push_back({"/var/lib/nightjar/sample", 5000, 1000000, 2000000, ""});
+    s.streams.push_back(
+        {"cam1", "main", 2, 5000, 1 << 30, kT0, kT0 + Duration90k::FromSeconds(120)});
+    return s;
+  }
+  Result<RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
+                                       std::optional<Time90k> from,
+                                       std::optional<Time90k> to) override {
+    std::lock_guard lock(mu_);
+    last_from_ = from;
+    last_to_ = to;
+    if (camera != "cam1") return Err(ErrorCode::kNotFound, "no camera " + std::string(camera));
+    RecordingList l;
+    l.camera = "cam1";
+    l.stream = std::string(stream);
+    const Duration90k minute = Duration90k::FromSeconds(60);
+    l.recordings.push_back({"1/1", kT0, kT0 + minute, 2500, 1500, 30, "avc1.64001f", 1920, 1080});
+    l.recordings.push_back(
+        {"1/2", kT0 + 2 * minute, kT0 + 3 * minute, 2500, 1500, 30, "avc1.64001f", 1920, 1080});
+    l.runs.push_back({kT0, kT0 + minute, 1});
+    l.runs.push_back({kT0 + 2 * minute, kT0 + 3 * minute, 1});
+    return l;
+  }
+  Result<Counters> GetCounters() override { return Counters{7, 7000}; }
+
+  std::mutex mu_;
+  std::vector<CameraInfo> cameras_;
+  std::optional<CameraSpec> last_spec_;
+  std::optional<Time90k> last_from_, last_to_;
+};
+
+class HandlersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<TestServer>(ServerOptions{}, [this](RequestMetrics& metrics) {
+      Router router;
+      AddApiRoutes(router, ApiContext{&backend_, &metrics, &clock_, kT0, "0.1.0"});
+      return router;
+    });
+    ASSERT_TRUE(server_->Start());
+  }
+
+  json Get(const std::string& target, int want_status) {
+    TestClient c(server_->port());
+    auto r = c.Request("GET", target);
+    EXPECT_TRUE(r) << target;
+    if (!r) return nullptr;
+    EXPECT_EQ(r->result_int(), want_status) << target << ": " << r->body();
+    return json::parse(r->body(), nullptr, false);
+  }
+
+  FakeBackend backend_;
+  SimulatedClock clock_{kT0 + Duration90k::FromSeconds(3600)};
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(HandlersTest, Health) {
+  json j = Get("/api/health", 200);
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["uptime_s"], 3600);
+}
+
+TEST_F(HandlersTest, CamerasListRedactsPasswords) {
+  json j = Get("/api/cameras", 200);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["id"], "cam1");
+  EXPECT_EQ(j[0]["name"], "Front Door");
+  EXPECT_EQ(j[0]["url"], "rtsp://admin:***@10.0.0.5/stream1");
+  EXPECT_EQ(j[0]["streams"][0]["url"], "rtsp://admin:***@10.0.0.5/stream1");
+  EXPECT_EQ(j[0]["streams"][0]["state"], "streaming");
+  EXPECT_EQ(j[0]["streams"][0]["reconnects"], 2);
+  EXPECT_EQ(j[0]["streams"][0]["since_90k"], kT0.ticks());
+  EXPECT_EQ(Get("/api/cameras/cam1", 200)["id"], "cam1");
+  EXPECT_EQ(Get("/api/cameras/nope", 404)["error"], "not_found");
+}
+
+TEST_F(HandlersTest, AddAndRemoveCamera) {
+  TestClient c(server_->port());
+  const std::string body =
+      R"({"id":"cam5","name":"Garden","url":"rtsp://user:pass@192.168.1.15:554/stream1",)"
+      R"("max_reconnect_attempts":0,"record":false,"retain_days":7,"sub_url":null})";
+  auto r = c.Request("POST", "/api/cameras", "Content-Type: application/json\r\n", body);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 201) << r->body();
+  EXPECT_EQ((*r)[boost::beast::http::field::location], "/api/cameras/cam5");
+  ASSERT_TRUE(backend_.last_spec_);
+  EXPECT_EQ(backend_.last_spec_->name, "Garden");
+  EXPECT_FALSE(backend_.last_spec_->record);
+  EXPECT_EQ(backend_.last_spec_->retain_days, 7);
+  EXPECT_FALSE(backend_.last_spec_->sub_url);
+
+  r = c.Request("POST", "/api/cameras", "", body);  // again: taken
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 409);
+
+  r = c.Request("DELETE", "/api/cameras/cam5");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  r = c.Request("DELETE", "/api/cameras/cam5");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 404);
+  EXPECT_EQ(json::parse(r->body())["error"], "not_found");
+}
+
+TEST_F(HandlersTest, AddCameraValidation) {
+  for (const char* body : {
+           "not json", "[]", R"({"url":"rtsp://x/"})", R"({"id":"a b","url":"rtsp://x/"})",
+           R"({"id":"cam9"})", R"({"id":"cam9","url":"rtsp://x/","record":"yes"})",
+           R"({"id":"cam9","url":"rtsp://x/","retain_bytes":-1})",
+           R"({"id":"cam9","url":"rtsp://x/","transport":"sctp"})",
+           R"({"id":"cam9","url":"rtsp://x/","colour":"red"})",
+           R"({"id":"cam9","url":"http://x/"})",  // refused by the backend
+       }) {
+    TestClient c(server_->port());
+    auto r = c.Request("POST", "/api/cameras", "", body);
+    ASSERT_TRUE(r) << body;
+    EXPECT_EQ(r->result_int(), 400) << body;
+    EXPECT_EQ(json::parse(r->body())["error"], "bad_request") << body;
+  }
+}
+
+TEST_F(HandlersTest, ListParsesSeedTimesAndReportsGaps) {
+  json j = Get("/api/list?camera=cam1&from=2026-02-19T14:00:00Z&to=2026-02-19T15:00:00Z", 200);
+  EXPECT_EQ(backend_.last_from_, kT0);
+  EXPECT_EQ(backend_.last_to_, kT0 + Duration90k::FromSeconds(3600));
+  EXPECT_EQ(j["recordings"].size(), 2u);
+  EXPECT_EQ(j["recordings"][0]["id"], "1/1");
+  EXPECT_EQ(j["runs"].size(), 2u);
+  ASSERT_EQ(j["gaps"].size(), 1u);
+  EXPECT_EQ(j["gaps"][0]["duration_s"], 60.0);
+  EXPECT_EQ(j["total"]["bytes"], 5000);
+  // The seed's local-time form parses too.
+  Get("/api/list?camera=cam1&from=2026-02-19T14:00:00", 200);
+  EXPECT_TRUE(backend_.last_from_.has_value());
+  EXPECT_EQ(Get("/api/list", 400)["error"], "bad_request");
+  EXPECT_EQ(Get("/api/list?camera=cam1&from=yesterday", 400)["error"], "bad_request");
+  EXPECT_EQ(Get("/api/list?camera=cam1&stream=third", 400)["error"], "bad_request");
+  EXPECT_EQ(
+      Get("/api/list?camera=cam1&from=2026-02-19T15:00:00Z&to=2026-02-19T14:00:00Z", 400)["error"],
+      "bad_request");
+  EXPECT_EQ(Get("/api/list?camera=nope", 404)["error"], "not_found");
+}
+
+TEST_F(HandlersTest, Status) {
+  json j = Get("/api/status", 200);
+  EXPECT_EQ(j["uptime_s"], 3600);
+  EXPECT_EQ(j["storage"]["dirs"][0]["free_bytes"], 1000000);
+  EXPECT_EQ(j["storage"]["streams"][0]["recordings"], 2);
+  EXPECT_EQ(j["cameras"][0]["id"], "cam1");
+  EXPECT_EQ(j["cameras"][0]["url"], "rtsp://admin:***@10.0.0.5/stream1");
+}
+
+TEST_F(HandlersTest, MetricsText) {
+  // On one connection, so the health request is recorded before /metrics is read.
+  TestClient c(server_->port());
+  ASSERT_TRUE(c.Request("GET", "/api/health"));
+  auto r = c.Request("GET", "/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  const std::string& t = r->body();
+  EXPECT_NE(t.find("nightjar_ingest_bytes_total{camera=\"cam1\",stream=\"main\"} 123456789"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("nightjar_ingest_reconnects_total{camera=\"cam1\",stream=\"main\"} 2"),
+            std::string::npos);
+  EXPECT_NE(t.find("nightjar_disk_free_bytes{dir=\"/var/lib/nightjar/sample\"} 1000000"),
+            std::string::npos);
+  EXPECT_NE(t.find("nightjar_retention_deleted_recordings_total 7"), std::string::npos);
+  EXPECT_NE(t.find("nightjar_http_requests_total{route=\"/api/health\",code=\"200\"} 1"),
+            std::string::npos);
+  EXPECT_NE(
+      t.find("nightjar_http_request_duration_seconds_bucket{route=\"/api/health\",le=\"+Inf\"} 1"),
+      std::string::npos);
+}
+
+TEST(RedactUrlTest, Forms) {
+  EXPECT_EQ(RedactUrl("rtsp://u:p@h/x"), "rtsp://u:***@h/x");
+  EXPECT_EQ(RedactUrl("rtsp://u:p@ss@h:554/x?y=1"), "rtsp://u:***@h:554/x?y=1");
+  EXPECT_EQ(RedactUrl("rtsp://u@h/x"), "rtsp://u@h/x");
+  EXPECT_EQ(RedactUrl("rtsp://h/x@y"), "rtsp://h/x@y");
+  EXPECT_EQ(RedactUrl("nonsense"), "nonsense");
+}
+
+}  // namespace
+}  // namespace nightjar::http

@@ -1,0 +1,57 @@
+#include "http/handlers/json.h"
+
+namespace nightjar::http {
+
+using nlohmann::json;
+
+void PutTime(json& j, const std::string& key, std::optional<Time90k> t) {
+  j[key] = t ? json(FormatTimeLocal(*t, 6)) : json(nullptr);
+  j[key + "_90k"] = t ? json(t->ticks()) : json(nullptr);
+}
+
+namespace {
+
+json StreamJson(const StreamInfo& s) {
+  json j = {{"kind", s.kind},
+            {"url", RedactUrl(s.url)},
+            {"state", s.state},
+            {"fps", s.fps},
+            {"bitrate_bps", s.bitrate_bps},
+            {"frames", s.frames},
+            {"bytes", s.bytes},
+            {"reconnects", s.reconnects},
+            {"frames_recorded", s.frames_recorded},
+            {"frames_shed", s.frames_shed},
+            {"last_error", s.last_error.empty() ? json(nullptr) : json(s.last_error)},
+            {"video_codec", s.video_codec},
+            {"width", s.width},
+            {"height", s.height}};
+  PutTime(j, "since", s.since);
+  PutTime(j, "last_error_at", s.last_error_at);
+  return j;
+}
+
+json OptionalInt(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+json CameraJson(const CameraInfo& c) {
+  json j = {{"id", c.id},
+            {"name", c.name},
+            {"record", c.record},
+            {"transport", c.transport},
+            {"retain_bytes", OptionalInt(c.retain_bytes)},
+            {"retain_days", OptionalInt(c.retain_days)},
+            {"max_reconnect_attempts", c.max_reconnect_attempts}};
+  // The seed NVR's camera list carries "url": the main stream's.
+  j["url"] = nullptr;
+  json& streams = j["streams"] = json::array();
+  for (const auto& s : c.streams) {
+    if (s.kind == "main") j["url"] = RedactUrl(s.url);
+    if (s.kind == "sub") j["sub_url"] = RedactUrl(s.url);
+    streams.push_back(StreamJson(s));
+  }
+  return j;
+}
+
+}  // namespace nightjar::http

@@ -1,0 +1,28 @@
+// The route table: one line per endpoint (docs/API.md documents each).
+#include "http/handlers/api.h"
+
+namespace nightjar::http {
+namespace {
+
+using Fn = Response (*)(const ApiContext&, const Request&);
+
+Handler Bind(const ApiContext& ctx, Fn fn) {
+  return [ctx, fn](const Request& req) { return fn(ctx, req); };
+}
+
+}  // namespace
+
+void AddApiRoutes(Router& r, const ApiContext& ctx) {
+  const RouteOptions kInline{.blocking = false};
+  const RouteOptions kSmallBody{.max_body_bytes = 64 << 10};
+  r.Add(Method::kGet, "/api/health", Bind(ctx, HandleHealth), kInline);
+  r.Add(Method::kGet, "/api/status", Bind(ctx, HandleStatus));
+  r.Add(Method::kGet, "/api/list", Bind(ctx, HandleList));
+  r.Add(Method::kGet, "/api/cameras", Bind(ctx, HandleListCameras));
+  r.Add(Method::kPost, "/api/cameras", Bind(ctx, HandleAddCamera), kSmallBody);
+  r.Add(Method::kGet, "/api/cameras/{id}", Bind(ctx, HandleGetCamera));
+  r.Add(Method::kDelete, "/api/cameras/{id}", Bind(ctx, HandleRemoveCamera));
+  r.Add(Method::kGet, "/metrics", Bind(ctx, HandleMetrics));
+}
+
+}  // namespace nightjar::http

@@ -1,0 +1,318 @@
+// One HTTP connection: reads requests within limits and deadlines, routes them, runs handlers,
+// writes responses (response.cc), until the peer closes, a deadline passes, or the server stops.
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange unincluded
+
+#include <spdlog/spdlog.h>
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <type_traits>
+
+#include "base/strings.h"
+#include "http/blocking.h"
+#include "http/response_writer.h"
+#include "http/server_internal.h"
+
+namespace nightjar::http::internal {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+Response Invoke(const Handler& handler, const Request& req) {
+  try {
+    return handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} {}: handler threw: {}", req.method_name, req.path, e.what());
+  } catch (...) {
+    spdlog::error("http: {} {}: handler threw", req.method_name, req.path);
+  }
+  return ErrorResponse(500, "internal", "internal error");
+}
+
+// Errors of the HTTP parser itself (as opposed to the socket, a timeout or the peer closing).
+bool IsParseError(const error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+         ec != bhttp::error::need_more;
+}
+
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(std::shared_ptr<Server::Impl> server, Stream stream, std::string remote)
+      : server_(std::move(server)),
+        opts_(server_->options),
+        stream_(std::move(stream)),
+        remote_(std::move(remote)),
+        writer_(stream_, opts_, server_->blocking) {}
+
+  asio::awaitable<void> Run() {
+    try {
+      if (co_await Handshake()) {
+        while (co_await ServeOne()) {
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("http: {}: connection failed: {}", remote_, e.what());
+    }
+    if (linger_ && !stopping_) co_await Linger();
+    error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().close();
+    server_->SessionEnded(this);
+  }
+
+  void Shutdown(bool force) override {
+    asio::post(Tcp().get_executor(), [self = this->shared_from_this(), force] {
+      self->stopping_ = true;
+      // An idle connection (or any, when forced) is closed; a busy one finishes its response.
+      if (force || self->idle_) self->Tcp().cancel();
+      if (force) {
+        error_code ec;
+        self->Tcp().socket().close(ec);
+      }
+    });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  asio::awaitable<bool> Handshake() {
+    if constexpr (kTls) {
+      error_code ec;
+      Tcp().expires_after(opts_.request_timeout);
+      co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) spdlog::debug("http: {}: TLS handshake failed: {}", remote_, ec.message());
+      co_return !ec;
+    } else {
+      co_return true;
+    }
+  }
+
+  // Waits (idle_timeout) for the first byte of the next request. False: close the connection.
+  asio::awaitable<bool> WaitForRequest() {
+    if (buffer_.size() > 0) co_return !stopping_;
+    if (stopping_) co_return false;
+    idle_ = true;
+    Tcp().expires_after(opts_.idle_timeout);
+    error_code ec;
+    const size_t n = co_await stream_.async_read_some(
+        buffer_.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+    idle_ = false;
+    if (ec) co_return false;
+    buffer_.commit(n);
+    co_return true;
+  }
+
+  // After an error response that left request bytes unread: stop sending, then read and drop
+  // what the client still sends (bounded), so that closing does not reset the connection and
+  // destroy the error response in the client's receive buffer (a "lingering close").
+  asio::awaitable<void> Linger() {
+    error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Tcp().expires_after(std::chrono::seconds(1));
+    std::array<char, 16384> sink;
+    for (size_t total = 0; !ec && total < (256 << 10);) {
+      total += co_await Tcp().async_read_some(asio::buffer(sink),
+                                              asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  asio::awaitable<bool> ServeOne();
+  asio::awaitable<bool> ReadBody(bhttp::request_parser<bhttp::empty_body>& hp, const Route& route,
+                                 Request& req, std::optional<Response>& error);
+  asio::awaitable<Response> Dispatch(const Request& req, const Route& route) {
+    if (!route.options.blocking) co_return Invoke(route.handler, req);
+    co_return co_await RunBlocking(server_->blocking,
+                                   [&route, &req] { return Invoke(route.handler, req); });
+  }
+
+  std::shared_ptr<Server::Impl> server_;
+  const ServerOptions& opts_;
+  Stream stream_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  ResponseWriter<Stream> writer_;
+  bool idle_ = false;      // waiting for a request's first byte (strand only)
+  bool stopping_ = false;  // the server is shutting down (strand only)
+  bool linger_ = false;    // the last response closed the connection on unread request bytes
+};
+
+void FillRequest(const bhttp::request_parser<bhttp::empty_body>& hp, Request& req) {
+  const auto& h = hp.get();
+  req.method_name = std::string(h.method_string());
+  req.method = ParseMethod(req.method_name);
+  req.target = std::string(h.target());
+  req.version = h.version();
+  for (const auto& f : h) req.headers.Add(std::string(f.name_string()), std::string(f.value()));
+}
+
+// Routes `req`; on failure sets `res` to the error and returns nullptr.
+const Route* RouteRequest(const Router& router, Request& req, Response& res) {
+  auto target = SplitTarget(req.target);
+  if (!target) {
+    res = ErrorResponse(400, "bad_request", target.error().message());
+    return nullptr;
+  }
+  req.path = std::move(target->path);
+  req.query = std::move(target->query);
+  MatchResult m = router.Match(req.method, req.path);
+  if (auto* match = std::get_if<RouteMatch>(&m)) {
+    req.params = std::move(match->params);
+    req.route = match->route->pattern;
+    return match->route;
+  }
+  if (auto* wrong = std::get_if<WrongMethod>(&m)) {
+    res = ErrorResponse(405, "method_not_allowed",
+                        req.method_name + " is not allowed on " + req.path);
+    res.headers.emplace_back("Allow", wrong->allow);
+  } else {
+    res = ErrorResponse(404, "not_found", "no such resource: " + req.path);
+  }
+  return nullptr;
+}
+
+// Reads the body the route allows. False: close at once (timeout, reset). A body that is too
+// large or malformed sets `error` (the connection closes after it).
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::ReadBody(bhttp::request_parser<bhttp::empty_body>& hp,
+                                                const Route& route, Request& req,
+                                                std::optional<Response>& error) {
+  const uint64_t limit = route.options.max_body_bytes;
+  if (hp.content_length() && *hp.content_length() > limit) {
+    Response& res = error.emplace();
+    res = ErrorResponse(413, "payload_too_large",
+                        "request body larger than " + std::to_string(limit) + " bytes");
+    res.close = true;
+    co_return true;
+  }
+  if (!hp.chunked() && hp.content_length().value_or(0) == 0) co_return true;
+  error_code ec;
+  if (auto expect = req.headers.Get("Expect");
+      expect && EqualsIgnoreCase(*expect, "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    Tcp().expires_after(opts_.write_timeout);
+    co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    Tcp().expires_after(opts_.request_timeout);
+  }
+  bhttp::request_parser<bhttp::string_body> bp(std::move(hp));
+  bp.body_limit(limit);
+  co_await bhttp::async_read(stream_, buffer_, bp, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == bhttp::error::body_limit) {
+    error = ErrorResponse(413, "payload_too_large",
+                          "request body larger than " + std::to_string(limit) + " bytes");
+    error->close = true;
+  } else if (ec && IsParseError(ec)) {
+    error = ErrorResponse(400, "bad_request", "malformed request body: " + ec.message());
+    error->close = true;
+  } else if (ec) {
+    co_return false;  // timeout, reset, or the peer went away
+  }
+  req.body = std::move(bp.get().body());
+  co_return true;
+}
+
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::ServeOne() {
+  if (!co_await WaitForRequest()) co_return false;
+  const auto t0 = std::chrono::steady_clock::now();
+  Tcp().expires_after(opts_.request_timeout);
+  bhttp::request_parser<bhttp::empty_body> hp;
+  hp.header_limit(opts_.max_header_bytes);
+  // Checked against the route's limit once it is known. (Not boost::none: Beast 1.74 compares
+  // the Content-Length with the optional limit so that "no limit" refuses every body.)
+  hp.body_limit(std::numeric_limits<uint64_t>::max());
+  error_code ec;
+  co_await bhttp::async_read_header(stream_, buffer_, hp,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  Request req;
+  req.remote = remote_;
+  Response res;
+  bool keep_alive = false;
+  if (ec == bhttp::error::header_limit) {
+    // Unread header bytes remain: every error response here closes (keep_alive stays false).
+    res = ErrorResponse(
+        431, "header_too_large",
+        "request header larger than " + std::to_string(opts_.max_header_bytes) + " bytes");
+  } else if (ec && IsParseError(ec)) {
+    res = ErrorResponse(400, "bad_request", "malformed request: " + ec.message());
+  } else if (ec) {
+    co_return false;  // timeout (slow or stalled request), reset, or the peer closed
+  } else {
+    FillRequest(hp, req);
+    keep_alive = hp.get().keep_alive();
+    const bool has_body = hp.chunked() || hp.content_length().value_or(0) > 0;
+    if (const Route* route = RouteRequest(server_->router, req, res)) {
+      std::optional<Response> error;
+      if (!co_await ReadBody(hp, *route, req, error)) co_return false;
+      // (No co_await inside ?: — GCC 12 miscompiles it.)
+      if (error) {
+        res = std::move(*error);
+      } else {
+        res = co_await Dispatch(req, *route);
+      }
+    } else if (has_body) {
+      res.close = true;  // the body is left unread
+    }
+  }
+  if (req.method_name.empty()) req.method_name = "-";
+  if (!keep_alive || res.close) linger_ = res.status >= 400;
+  keep_alive = keep_alive && !res.close && !stopping_;
+  const WriteResult w = co_await writer_.Write(req, res, keep_alive);
+  const auto latency = std::chrono::steady_clock::now() - t0;
+  const std::string_view route = req.route.empty() ? std::string_view("unmatched") : req.route;
+  server_->metrics.Record(route, w.status, latency);
+  spdlog::debug("http: {} {} {} {} {} {}B {:.1f}ms{}", remote_, req.method_name, req.target,
+                w.status, route, w.body_bytes,
+                std::chrono::duration<double, std::milli>(latency).count(),
+                w.ok ? "" : " (write failed)");
+  co_return w.ok&& keep_alive;
+}
+
+}  // namespace
+
+std::shared_ptr<SessionBase> SpawnSession(std::shared_ptr<Server::Impl> server,
+                                          tcp::socket socket) {
+  error_code ec;
+  const auto executor = socket.get_executor();
+  const auto ep = socket.remote_endpoint(ec);
+  std::string remote = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  auto spawn = [&](auto session) -> std::shared_ptr<SessionBase> {
+    {
+      std::lock_guard lock(server->mu);
+      server->sessions.push_back(session);
+    }
+    asio::co_spawn(
+        executor, [session] { return session->Run(); }, asio::detached);
+    return session;
+  };
+  if (server->ssl) {
+    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+    TlsStream stream(beast::tcp_stream(std::move(socket)), *server->ssl);
+    return spawn(
+        std::make_shared<Session<TlsStream>>(server, std::move(stream), std::move(remote)));
+  }
+  return spawn(std::make_shared<Session<beast::tcp_stream>>(
+      server, beast::tcp_stream(std::move(socket)), std::move(remote)));
+}
+
+}  // namespace nightjar::http::internal
