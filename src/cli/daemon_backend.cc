@@ -1,10 +1,13 @@
 #include "cli/daemon_backend.h"
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "db/database.h"
+#include "mp4/virtual_mp4.h"
+#include "storage/media_source.h"
 
 namespace nightjar::cli {
 
@@ -48,6 +51,36 @@ http::StreamInfo StreamInfoOf(const ingest::StreamStats& s, const std::string& u
   i.height = s.height;
   return i;
 }
+
+// A planned range served as its virtual .mp4; holds the plan's lease (retention waits) and reader.
+class Mp4Body final : public http::BodySource {
+ public:
+  Mp4Body(storage::MediaPlan plan, std::shared_ptr<const mp4::VirtualMp4> mp4)
+      : plan_(std::move(plan)), mp4_(std::move(mp4)) {}
+  uint64_t size() const override { return mp4_->size(); }
+  std::string etag() const override { return mp4_->etag(); }
+  std::optional<Time90k> last_modified() const override {
+    return Time90k::FromUnixSeconds(mp4_->last_modified_unix_seconds());
+  }
+  Result<void> Read(uint64_t offset, std::span<uint8_t> out) override {
+    size_t filled = 0;
+    NJ_CHECK_OK(mp4_->Read(offset, offset + out.size(), *plan_.reader,
+                           [&](std::span<const uint8_t> b) -> Result<void> {
+                             std::memcpy(out.data() + filled, b.data(), b.size());
+                             filled += b.size();
+                             return Ok();
+                           }));
+    if (filled != out.size()) return Err(ErrorCode::kInternal, "short read of the virtual mp4");
+    return Ok();
+  }
+
+ private:
+  storage::MediaPlan plan_;
+  std::shared_ptr<const mp4::VirtualMp4> mp4_;
+};
+
+// Longest range one request may lay out (the layout is O(recordings), ~45,000 for 31 days).
+constexpr Duration90k kMaxMp4Range = Duration90k::FromSeconds(31 * 86400);
 
 }  // namespace
 
@@ -250,6 +283,38 @@ Result<http::RecordingList> DaemonBackend::ListRecordings(std::string_view camer
     }
     return list;
   });
+}
+
+Result<int64_t> DaemonBackend::StreamId(std::string_view camera, std::string_view stream) {
+  NJ_TRY(db::StreamKind kind, db::ParseStreamKind(stream));
+  return engine_.WithDb([&](db::Database& d) -> Result<int64_t> {
+    auto cam = d.GetCameraByShortName(camera);
+    if (!cam) return Err(ErrorCode::kNotFound, "no camera " + std::string(camera));
+    NJ_TRY(auto streams, d.ListStreams(cam->id));
+    for (const auto& row : streams) {
+      if (row.kind == kind) return row.id;
+    }
+    return Err(ErrorCode::kNotFound,
+               "camera " + std::string(camera) + " has no " + std::string(stream) + " stream");
+  });
+}
+
+Result<http::MediaBody> DaemonBackend::OpenMp4(std::string_view camera, std::string_view stream,
+                                               Time90k from, Time90k to) {
+  if (to - from > kMaxMp4Range) {
+    return Err(ErrorCode::kInvalidArgument, "ranges are limited to 31 days");
+  }
+  NJ_TRY(int64_t stream_id, StreamId(camera, stream));
+  NJ_TRY(storage::MediaPlan plan, storage::PlanRangeLeased(engine_, storage::EngineCatalog(engine_),
+                                                           fs_, stream_id, from, to));
+  NJ_TRY(auto mp4, mp4::VirtualMp4::Build(plan.mp4));
+  std::string stamp = FormatLocalDateTime(plan.start);
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+  http::MediaBody body;
+  body.filename = std::string(camera) + "-" + std::string(stream) + "-" + stamp + ".mp4";
+  body.content_type = "video/mp4";
+  body.source = std::make_shared<Mp4Body>(std::move(plan), std::move(mp4));
+  return body;
 }
 
 Result<http::Counters> DaemonBackend::GetCounters() {

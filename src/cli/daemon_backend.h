@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fs.h"
 #include "http/backend.h"
 #include "ingest/supervisor.h"
 #include "storage/engine.h"
@@ -29,11 +30,16 @@ class DaemonBackend final : public http::Backend {
                                              std::optional<Time90k> from,
                                              std::optional<Time90k> to) override;
   Result<http::Counters> GetCounters() override;
+  Result<http::MediaBody> OpenMp4(std::string_view camera, std::string_view stream, Time90k from,
+                                  Time90k to) override;
 
  private:
+  Result<int64_t> StreamId(std::string_view camera, std::string_view stream);
+
   ingest::Supervisor& supervisor_;
   storage::Engine& engine_;
   const std::string data_dir_;
+  PosixFs fs_;
 };
 
 // Cameras added through the API in an earlier run (camera rows with from_api = 1). Blocking.

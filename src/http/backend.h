@@ -12,6 +12,7 @@
 #define NIGHTJAR_HTTP_BACKEND_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 
 #include "base/error.h"
 #include "base/time.h"
+#include "http/body_source.h"
 
 namespace nightjar::http {
 
@@ -119,6 +121,13 @@ struct Counters {
   uint64_t retention_deleted_bytes = 0;
 };
 
+// A time range of a stream as a file served piecewise (a virtual .mp4).
+struct MediaBody {
+  std::shared_ptr<BodySource> source;  // holds whatever the bytes need (e.g. a retention lease)
+  std::string content_type;            // "video/mp4"
+  std::string filename;                // for Content-Disposition: "cam1-20260219T140000.mp4"
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -137,6 +146,11 @@ class Backend {
                                                std::optional<Time90k> from,
                                                std::optional<Time90k> to) = 0;
   virtual Result<Counters> GetCounters() = 0;
+  // [from, to) of a camera stream as an .mp4 built on demand (frame-accurate start via an edit
+  // list; recordings across runs back to back). kNotFound: unknown camera or stream, or nothing
+  // recorded in the range; kInvalidArgument: from >= to or a range over the limit.
+  virtual Result<MediaBody> OpenMp4(std::string_view camera, std::string_view stream, Time90k from,
+                                    Time90k to) = 0;
 };
 
 // "rtsp://user:secret@host/x" -> "rtsp://user:***@host/x"; URLs without a password unchanged.

@@ -45,6 +45,8 @@ Response HandleAddCamera(const ApiContext& ctx, const Request& req);
 Response HandleRemoveCamera(const ApiContext& ctx, const Request& req);
 // The POST /api/cameras body, strictly checked (kInvalidArgument naming the bad field).
 Result<CameraSpec> ParseCameraSpec(std::string_view body);
+// handlers/view.cc
+Response HandleViewMp4(const ApiContext& ctx, const Request& req);
 // handlers/metrics.cc
 Response HandleMetrics(const ApiContext& ctx, const Request& req);
 

@@ -92,6 +92,26 @@ class FakeBackend : public Backend {
   }
   Result<Counters> GetCounters() override { return Counters{7, 7000}; }
 
+  // A ten-byte "file" for cam1's main stream.
+  class Bytes final : public BodySource {
+   public:
+    uint64_t size() const override { return 10; }
+    std::string etag() const override { return "\"v1\""; }
+    std::optional<Time90k> last_modified() const override { return kT0; }
+    Result<void> Read(uint64_t offset, std::span<uint8_t> out) override {
+      for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>('0' + offset + i);
+      return Ok();
+    }
+  };
+  Result<MediaBody> OpenMp4(std::string_view camera, std::string_view stream, Time90k from,
+                            Time90k to) override {
+    if (camera != "cam1" || stream != "main") return Err(ErrorCode::kNotFound, "no such stream");
+    std::lock_guard lock(mu_);
+    last_from_ = from;
+    last_to_ = to;
+    return MediaBody{std::make_shared<Bytes>(), "video/mp4", "cam1.mp4"};
+  }
+
   std::mutex mu_;
   std::vector<CameraInfo> cameras_;
   std::optional<CameraSpec> last_spec_;
@@ -170,6 +190,30 @@ TEST_F(HandlersTest, AddAndRemoveCamera) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 404);
   EXPECT_EQ(json::parse(r->body())["error"], "not_found");
+}
+
+TEST_F(HandlersTest, ViewMp4ServesRangesOfTheBackendsFile) {
+  TestClient c(server_->port());
+  auto r =
+      c.Request("GET", "/api/cameras/cam1/view.mp4?from=2026-02-19T14:00:00&to=2026-02-19T14:01:00",
+                "Range: bytes=2-4\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 206) << r->body();
+  EXPECT_EQ(r->body(), "234");
+  EXPECT_EQ((*r)[boost::beast::http::field::content_type], "video/mp4");
+  EXPECT_EQ((*r)[boost::beast::http::field::etag], "\"v1\"");
+  ASSERT_TRUE(backend_.last_from_ && backend_.last_to_);
+  EXPECT_EQ((*backend_.last_to_ - *backend_.last_from_).ticks(), 60 * kTicksPerSecond);
+  EXPECT_EQ(Get("/api/cameras/cam1/view.mp4?from=2026-02-19T14:00:00", 400)["error"],
+            "bad_request");
+  EXPECT_EQ(Get("/api/cameras/cam1/view.mp4?from=2026-02-19T14:01:00&to=2026-02-19T14:00:00",
+                400)["error"],
+            "bad_request");
+  EXPECT_EQ(Get("/api/cameras/cam1/view.mp4?from=yesterday&to=2026-02-19T14:00:00", 400)["error"],
+            "bad_request");
+  EXPECT_EQ(Get("/api/cameras/nope/view.mp4?from=2026-02-19T14:00:00&to=2026-02-19T14:01:00",
+                404)["error"],
+            "not_found");
 }
 
 TEST_F(HandlersTest, AddCameraValidation) {

@@ -22,6 +22,7 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(Method::kPost, "/api/cameras", Bind(ctx, HandleAddCamera), kSmallBody);
   r.Add(Method::kGet, "/api/cameras/{id}", Bind(ctx, HandleGetCamera));
   r.Add(Method::kDelete, "/api/cameras/{id}", Bind(ctx, HandleRemoveCamera));
+  r.Add(Method::kGet, "/api/cameras/{id}/view.mp4", Bind(ctx, HandleViewMp4));
   r.Add(Method::kGet, "/metrics", Bind(ctx, HandleMetrics));
 }
 

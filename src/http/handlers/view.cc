@@ -1,0 +1,35 @@
+// GET /api/cameras/{id}/view.mp4?from=T&to=T[&stream=main|sub]: any recorded range of a camera
+// stream as one .mp4 (ISO BMFF), built on demand over the stored bytes. The server handles Range,
+// If-None-Match / If-Range (the ETag is stable for the same content) and HEAD; players seek with
+// byte ranges. `from`/`to` are the seed's local "2026-02-19T14:00:00" or any ParseTime form.
+#include "http/handlers/api.h"
+
+namespace nightjar::http {
+
+Response HandleViewMp4(const ApiContext& ctx, const Request& req) {
+  const std::string& camera = req.Param("id");
+  const std::string stream(req.Query("stream").value_or("main"));
+  std::optional<Time90k> bound[2];
+  const char* names[2] = {"from", "to"};
+  for (int i = 0; i < 2; ++i) {
+    auto text = req.Query(names[i]);
+    if (!text || text->empty()) {
+      return ErrorResponse(400, "bad_request", std::string(names[i]) + " is required");
+    }
+    auto t = ParseTime(*text);
+    if (!t) {
+      return ErrorResponse(400, "bad_request", std::string(names[i]) + ": " + t.error().message());
+    }
+    bound[i] = *t;
+  }
+  if (*bound[0] >= *bound[1]) return ErrorResponse(400, "bad_request", "from must be before to");
+  auto media = ctx.backend->OpenMp4(camera, stream, *bound[0], *bound[1]);
+  if (!media) return FromError(media.error());
+  Response r;
+  r.content_type = media->content_type;
+  r.source = media->source;
+  r.headers.emplace_back("Content-Disposition", "inline; filename=\"" + media->filename + "\"");
+  return r;
+}
+
+}  // namespace nightjar::http
