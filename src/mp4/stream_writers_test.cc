@@ -173,8 +173,8 @@ TEST(Fmp4, FragmentDataOffsetsPointIntoMdat) {
   }
 }
 
-// With the clips: a fragment per GOP of main.mp4, written where NIGHTJAR_FMP4_DUMP says, for
-// checking by hand with ffprobe/ffmpeg (e.g. `ffmpeg -v error -i $NIGHTJAR_FMP4_DUMP -f null -`).
+// With the clips: a fragment per GOP of main.mp4, written where NIGHTJAR_FMP4_DUMP says;
+// tests/integration/test_fmp4.py decodes that file with ffmpeg and counts its frames.
 TEST(Fmp4, ClipAsFragmentsPerGop) {
   const char* clips = std::getenv("NIGHTJAR_CLIPS");
   std::ifstream f(std::string(clips ? clips : "/nonexistent") + "/main.mp4", std::ios::binary);
