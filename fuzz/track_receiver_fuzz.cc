@@ -23,8 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (selector & 2) {
     m.encoding = "MPEG4-GENERIC";
     m.clock_rate = 48000;
-    m.fmtp = {{"mode", "AAC-hbr"}, {"sizelength", "13"}, {"indexlength", "3"},
-              {"indexdeltalength", "3"}, {"config", "1190"}};
+    m.fmtp = {{"mode", "AAC-hbr"},
+              {"sizelength", "13"},
+              {"indexlength", "3"},
+              {"indexdeltalength", "3"},
+              {"config", "1190"}};
   } else {
     m.encoding = "H264";
     m.clock_rate = 90000;
