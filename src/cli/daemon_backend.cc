@@ -239,21 +239,10 @@ Result<http::RecordingList> DaemonBackend::ListRecordings(std::string_view camer
                                                           std::string_view stream,
                                                           std::optional<Time90k> from,
                                                           std::optional<Time90k> to) {
-  NJ_TRY(db::StreamKind kind, db::ParseStreamKind(stream));
+  NJ_TRY(int64_t stream_id, StreamId(camera, stream));
   return engine_.WithDb([&](db::Database& d) -> Result<http::RecordingList> {
-    auto cam = d.GetCameraByShortName(camera);
-    if (!cam) return Err(ErrorCode::kNotFound, "no camera " + std::string(camera));
-    NJ_TRY(auto streams, d.ListStreams(cam->id));
-    const db::StreamRow* s = nullptr;
-    for (const auto& row : streams) {
-      if (row.kind == kind) s = &row;
-    }
-    if (!s) {
-      return Err(ErrorCode::kNotFound,
-                 "camera " + std::string(camera) + " has no " + std::string(stream) + " stream");
-    }
-    NJ_TRY(auto rows,
-           d.ListRecordings(s->id, from.value_or(Time90k(0)), to.value_or(Time90k(INT64_MAX / 2))));
+    NJ_TRY(auto rows, d.ListRecordings(stream_id, from.value_or(Time90k(0)),
+                                       to.value_or(Time90k(INT64_MAX / 2))));
     http::RecordingList list;
     list.camera = std::string(camera);
     list.stream = std::string(stream);

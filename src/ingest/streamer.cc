@@ -266,8 +266,8 @@ void Streamer::OnPlaying(const std::vector<rtsp::ClientTrack>& tracks) {
     stats_.since = clock_.Now();
     stats_.sessions++;
     stats_.audio_codec = audio_config_ ? audio_config_->codec : "";
+    window_start_ = clock_.Now();  // Stats() reads it from other threads
   }
-  window_start_ = clock_.Now();
   window_frames_ = window_bytes_ = 0;
   spdlog::info("camera {} {}: streaming ({} track{})", options_.camera,
                db::StreamKindName(options_.kind), tracks.size(), tracks.size() == 1 ? "" : "s");

@@ -119,7 +119,7 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   std::map<std::string, int64_t> entry_ids_;  // config bytes (+codec) -> sample entry
   bool resolving_ = false;
   std::vector<DecodeTimeAssigner<Queued>::Out> scratch_;
-  Time90k window_start_;
+  Time90k window_start_;  // written on the strand under mu_; Stats() reads it
   uint64_t window_frames_ = 0, window_bytes_ = 0;
   uint64_t recorded_base_ = 0, shed_base_ = 0;  // totals of the sessions that ended
 

@@ -36,7 +36,7 @@ Result<void> TrackReceiver::OnRtp(std::span<const uint8_t> packet, std::vector<A
   if (!reorder_) {
     const bool gap = last_sequence_ && sequence != *last_sequence_ + 1;
     if (gap && sequence > *last_sequence_) stats_.lost += sequence - *last_sequence_ - 1;
-    return Deliver(sequence, packet, gap, out);
+    return Deliver(sequence, rtp, gap, out);
   }
 
   if (!buffer_.Insert(sequence, std::vector<uint8_t>(packet.begin(), packet.end()))) {
@@ -44,15 +44,15 @@ Result<void> TrackReceiver::OnRtp(std::span<const uint8_t> packet, std::vector<A
     return {};
   }
   while (auto p = buffer_.Next()) {
-    NJ_CHECK_OK(Deliver(p->sequence, p->data, p->loss_before, out));
+    NJ_TRY(RtpPacket held, ParseRtp(p->data));  // stored whole; it parsed on arrival
+    NJ_CHECK_OK(Deliver(p->sequence, held, p->loss_before, out));
   }
   stats_.lost = buffer_.lost();
   return {};
 }
 
-Result<void> TrackReceiver::Deliver(int64_t sequence, std::span<const uint8_t> packet,
-                                    bool loss_before, std::vector<AccessUnit>& out) {
-  NJ_TRY(RtpPacket rtp, ParseRtp(packet));
+Result<void> TrackReceiver::Deliver(int64_t sequence, const RtpPacket& rtp, bool loss_before,
+                                    std::vector<AccessUnit>& out) {
   last_sequence_ = sequence;
   const size_t before = out.size();
   DepacketizerInput in{timestamps_.Unwrap(rtp.header.timestamp), rtp.header.marker, loss_before,

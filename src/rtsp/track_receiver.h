@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "rtsp/depacketizer.h"
 #include "rtsp/reorder.h"
+#include "rtsp/rtp.h"
 
 namespace nightjar::rtsp {
 
@@ -62,7 +63,8 @@ class TrackReceiver {
   Depacketizer& depacketizer() { return *depacketizer_; }
 
  private:
-  Result<void> Deliver(int64_t sequence, std::span<const uint8_t> packet, bool loss_before,
+  // `rtp` is parsed once, on arrival (TCP) or when the reorder buffer releases it (UDP).
+  Result<void> Deliver(int64_t sequence, const RtpPacket& rtp, bool loss_before,
                        std::vector<AccessUnit>& out);
 
   std::unique_ptr<Depacketizer> depacketizer_;
