@@ -238,6 +238,7 @@ void Streamer::EndSession() {
   audio_track_.reset();
   audio_config_.reset();
   audio_config_sent_ = false;
+  audio_entry_applied_ = false;
   resolving_ = false;
   std::shared_ptr<FrameObserver> observer;
   {
@@ -378,6 +379,17 @@ void Streamer::Emit(Queued q) {
 }
 
 void Streamer::Drain() {
+  if (recording_ && !resolving_ && audio_config_ && !audio_entry_applied_) {
+    // The audio's sample entry is known from the SDP: give it to the recorder before the first
+    // key frame, so the first recording carries audio rather than being cut when it arrives.
+    auto it = entry_ids_.find(EntryKey(*audio_config_));
+    if (it == entry_ids_.end()) {
+      Resolve(*audio_config_);
+      return;
+    }
+    recording_->recorder().SetAudioSampleEntry(it->second);
+    audio_entry_applied_ = true;
+  }
   while (recording_ && !resolving_ && !queue_.empty()) {
     Queued& q = queue_.front();
     if (q.config) {

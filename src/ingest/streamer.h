@@ -112,6 +112,7 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   std::optional<size_t> video_track_, audio_track_;
   std::optional<rtsp::TrackConfig> audio_config_;
   bool audio_config_sent_ = false;
+  bool audio_entry_applied_ = false;  // the recorder has the audio's sample entry
   DecodeTimeAssigner<Queued> decode_times_;
   std::unique_ptr<storage::StreamRecording> recording_;
   bool recording_pending_ = false;  // Record() is running on the blocking pool

@@ -21,7 +21,9 @@ void Recorder::SetAudioSampleEntry(std::optional<int64_t> id) {
 void Recorder::OnFrame(const Frame& frame, Time90k wall_now) {
   last_wall_ = wall_now;
   if (frame.track == Track::kAudio) {
-    if (!open_) return;  // audio before the first key frame (or while shedding) is not kept
+    // Audio before the first key frame (or while shedding) is not kept, nor audio of a recording
+    // that began before the audio's sample entry was known: its index would name no codec.
+    if (!open_ || !rec_audio_) return;
     if (audio_.valid) {
       int64_t delta = frame.media_time - audio_.frame.media_time;
       bool sane = delta > 0 && delta <= options_.max_frame_gap.ticks() *
@@ -88,6 +90,7 @@ void Recorder::StartRecording(const Frame& key, Time90k wall_now) {
   run_open_ = true;
   entry_changed_ = false;
   rec_start_media_ = key.media_time;
+  rec_audio_ = audio_entry_.has_value();
   rec_wall_start_ = s.wall_start;
   video_.frame = key;
   video_.valid = true;

@@ -104,8 +104,9 @@ class Recorder {
   std::optional<int64_t> audio_entry_;
   bool entry_changed_ = false;
 
-  bool open_ = false;      // a recording is open
-  bool run_open_ = false;  // the next recording continues the current run
+  bool open_ = false;       // a recording is open
+  bool run_open_ = false;   // the next recording continues the current run
+  bool rec_audio_ = false;  // the open recording was begun with an audio sample entry
   bool first_of_stream_ = true;
   int64_t rec_start_media_ = 0;  // video media time of the recording's first frame
   Time90k rec_wall_start_;

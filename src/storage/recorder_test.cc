@@ -104,6 +104,7 @@ TEST(RecorderTest, WaitsForKeyFrameAndDropsEarlyAudio) {
   RecorderOptions o;
   o.audio_clock_rate = 48000;
   Recorder r(sink, o);
+  r.SetAudioSampleEntry(3);
   r.OnFrame(Audio(0), kWall0);
   r.OnFrame(Video(0, false), kWall0);
   r.OnFrame(Video(3000, true), kWall0);
@@ -119,6 +120,33 @@ TEST(RecorderTest, WaitsForKeyFrameAndDropsEarlyAudio) {
   EXPECT_EQ(f[1].first.media_time, 3000);
   EXPECT_EQ(f[1].second, 3000);
   EXPECT_EQ(r.frames_shed(), 1u);
+}
+
+TEST(RecorderTest, AudioWithoutSampleEntryIsNotRecordedUntilTheNextRecording) {
+  // A recording begun before the audio's sample entry was known must not hold audio: its index
+  // would have samples no codec describes. The entry starts a new recording at the next key.
+  FakeSink sink;
+  RecorderOptions o;
+  o.audio_clock_rate = 48000;
+  Recorder r(sink, o);
+  r.SetVideoSampleEntry(1);
+  r.OnFrame(Video(0, true), kWall0);
+  r.SetAudioSampleEntry(2);
+  r.OnFrame(Audio(0), kWall0);
+  r.OnFrame(Audio(1024), kWall0);
+  r.OnFrame(Video(3000, false), kWall0);
+  r.OnFrame(Video(6000, true), kWall0);
+  r.OnFrame(Audio(3072), kWall0);
+  r.OnFrame(Audio(4096), kWall0);
+  r.Flush(kWall0);
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_FALSE(sink.recs[0].start.audio_sample_entry_id);
+  for (const auto& [f, d] : sink.recs[0].frames) EXPECT_EQ(f.track, Track::kVideo);
+  EXPECT_EQ(sink.recs[1].start.audio_sample_entry_id, 2);
+  ASSERT_EQ(sink.recs[1].frames.size(), 3u);
+  int audio = 0;
+  for (const auto& [f, d] : sink.recs[1].frames) audio += f.track == Track::kAudio;
+  EXPECT_EQ(audio, 2);
 }
 
 TEST(RecorderTest, SampleEntryChangeStartsNewRecording) {
