@@ -14,9 +14,11 @@
 #define NIGHTJAR_HTTP_BODY_SOURCE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/time.h"
@@ -40,6 +42,52 @@ class BodySource {
   // (or the mapped status, see FromError); after it, the connection is closed, since a
   // Content-Length response cannot signal failure otherwise.
   virtual Result<void> Read(uint64_t offset, std::span<uint8_t> out) = 0;
+};
+
+// A body whose length is not known before it is produced (an MPEG-TS export, an HLS segment
+// muxed on demand): sent with chunked transfer coding (RFC 9112 §7.1) to HTTP/1.1 clients and
+// delimited by closing the connection for HTTP/1.0 ones. No Range or conditional handling.
+//
+// Threading as BodySource::Read: Next runs on the blocking pool, never concurrently for one
+// response.
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  // Appends the next piece of the body to `out` (empty on entry); leaving it empty means the body
+  // is complete. Pieces of about ServerOptions::stream_chunk_bytes keep memory bounded. An error
+  // before the first piece becomes the error's status; after it, the connection is closed
+  // without the last chunk, so the client sees a truncated body rather than a short one.
+  virtual Result<void> Next(std::vector<uint8_t>* out) = 0;
+};
+
+// The backend's side of a response that must wait for something to happen (an LL-HLS blocking
+// playlist reload, RFC 8216bis §6.2.5.2; a preloaded part not yet produced).
+class Waiter {
+ public:
+  virtual ~Waiter() = default;
+  // Arranges for `wake` to be called once, from any thread, when what the request waits for may
+  // have happened (a spurious wake is fine: the handler is simply run again). If it may already
+  // have happened, calls `wake` before returning. Never blocks.
+  virtual void OnReady(std::function<void()> wake) = 0;
+};
+
+// The messages of a WebSocket connection (RFC 6455) after the upgrade, server to client only
+// (live view). The server writes what Take gives, one WebSocket message each, and waits with
+// OnReady when there is nothing; a client that reads slowly only delays Take, so the feed decides
+// what to drop (whole GOPs, for video).
+struct WsMessage {
+  bool text = false;  // a text message (UTF-8, e.g. JSON) rather than a binary one
+  std::vector<uint8_t> data;
+};
+
+class MessageFeed : public Waiter {
+ public:
+  // Moves the messages ready now into `out` (empty on entry). kClosed when the feed has ended
+  // (the camera went away): the server then closes the WebSocket normally. Non-blocking; called
+  // on the connection's strand.
+  virtual Result<void> Take(std::vector<WsMessage>* out) = 0;
+  // The client has gone; called once. Releases whatever the feed holds.
+  virtual void Close() = 0;
 };
 
 }  // namespace nightjar::http

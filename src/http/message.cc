@@ -74,6 +74,13 @@ Response Response::Text(int status, std::string body, std::string content_type) 
   return r;
 }
 
+Response Response::Wait(std::shared_ptr<Waiter> waiter, int timeout_ms) {
+  Response r;
+  r.wait = std::move(waiter);
+  r.wait_timeout_ms = timeout_ms;
+  return r;
+}
+
 Response ErrorResponse(int status, std::string_view code, std::string_view message) {
   return Response::Json(status, {{"error", code}, {"message", message}});
 }
@@ -109,6 +116,8 @@ std::string_view ReasonPhrase(int status) {
   switch (status) {
     case 100:
       return "Continue";
+    case 101:
+      return "Switching Protocols";
     case 200:
       return "OK";
     case 201:
@@ -137,6 +146,8 @@ std::string_view ReasonPhrase(int status) {
       return "Content Too Large";
     case 416:
       return "Range Not Satisfiable";
+    case 426:
+      return "Upgrade Required";
     case 431:
       return "Request Header Fields Too Large";
     case 500:

@@ -59,6 +59,12 @@ struct Request {
   std::string body;
   std::string remote;  // "127.0.0.1:52345", for logs
   std::string route;   // the matched route's pattern (metrics label), empty if none
+  // The handler is being run again after its Waiter woke or the wait timed out (see
+  // Response::wait); on `wait_expired` it must answer without waiting again.
+  int wait_rounds = 0;
+  bool wait_expired = false;
+  // The request asks to upgrade to a WebSocket (RFC 6455 §4.2.1).
+  bool websocket = false;
 
   // The path parameter (always present when the route declares it).
   const std::string& Param(std::string_view name) const;
@@ -74,6 +80,15 @@ struct Response {
   // When set, the body is streamed from it and `body` is ignored; the server then handles Range,
   // conditional requests and HEAD for it (http/range.h).
   std::shared_ptr<BodySource> source;
+  // When set (and `source` is not), the body is produced piecewise with no length known ahead.
+  std::shared_ptr<StreamSource> stream;
+  // When set, there is no response yet: the server waits (without holding a thread) until the
+  // waiter wakes it or `wait_timeout` passes, then runs the handler again with
+  // Request::wait_rounds incremented (and wait_expired on timeout).
+  std::shared_ptr<Waiter> wait;
+  int wait_timeout_ms = 0;
+  // For a WebSocket upgrade request: accept it and send this feed's messages.
+  std::shared_ptr<MessageFeed> feed;
   // The server closes the connection after this response (set for errors that leave unread
   // request bytes behind).
   bool close = false;
@@ -81,6 +96,7 @@ struct Response {
   // Pretty JSON would waste bytes; invalid UTF-8 in strings is replaced, never thrown on.
   static Response Json(int status, const nlohmann::json& j);
   static Response Text(int status, std::string body, std::string content_type = "text/plain");
+  static Response Wait(std::shared_ptr<Waiter> waiter, int timeout_ms);
 };
 
 // The API's error body with its status. `code` is a short snake_case word ("not_found").

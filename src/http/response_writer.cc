@@ -79,6 +79,9 @@ asio::awaitable<WriteResult> ResponseWriter<Stream>::Write(const Request& req, R
   if (res.source && res.status == 200 && !BodylessStatus(res.status)) {
     co_return co_await WriteSource(req, res, keep_alive);
   }
+  if (res.stream && !BodylessStatus(res.status)) {
+    co_return co_await WriteStream(req, res, keep_alive);
+  }
   co_return co_await WriteString(req, res, keep_alive);
 }
 
@@ -176,6 +179,54 @@ asio::awaitable<WriteResult> ResponseWriter<Stream>::WriteSource(const Request& 
     sent += n;
   }
   co_return WriteResult{true, res.status, sent};
+}
+
+template <typename Stream>
+asio::awaitable<WriteResult> ResponseWriter<Stream>::WriteStream(const Request& req, Response& res,
+                                                                 bool keep_alive) {
+  std::shared_ptr<StreamSource> src = std::move(res.stream);
+  // HTTP/1.0 has no chunked coding: the body ends when the connection does.
+  const bool chunked = req.version >= 11;
+  if (!chunked) keep_alive = false;
+  if (chunked) res.headers.emplace_back("Transfer-Encoding", "chunked");
+  const std::string head = FormatHead(options_, req, res, -1, keep_alive);
+  if (req.method == Method::kHead) {
+    const bool ok = co_await Send(head, nullptr, 0);
+    co_return WriteResult{ok, res.status, 0};
+  }
+  // As for sized bodies: one piece in memory; the first is produced before the header is sent.
+  std::vector<uint8_t> piece;
+  piece.reserve(options_.stream_chunk_bytes);
+  uint64_t sent = 0;
+  for (;;) {
+    piece.clear();
+    Result<void> next = co_await RunBlocking(blocking_, [&src, &piece]() -> Result<void> {
+      try {
+        return src->Next(&piece);
+      } catch (const std::exception& e) {
+        return Err(ErrorCode::kInternal, e.what());
+      }
+    });
+    if (!next) {
+      spdlog::warn("http: {} {}: body failed after {} bytes: {}", req.method_name, req.path, sent,
+                   next.error().ToString());
+      if (sent > 0) co_return WriteResult{false, res.status, sent};
+      Response err = FromError(next.error());
+      co_return co_await WriteString(req, err, keep_alive);
+    }
+    std::string frame = sent == 0 ? head : std::string();
+    if (chunked && !piece.empty()) frame += fmt::format("{:x}\r\n", piece.size());
+    if (piece.empty()) {
+      if (chunked) frame += "0\r\n\r\n";
+      const bool ok = co_await Send(frame, nullptr, 0);
+      co_return WriteResult{ok, res.status, sent};
+    }
+    if (chunked) piece.insert(piece.end(), {'\r', '\n'});
+    if (!co_await Send(frame, piece.data(), piece.size())) {
+      co_return WriteResult{false, res.status, sent};
+    }
+    sent += piece.size() - (chunked ? 2 : 0);
+  }
 }
 
 template class ResponseWriter<beast::tcp_stream>;

@@ -43,6 +43,8 @@ class ResponseWriter {
                                                   bool keep_alive);
   boost::asio::awaitable<WriteResult> WriteSource(const Request& req, Response& res,
                                                   bool keep_alive);
+  boost::asio::awaitable<WriteResult> WriteStream(const Request& req, Response& res,
+                                                  bool keep_alive);
   // Writes head + body in one gather write within write_timeout.
   boost::asio::awaitable<bool> Send(const std::string& head, const void* body, size_t size);
 

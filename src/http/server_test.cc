@@ -7,9 +7,12 @@
 #include <unistd.h>
 #include <atomic>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
+
+#include <boost/beast/websocket.hpp>
 
 #include "http/compression.h"
 #include "http/test_client.h"
@@ -57,6 +60,78 @@ class PatternSource : public BodySource {
 
 constexpr uint64_t kFileSize = (1 << 20) + 123;  // several chunks of 64 KiB
 
+// A body of unknown length: `pieces` pieces of 100 000 pattern bytes, failing at piece
+// `fail_at` if set.
+class PieceSource : public StreamSource {
+ public:
+  PieceSource(int pieces, int fail_at) : pieces_(pieces), fail_at_(fail_at) {}
+  Result<void> Next(std::vector<uint8_t>* out) override {
+    if (next_ == fail_at_) return Err(ErrorCode::kIo, "disk on fire");
+    if (next_ == pieces_) return Ok();
+    const std::string p = Pattern(static_cast<uint64_t>(next_) * 100000, 100000);
+    out->assign(p.begin(), p.end());
+    next_++;
+    return Ok();
+  }
+
+ private:
+  int pieces_, fail_at_, next_ = 0;
+};
+
+// Something a request can wait for: opened by the test.
+class Gate : public MessageFeed {
+ public:
+  void OnReady(std::function<void()> wake) override {
+    std::lock_guard lock(mu_);
+    if (open_ || !queue_.empty() || ended_) {
+      wake();
+      return;
+    }
+    wake_ = std::move(wake);
+  }
+  Result<void> Take(std::vector<WsMessage>* out) override {
+    std::lock_guard lock(mu_);
+    while (!queue_.empty()) {
+      out->push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    if (out->empty() && ended_) return Err(ErrorCode::kClosed, "ended");
+    return Ok();
+  }
+  void Close() override { closed = true; }
+  bool open() {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+  void Open() {
+    Push([this] { open_ = true; });
+  }
+  void Send(WsMessage m) {
+    Push([&] { queue_.push_back(std::move(m)); });
+  }
+  void End() {
+    Push([this] { ended_ = true; });
+  }
+  std::atomic<bool> closed{false};
+
+ private:
+  template <typename F>
+  void Push(F f) {
+    std::function<void()> wake;
+    {
+      std::lock_guard lock(mu_);
+      f();
+      wake = std::move(wake_);
+      wake_ = nullptr;
+    }
+    if (wake) wake();
+  }
+  std::mutex mu_;
+  bool open_ = false, ended_ = false;
+  std::deque<WsMessage> queue_;
+  std::function<void()> wake_;
+};
+
 class ServerTest : public ::testing::Test {
  protected:
   void StartServer(ServerOptions options = {}) {
@@ -87,6 +162,22 @@ class ServerTest : public ::testing::Test {
       res.source = source_;
       return res;
     });
+    r.Add(Method::kGet, "/stream", [](const Request& req) {
+      Response res;
+      res.content_type = "video/mp2t";
+      res.stream = std::make_shared<PieceSource>(5, req.Query("fail") ? 2 : -1);
+      return res;
+    });
+    r.Add(Method::kGet, "/wait", [this](const Request& req) {
+      if (gate_->open()) return Response::Json(200, {{"rounds", req.wait_rounds}});
+      if (req.wait_expired) return ErrorResponse(504, "timeout", "the gate stayed shut");
+      return Response::Wait(gate_, req.Query("short") ? 100 : 20000);
+    });
+    r.Add(Method::kGet, "/ws", [this](const Request&) {
+      Response res;
+      res.feed = gate_;
+      return res;
+    });
     r.Add(Method::kGet, "/slow", [this](const Request&) {
       slow_entered_.set_value();
       slow_release_.get_future().wait();
@@ -97,6 +188,7 @@ class ServerTest : public ::testing::Test {
 
   std::shared_ptr<PatternSource> source_ = std::make_shared<PatternSource>(kFileSize, &raw_server_);
   std::promise<void> slow_entered_, slow_release_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::unique_ptr<TestServer> server_;
   TestServer* raw_server_ = nullptr;
 };
@@ -272,6 +364,104 @@ TEST_F(ServerTest, StreamedBodyWholeAndHead) {
   auto after = c.Request("GET", "/echo");  // HEAD sent no body: the connection is in sync
   ASSERT_TRUE(after);
   EXPECT_EQ(after->result_int(), 200);
+}
+
+TEST_F(ServerTest, BodyOfUnknownLengthIsChunked) {
+  StartServer();
+  TestClient c(server_->port());
+  for (int i = 0; i < 2; ++i) {  // and the connection stays usable
+    auto r = c.Request("GET", "/stream");
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->result_int(), 200);
+    EXPECT_TRUE(r->chunked());
+    EXPECT_EQ(r->body(), Pattern(0, 500000));
+  }
+  auto head = c.Request("HEAD", "/stream");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->result_int(), 200);
+  // HTTP/1.0: no chunks; the body ends with the connection.
+  TestClient old(server_->port());
+  old.SendRaw("GET /stream HTTP/1.0\r\n\r\n");
+  auto r = old.Read();
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->chunked());
+  EXPECT_EQ(r->body(), Pattern(0, 500000));
+}
+
+TEST_F(ServerTest, BodyOfUnknownLengthFailingMidwayIsCutShort) {
+  StartServer();
+  TestClient c(server_->port());
+  // The failure after two pieces cannot change the status: the connection is closed before the
+  // last chunk, so the client cannot take the truncated body for a whole one.
+  EXPECT_FALSE(c.Request("GET", "/stream?fail=1"));
+}
+
+TEST_F(ServerTest, WaitingResponseIsWokenWithoutHoldingAThread) {
+  StartServer();
+  TestClient c(server_->port());
+  c.Send("GET", "/wait");
+  // Meanwhile both pool threads are free: other requests are served at once.
+  TestClient other(server_->port());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(other.Request("GET", "/echo"));
+  gate_->Open();
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_GE(BodyJson(*r)["rounds"].get<int>(), 1);
+}
+
+TEST_F(ServerTest, WaitingResponsePastItsDeadlineIsAnsweredByTheHandler) {
+  StartServer();
+  TestClient c(server_->port());
+  auto r = c.Request("GET", "/wait?short=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 504);
+  EXPECT_EQ(BodyJson(*r)["error"], "timeout");
+}
+
+TEST_F(ServerTest, WebSocketFeedMessagesThenNormalClose) {
+  StartServer();
+  asio::io_context io;
+  beast::websocket::stream<asio::ip::tcp::socket> ws(io);
+  ws.next_layer().connect({asio::ip::address_v4::loopback(), server_->port()});
+  ws.handshake("localhost", "/ws");
+  gate_->Send({true, {'{', '}'}});
+  gate_->Send({false, {1, 2, 3}});
+  beast::flat_buffer b;
+  ws.read(b);
+  EXPECT_TRUE(ws.got_text());
+  EXPECT_EQ(beast::buffers_to_string(b.data()), "{}");
+  b.clear();
+  ws.read(b);
+  EXPECT_TRUE(ws.got_binary());
+  EXPECT_EQ(beast::buffers_to_string(b.data()), std::string("\x01\x02\x03"));
+  gate_->End();
+  beast::error_code ec;
+  b.clear();
+  ws.read(b, ec);
+  EXPECT_EQ(ec, beast::websocket::error::closed);
+  EXPECT_EQ(ws.reason().code, beast::websocket::close_code::normal);
+  EXPECT_TRUE(gate_->closed);
+  // A plain GET of a WebSocket resource is told to upgrade.
+  TestClient c(server_->port());
+  auto r = c.Request("GET", "/ws");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 426);
+}
+
+TEST_F(ServerTest, WebSocketClientLeavingReleasesTheFeed) {
+  StartServer();
+  {
+    asio::io_context io;
+    beast::websocket::stream<asio::ip::tcp::socket> ws(io);
+    ws.next_layer().connect({asio::ip::address_v4::loopback(), server_->port()});
+    ws.handshake("localhost", "/ws");
+    ws.close(beast::websocket::close_code::normal);
+  }
+  for (int i = 0; i < 500 && !gate_->closed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(gate_->closed);
 }
 
 TEST_F(ServerTest, RangeRequests) {

@@ -12,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <exception>
 #include <limits>
@@ -81,6 +83,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       self->stopping_ = true;
       // An idle connection (or any, when forced) is closed; a busy one finishes its response.
       if (force || self->idle_) self->Tcp().cancel();
+      if (self->wake_timer_) self->wake_timer_->cancel();
       if (force) {
         error_code ec;
         self->Tcp().socket().close(ec);
@@ -143,6 +146,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     co_return co_await RunBlocking(server_->blocking,
                                    [&route, &req] { return Invoke(route.handler, req); });
   }
+  // Dispatch, then while the response says to wait: wait for its waiter (or the deadline, or
+  // the server stopping) and run the handler again.
+  asio::awaitable<Response> DispatchWaiting(Request& req, const Route& route);
+  // Waits until `waiter` wakes us, `deadline` passes or the server stops.
+  asio::awaitable<void> WaitFor(Waiter& waiter, std::chrono::steady_clock::time_point deadline);
+  // After a WebSocket upgrade was accepted by the handler: the feed's messages until it ends, the
+  // client closes, a write fails or the server stops.
+  asio::awaitable<void> RunWebSocket(const bhttp::request<bhttp::empty_body>& upgrade,
+                                     std::shared_ptr<MessageFeed> feed);
 
   std::shared_ptr<Server::Impl> server_;
   const ServerOptions& opts_;
@@ -153,7 +165,126 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool idle_ = false;      // waiting for a request's first byte (strand only)
   bool stopping_ = false;  // the server is shutting down (strand only)
   bool linger_ = false;    // the last response closed the connection on unread request bytes
+  // The timer of a wait in progress (strand only), cancelled to wake it.
+  std::shared_ptr<asio::steady_timer> wake_timer_;
 };
+
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::WaitFor(Waiter& waiter,
+                                               std::chrono::steady_clock::time_point deadline) {
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  timer->expires_at(deadline);
+  wake_timer_ = timer;
+  // The wake may come from any thread, or at once: it is posted to the strand, which runs it
+  // only after this coroutine has suspended in async_wait below.
+  waiter.OnReady([ex = timer->get_executor(), weak = std::weak_ptr(timer)] {
+    asio::post(ex, [weak] {
+      if (auto t = weak.lock()) t->cancel();
+    });
+  });
+  error_code ec;
+  if (!stopping_) co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  wake_timer_.reset();
+}
+
+template <typename Stream>
+asio::awaitable<Response> Session<Stream>::DispatchWaiting(Request& req, const Route& route) {
+  Response res = co_await Dispatch(req, route);
+  if (!res.wait) co_return res;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(res.wait_timeout_ms);
+  while (res.wait) {
+    if (stopping_ || std::chrono::steady_clock::now() >= deadline) {
+      req.wait_expired = true;
+    } else {
+      co_await WaitFor(*res.wait, deadline);
+    }
+    req.wait_rounds++;
+    res = co_await Dispatch(req, route);
+    if (req.wait_expired && res.wait) {
+      co_return ErrorResponse(500, "internal", "the handler waited again after its deadline");
+    }
+  }
+  co_return res;
+}
+
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::RunWebSocket(
+    const bhttp::request<bhttp::empty_body>& upgrade, std::shared_ptr<MessageFeed> feed) {
+  namespace ws = beast::websocket;
+  Tcp().expires_never();  // the WebSocket stream keeps its own timeouts
+  auto wsock = std::make_shared<ws::stream<Stream&>>(stream_);
+  wsock->set_option(ws::stream_base::timeout::suggested(beast::role_type::server));
+  wsock->set_option(ws::stream_base::decorator(
+      [name = opts_.server_name](ws::response_type& r) { r.set(bhttp::field::server, name); }));
+  wsock->read_message_max(64 << 10);
+  error_code ec;
+  co_await wsock->async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    feed->Close();
+    co_return;
+  }
+  wsock->binary(true);
+  // A reader answers pings and notices the client's close; messages from the client are
+  // ignored. It shares the strand with the writer below (one read and one write at a time).
+  struct State {
+    bool reading = true;
+    std::shared_ptr<asio::steady_timer> done;
+  };
+  const auto ex = co_await asio::this_coro::executor;
+  auto state = std::make_shared<State>();
+  state->done =
+      std::make_shared<asio::steady_timer>(ex, std::chrono::steady_clock::time_point::max());
+  asio::co_spawn(
+      ex,
+      [self = this->shared_from_this(), wsock, state]() -> asio::awaitable<void> {
+        beast::flat_buffer buffer;
+        error_code rec;
+        while (!rec) {
+          co_await wsock->async_read(buffer, asio::redirect_error(asio::use_awaitable, rec));
+          buffer.consume(buffer.size());
+        }
+        state->reading = false;
+        state->done->cancel();
+        if (self->wake_timer_) self->wake_timer_->cancel();
+      },
+      asio::detached);
+  std::vector<WsMessage> messages;
+  bool ended = false;  // the feed ended: close normally
+  while (state->reading && !stopping_ && !ec) {
+    messages.clear();
+    if (!feed->Take(&messages)) {
+      ended = true;
+      break;
+    }
+    if (messages.empty()) {
+      co_await WaitFor(*feed, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+      continue;
+    }
+    for (const auto& m : messages) {
+      wsock->text(m.text);
+      co_await wsock->async_write(asio::buffer(m.data),
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+  }
+  feed->Close();
+  if (state->reading && !ec) {
+    error_code cec;
+    co_await wsock->async_close(ended ? ws::close_code::normal : ws::close_code::going_away,
+                                asio::redirect_error(asio::use_awaitable, cec));
+    if (cec) Tcp().cancel();
+  } else if (state->reading) {
+    Tcp().cancel();  // a failed write: end the reader
+  }
+  // The reader holds the WebSocket stream, which refers to ours: wait for it to finish.
+  state->done->expires_after(std::chrono::seconds(5));
+  while (state->reading) {
+    error_code tec;
+    co_await state->done->async_wait(asio::redirect_error(asio::use_awaitable, tec));
+    if (!tec) Tcp().cancel();  // 5 s without the reader ending: force it
+  }
+}
 
 void FillRequest(const bhttp::request_parser<bhttp::empty_body>& hp, Request& req) {
   const auto& h = hp.get();
@@ -259,6 +390,7 @@ asio::awaitable<bool> Session<Stream>::ServeOne() {
     co_return false;  // timeout (slow or stalled request), reset, or the peer closed
   } else {
     FillRequest(hp, req);
+    req.websocket = beast::websocket::is_upgrade(hp.get());
     keep_alive = hp.get().keep_alive();
     const bool has_body = hp.chunked() || hp.content_length().value_or(0) > 0;
     if (const Route* route = RouteRequest(server_->router, req, res)) {
@@ -268,7 +400,18 @@ asio::awaitable<bool> Session<Stream>::ServeOne() {
       if (error) {
         res = std::move(*error);
       } else {
-        res = co_await Dispatch(req, *route);
+        res = co_await DispatchWaiting(req, *route);
+      }
+      if (res.feed && req.websocket && !stopping_) {
+        server_->metrics.Record(req.route, 101, std::chrono::steady_clock::now() - t0);
+        spdlog::debug("http: {} {} {} 101 websocket", remote_, req.method_name, req.target);
+        co_await RunWebSocket(hp.get(), std::move(res.feed));
+        co_return false;
+      }
+      if (res.feed) {
+        res.feed->Close();
+        res = ErrorResponse(426, "upgrade_required", "this resource is a WebSocket");
+        res.headers.emplace_back("Upgrade", "websocket");
       }
     } else if (has_body) {
       res.close = true;  // the body is left unread
