@@ -17,6 +17,7 @@
 #include <chrono>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 
@@ -176,15 +177,29 @@ asio::awaitable<void> Session<Stream>::WaitFor(Waiter& waiter,
   timer->expires_at(deadline);
   wake_timer_ = timer;
   // The wake may come from any thread, or at once: it is posted to the strand, which runs it
-  // only after this coroutine has suspended in async_wait below.
-  waiter.OnReady([ex = timer->get_executor(), weak = std::weak_ptr(timer)] {
-    asio::post(ex, [weak] {
+  // only after this coroutine has suspended in async_wait below. The waiter may keep its
+  // callback after this wait, even after the server and its io_context are gone: the callback
+  // holds the executor only until the wait ends, so destroying it later touches nothing.
+  struct Wake {
+    std::mutex mu;
+    std::optional<asio::any_io_executor> ex;
+    std::weak_ptr<asio::steady_timer> timer;
+  };
+  auto wake = std::make_shared<Wake>();
+  wake->ex = timer->get_executor();
+  wake->timer = timer;
+  waiter.OnReady([wake] {
+    std::lock_guard lock(wake->mu);
+    if (!wake->ex) return;
+    asio::post(*wake->ex, [weak = wake->timer] {
       if (auto t = weak.lock()) t->cancel();
     });
   });
   error_code ec;
   if (!stopping_) co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   wake_timer_.reset();
+  std::lock_guard lock(wake->mu);
+  wake->ex.reset();
 }
 
 template <typename Stream>
