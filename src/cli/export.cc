@@ -2,7 +2,7 @@
 // --config F]`: writes a time range of a camera stream as a standalone file, .mp4 or .ts by the
 // extension of FILE. Offline and read-only (nightjar.db opened read-only, sample files read by
 // path), so it runs while `nightjar run` records. It goes through exactly what the server serves:
-// storage/media_source (range -> recordings -> segments) and mp4/virtual_mp4 or mp4/ts_mux.
+// storage/media_source (range -> recordings -> segments) and mp4/virtual_mp4 or storage/ts_export.
 //
 // .mp4 is frame-accurate: it holds the frames from the key frame at or before --from, and its
 // edit list starts presentation at --from exactly. .ts starts at that key frame (a transport
@@ -17,9 +17,9 @@
 #include "cli/commands.h"
 #include "cli/data_dir.h"
 #include "db/database.h"
-#include "mp4/ts_mux.h"
 #include "mp4/virtual_mp4.h"
 #include "storage/media_source.h"
+#include "storage/ts_export.h"
 
 namespace nightjar::cli {
 namespace {
@@ -91,25 +91,14 @@ Result<void> WriteMp4(const storage::MediaPlan& plan, OutputFile& out) {
 }
 
 Result<void> WriteTs(const storage::MediaPlan& plan, OutputFile& out) {
-  NJ_TRY(auto mux, mp4::TsMuxer::Create(plan.mp4.video_entries, plan.mp4.audio_entries));
+  NJ_TRY(auto ts, storage::TsExport::Create(plan));
   std::vector<uint8_t> buf;
-  auto flush = [&]() -> Result<void> {
-    NJ_CHECK_OK(out.Write(buf));
+  while (true) {
     buf.clear();
-    return Ok();
-  };
-  NJ_CHECK_OK(storage::ForEachFrame(plan, [&](const storage::PlannedFrame& f) -> Result<void> {
-    const mp4::Mp4Segment& seg = plan.mp4.segments[f.segment];
-    if (f.audio) {
-      const int64_t rate = plan.mp4.audio_entries[seg.audio_entry].sample_rate;
-      const int64_t pts = plan.audio_offset_90k + f.dts * kTicksPerSecond / rate;
-      NJ_CHECK_OK(mux->WriteAudio(static_cast<uint32_t>(seg.audio_entry), pts, f.data, &buf));
-    } else {
-      NJ_CHECK_OK(mux->WriteVideo(seg.video_entry, f.dts, f.dts + f.cto, f.key, f.data, &buf));
-    }
-    return buf.size() >= (1 << 20) ? flush() : Ok();
-  }));
-  return flush();
+    NJ_CHECK_OK(ts->Next(&buf, 1 << 20));
+    if (buf.empty()) return Ok();
+    NJ_CHECK_OK(out.Write(buf));
+  }
 }
 
 std::optional<Failure> Export(const ExportOptions& o) {

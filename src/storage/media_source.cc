@@ -4,10 +4,14 @@
 #include <map>
 #include <set>
 
+#include "storage/media_index.h"
 #include "storage/sample_dir.h"
 
 namespace nightjar::storage {
 namespace {
+
+using internal::Decoded;
+using internal::FullIndex;
 
 class DbCatalog final : public RecordingCatalog {
  public:
@@ -16,6 +20,10 @@ class DbCatalog final : public RecordingCatalog {
                                                        Time90k to) override {
     std::lock_guard lock(mu_);
     return db_->ListRecordings(stream_id, from, to);
+  }
+  Result<db::RecordingRow> GetRecording(int64_t id) override {
+    std::lock_guard lock(mu_);
+    return db_->GetRecording(id);
   }
   Result<db::RecordingIndexRow> GetRecordingIndex(int64_t id) override {
     std::lock_guard lock(mu_);
@@ -50,6 +58,9 @@ class EngCatalog final : public RecordingCatalog {
                                                        Time90k to) override {
     return e_.WithDb([&](db::Database& d) { return d.ListRecordings(stream_id, from, to); });
   }
+  Result<db::RecordingRow> GetRecording(int64_t id) override {
+    return e_.WithDb([&](db::Database& d) { return d.GetRecording(id); });
+  }
   Result<db::RecordingIndexRow> GetRecordingIndex(int64_t id) override {
     return e_.WithDb([&](db::Database& d) { return d.GetRecordingIndex(id); });
   }
@@ -63,167 +74,6 @@ class EngCatalog final : public RecordingCatalog {
  private:
   Engine& e_;
 };
-
-// One recording's included samples, decoded from its index.
-struct Decoded {
-  mp4::SegmentSamples samples;
-  uint64_t begin = 0, end = 0;  // byte span in the sample file
-  uint64_t video_sync = 0, video_duration = 0, audio_duration = 0;
-  uint64_t video_chunks = 0, audio_chunks = 0;
-  bool has_cto = false;
-  int64_t first_start = 0;   // decode time of the first included frame in the recording (90 kHz)
-  int64_t end_start = 0;     // decode time where the included frames end
-  int64_t audio_start = -1;  // start of the first included audio sample (sample-rate units)
-};
-
-// All of a recording's samples with their file offsets.
-struct FullIndex {
-  std::vector<db::VideoSample> video;
-  std::vector<db::AudioSample> audio;
-  std::vector<uint64_t> video_offset, audio_offset;  // in the sample file
-  std::vector<db::Chunk> chunks;                     // empty without audio
-  uint64_t file_bytes = 0;
-};
-
-Result<FullIndex> DecodeIndex(const db::RecordingRow& row, const db::RecordingIndexRow& idx) {
-  FullIndex f;
-  f.video.reserve(static_cast<size_t>(row.video_samples));
-  db::VideoIndexIterator vi(idx.video_index, (row.flags & db::kRecordingHasCto) != 0);
-  while (true) {
-    NJ_TRY(bool more, vi.Next());
-    if (!more) break;
-    f.video.push_back(vi.sample());
-  }
-  if (static_cast<int64_t>(f.video.size()) != row.video_samples) {
-    return Err(ErrorCode::kMalformed, "recording " + std::to_string(row.composite_id) +
-                                          ": index frame count differs from its row");
-  }
-  if (!idx.chunk_index) {
-    for (const auto& v : f.video) f.video_offset.push_back(static_cast<uint64_t>(v.byte_offset));
-    if (!f.video.empty()) f.file_bytes = f.video_offset.back() + f.video.back().bytes;
-    return f;
-  }
-  if (idx.audio_index) {
-    db::AudioIndexIterator ai(*idx.audio_index);
-    while (true) {
-      NJ_TRY(bool more, ai.Next());
-      if (!more) break;
-      f.audio.push_back(ai.sample());
-    }
-  }
-  db::ChunkIndexIterator ci(*idx.chunk_index);
-  uint64_t pos = 0;
-  while (true) {
-    NJ_TRY(bool more, ci.Next());
-    if (!more) break;
-    const db::Chunk& c = ci.chunk();
-    const bool audio = c.track == db::Track::kAudio;
-    if (c.first_sample + c.samples >
-        static_cast<int64_t>(audio ? f.audio.size() : f.video.size())) {
-      return Err(ErrorCode::kMalformed, "chunk index names more samples than the index has");
-    }
-    f.chunks.push_back(c);
-    for (int64_t k = c.first_sample; k < c.first_sample + c.samples; ++k) {
-      (audio ? f.audio_offset : f.video_offset).push_back(pos);
-      pos += static_cast<uint64_t>(audio ? f.audio[k].bytes : f.video[k].bytes);
-    }
-  }
-  f.file_bytes = pos;
-  if (f.video_offset.size() != f.video.size() || f.audio_offset.size() != f.audio.size()) {
-    return Err(ErrorCode::kMalformed, "chunk index does not cover every sample");
-  }
-  return f;
-}
-
-// Frames [first, end) of the video, and the audio samples lying between them in the file (all
-// of the file's audio before the first frame or after the last one when those are included).
-Decoded Select(const FullIndex& f, int64_t first, int64_t end) {
-  Decoded d;
-  const auto& v = f.video;
-  const auto n = static_cast<int64_t>(v.size());
-  d.begin = first == 0 ? 0 : f.video_offset[first];
-  d.end =
-      end == n ? f.file_bytes : f.video_offset[end - 1] + static_cast<uint64_t>(v[end - 1].bytes);
-  d.first_start = v[first].start.ticks();
-  d.end_start = v[end - 1].start.ticks() + v[end - 1].duration.ticks();
-  for (int64_t i = first; i < end; ++i) {
-    const auto& s = v[i];
-    d.samples.video.push_back({static_cast<uint32_t>(s.duration.ticks()),
-                               static_cast<uint32_t>(s.bytes), static_cast<int32_t>(s.cto.ticks()),
-                               s.key});
-    d.video_sync += s.key;
-    d.video_duration += static_cast<uint64_t>(s.duration.ticks());
-    d.has_cto |= s.cto.ticks() != 0;
-  }
-  if (f.chunks.empty()) {
-    d.video_chunks = 1;
-    return d;
-  }
-  for (const db::Chunk& c : f.chunks) {
-    const bool audio = c.track == db::Track::kAudio;
-    bool open = false;  // an output chunk of this input chunk is open
-    for (int64_t k = c.first_sample; k < c.first_sample + c.samples; ++k) {
-      const uint64_t off = audio ? f.audio_offset[k] : f.video_offset[k];
-      bool take;
-      if (audio) {
-        take = off >= d.begin && off + static_cast<uint64_t>(f.audio[k].bytes) <= d.end;
-      } else {
-        take = k >= first && k < end;
-      }
-      if (!take) {
-        open = false;
-        continue;
-      }
-      if (!open) {
-        d.samples.chunks.push_back({audio, 0, off});
-        (audio ? d.audio_chunks : d.video_chunks)++;
-        open = true;
-      }
-      d.samples.chunks.back().samples++;
-      if (audio) {
-        if (d.audio_start < 0) d.audio_start = f.audio[k].start;
-        d.samples.audio.push_back(
-            {static_cast<uint32_t>(f.audio[k].duration), static_cast<uint32_t>(f.audio[k].bytes)});
-        d.audio_duration += static_cast<uint64_t>(f.audio[k].duration);
-      }
-    }
-  }
-  return d;
-}
-
-// Media time (90 kHz, from the recording's first frame) of wall time t, clamped to the recording.
-int64_t MediaAt(const db::RecordingRow& r, Time90k t) {
-  const int64_t wall = r.wall_duration.ticks(), media = r.media_duration.ticks();
-  const int64_t into = std::clamp<int64_t>((t - r.start).ticks(), 0, wall);
-  if (wall <= 0) return 0;
-  return static_cast<int64_t>(static_cast<__int128>(into) * media / wall);
-}
-
-Result<Decoded> DecodeRange(RecordingCatalog& catalog, const db::RecordingRow& row, Time90k from,
-                            Time90k to, MediaPlan::Part* part) {
-  NJ_TRY(db::RecordingIndexRow idx, catalog.GetRecordingIndex(row.composite_id));
-  NJ_TRY(FullIndex f, DecodeIndex(row, idx));
-  const auto n = static_cast<int64_t>(f.video.size());
-  int64_t first = 0, end = n;
-  if (from > row.start) {
-    const int64_t m = MediaAt(row, from);
-    for (int64_t i = 0; i < n && f.video[i].start.ticks() <= m; ++i) {
-      if (f.video[i].key) first = i;
-    }
-  }
-  if (to < row.end()) {
-    // Up to the last frame presented before `to`: with B-frames that is not the last one
-    // decoded before it. Presentation times are relative to the first key frame's.
-    const int64_t m = MediaAt(row, to), shift = f.video[first].cto.ticks();
-    end = first + 1;
-    for (int64_t i = first + 1; i < n && f.video[i].start.ticks() - 2 * kTicksPerSecond < m; ++i) {
-      if (f.video[i].start.ticks() + f.video[i].cto.ticks() - shift < m) end = i + 1;
-    }
-  }
-  part->first_frame = first;
-  part->end_frame = end;
-  return Select(f, first, end);
-}
 
 mp4::SampleEntrySpec SpecOf(const db::SampleEntryRow& e) {
   mp4::SampleEntrySpec s;
@@ -269,10 +119,93 @@ mp4::Mp4Segment LazySegmentOf(const db::RecordingRow& row,
   s.has_cto = (row.flags & db::kRecordingHasCto) != 0;
   s.load = [row, catalog]() -> Result<mp4::SegmentSamples> {
     NJ_TRY(db::RecordingIndexRow idx, catalog->GetRecordingIndex(row.composite_id));
-    NJ_TRY(FullIndex f, DecodeIndex(row, idx));
-    return Select(f, 0, static_cast<int64_t>(f.video.size())).samples;
+    NJ_TRY(FullIndex f, internal::DecodeIndex(row, idx));
+    return internal::Select(f, 0, static_cast<int64_t>(f.video.size())).samples;
   };
   return s;
+}
+
+// Appends recordings to a plan as mp4 segments (sample entries shared by id) and anchors its
+// audio; the caller sets the first segment's edit and the plan's start and end.
+class PlanAssembler {
+ public:
+  explicit PlanAssembler(MediaPlan& plan) : plan_(plan) {}
+
+  // `d`: the recording's decoded samples; null for a lazy segment (whole, video only).
+  Result<void> Add(const db::RecordingRow& row, mp4::Mp4Segment seg, const Decoded* d,
+                   MediaPlan::Part part) {
+    mp4::Mp4Input& in = plan_.mp4;
+    NJ_TRY(seg.video_entry, Entry(video_entries_, in.video_entries, row.video_sample_entry_id));
+    if (row.audio_sample_entry_id && seg.audio_samples > 0) {
+      NJ_TRY(uint32_t a, Entry(audio_entries_, in.audio_entries, *row.audio_sample_entry_id));
+      seg.audio_entry = static_cast<int32_t>(a);
+      if (!audio_anchored_ && d && d->audio_start >= 0) {
+        audio_anchored_ = true;
+        // Where this first audio lies relative to the first video frame of the file.
+        const auto rate = static_cast<int64_t>(in.audio_entries[0].sample_rate);
+        if (rate > 0) {
+          plan_.audio_offset_90k = static_cast<int64_t>(media_) +
+                                   d->audio_start * kTicksPerSecond / rate - d->first_start;
+        }
+      }
+    } else {
+      seg.audio_samples = 0;
+      seg.audio_chunks = 0;
+      seg.audio_duration = 0;
+    }
+    media_ += seg.video_duration;
+    last_modified_ = std::max(last_modified_, row.end().ToUnixSeconds());
+    in.segments.push_back(std::move(seg));
+    plan_.parts.push_back(part);
+    plan_.recordings.push_back(row);
+    return Ok();
+  }
+
+  // The edit lists and headers; `overshoot`: decode time of the last segment's frames past the
+  // end of presentation (may be < 0).
+  void Finish(int64_t overshoot) {
+    mp4::Mp4Input& in = plan_.mp4;
+    in.video_edit_duration =
+        static_cast<uint64_t>(static_cast<int64_t>(media_) - plan_.video_skip_90k - overshoot);
+    if (!in.audio_entries.empty()) {
+      const auto rate = static_cast<int64_t>(in.audio_entries[0].sample_rate);
+      in.audio_edit_start =
+          (plan_.video_skip_90k - plan_.audio_offset_90k) * rate / kTicksPerSecond;
+    }
+    in.creation_unix_seconds = plan_.start.ToUnixSeconds();
+    in.last_modified_unix_seconds = last_modified_;
+    in.etag_salt = "stream " + std::to_string(plan_.stream_id);
+  }
+
+ private:
+  Result<uint32_t> Entry(std::map<int64_t, uint32_t>& ids, std::vector<mp4::SampleEntrySpec>& specs,
+                         int64_t id) {
+    if (auto it = ids.find(id); it != ids.end()) return it->second;
+    NJ_TRY(db::SampleEntryRow e, plan_.catalog->GetSampleEntry(id));
+    specs.push_back(SpecOf(e));
+    return ids[id] = static_cast<uint32_t>(specs.size() - 1);
+  }
+
+  MediaPlan& plan_;
+  std::map<int64_t, uint32_t> video_entries_, audio_entries_;
+  uint64_t media_ = 0;
+  int64_t last_modified_ = 0;
+  bool audio_anchored_ = false;
+};
+
+Result<MediaPlan> NewPlan(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id) {
+  NJ_TRY(std::string dir, catalog->SampleDirPath(stream_id));
+  MediaPlan plan;
+  plan.stream_id = stream_id;
+  plan.catalog = std::move(catalog);
+  plan.reader = std::make_shared<SampleFileReader>(fs, dir);
+  return plan;
+}
+
+// Holds every lease as long as the plan (and its copies) live.
+void AttachLeases(MediaPlan& plan, std::vector<std::shared_ptr<Engine::Lease>> leases) {
+  auto all = std::make_shared<std::vector<std::shared_ptr<Engine::Lease>>>(std::move(leases));
+  plan.lease = std::shared_ptr<Engine::Lease>(all, all->empty() ? nullptr : all->front().get());
 }
 
 }  // namespace
@@ -310,24 +243,12 @@ Result<void> SampleFileReader::ReadAt(uint64_t source, uint64_t offset, std::spa
 
 Result<MediaPlan> PlanRange(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id,
                             Time90k from, Time90k to) {
-  if (from >= to) return Err(ErrorCode::kInvalidArgument, "empty time range");
-  MediaPlan plan;
-  plan.stream_id = stream_id;
+  NJ_TRY(auto rows, internal::ListRecorded(*catalog, stream_id, from, to));
+  NJ_TRY(MediaPlan plan, NewPlan(catalog, fs, stream_id));
   plan.from = from;
   plan.to = to;
-  plan.catalog = catalog;
-  NJ_TRY(auto rows, catalog->ListRecordings(stream_id, from, to));
-  std::erase_if(rows, [](const db::RecordingRow& r) { return r.video_samples == 0; });
-  if (rows.empty()) return Err(ErrorCode::kNotFound, "nothing was recorded in the range");
-  NJ_TRY(std::string dir, catalog->SampleDirPath(stream_id));
-  plan.reader = std::make_shared<SampleFileReader>(fs, dir);
-
-  std::map<int64_t, uint32_t> video_entries, audio_entries;
-  mp4::Mp4Input& in = plan.mp4;
-  uint64_t media = 0;
+  PlanAssembler assembler(plan);
   int64_t overshoot = 0;  // decode time of the last segment's frames past `to` (may be < 0)
-  int64_t last_modified = 0;
-  bool audio_anchored = false;
   for (size_t i = 0; i < rows.size(); ++i) {
     const db::RecordingRow& row = rows[i];
     MediaPlan::Part part{0, row.video_samples};
@@ -335,61 +256,25 @@ Result<MediaPlan> PlanRange(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, i
     mp4::Mp4Segment seg;
     std::shared_ptr<const Decoded> d;
     if (eager) {
-      NJ_TRY(Decoded decoded, DecodeRange(*catalog, row, from, to, &part));
+      NJ_TRY(Decoded decoded, internal::DecodeRange(*catalog, row, from, to, &part));
       d = std::make_shared<const Decoded>(std::move(decoded));
       seg = SegmentOf(row, d);
     } else {
       seg = LazySegmentOf(row, catalog);
     }
-    auto entry = [&](std::map<int64_t, uint32_t>& ids, std::vector<mp4::SampleEntrySpec>& specs,
-                     int64_t id) -> Result<uint32_t> {
-      if (auto it = ids.find(id); it != ids.end()) return it->second;
-      NJ_TRY(db::SampleEntryRow e, catalog->GetSampleEntry(id));
-      specs.push_back(SpecOf(e));
-      return ids[id] = static_cast<uint32_t>(specs.size() - 1);
-    };
-    NJ_TRY(seg.video_entry, entry(video_entries, in.video_entries, row.video_sample_entry_id));
-    if (row.audio_sample_entry_id && seg.audio_samples > 0) {
-      NJ_TRY(uint32_t a, entry(audio_entries, in.audio_entries, *row.audio_sample_entry_id));
-      seg.audio_entry = static_cast<int32_t>(a);
-      if (!audio_anchored && d && d->audio_start >= 0) {
-        audio_anchored = true;
-        // Where this first audio lies relative to the first video frame of the file.
-        const auto rate = static_cast<int64_t>(in.audio_entries[0].sample_rate);
-        if (rate > 0) {
-          plan.audio_offset_90k = static_cast<int64_t>(media) +
-                                  d->audio_start * kTicksPerSecond / rate - d->first_start;
-        }
-      }
-    } else {
-      seg.audio_samples = 0;
-      seg.audio_chunks = 0;
-      seg.audio_duration = 0;
-    }
     if (i == 0) {
-      plan.video_skip_90k = from > row.start ? MediaAt(row, from) - d->first_start : 0;
-      in.video_edit_start = d->samples.video[0].cto + plan.video_skip_90k;
+      plan.video_skip_90k = from > row.start ? internal::MediaAt(row, from) - d->first_start : 0;
+      plan.mp4.video_edit_start = d->samples.video[0].cto + plan.video_skip_90k;
       plan.start = std::max(from, row.start);
+      plan.first_frame_media_90k = d->first_start;
     }
     if (i + 1 == rows.size()) {
-      if (to < row.end()) overshoot = d->end_start - MediaAt(row, to);
+      if (to < row.end()) overshoot = d->end_start - internal::MediaAt(row, to);
       plan.end = std::min(to, row.end());
     }
-    media += seg.video_duration;
-    last_modified = std::max(last_modified, row.end().ToUnixSeconds());
-    in.segments.push_back(std::move(seg));
-    plan.parts.push_back(part);
+    NJ_CHECK_OK(assembler.Add(row, std::move(seg), d.get(), part));
   }
-  plan.recordings = std::move(rows);
-  in.video_edit_duration =
-      static_cast<uint64_t>(static_cast<int64_t>(media) - plan.video_skip_90k - overshoot);
-  if (!in.audio_entries.empty()) {
-    const auto rate = static_cast<int64_t>(in.audio_entries[0].sample_rate);
-    in.audio_edit_start = (plan.video_skip_90k - plan.audio_offset_90k) * rate / kTicksPerSecond;
-  }
-  in.creation_unix_seconds = plan.start.ToUnixSeconds();
-  in.last_modified_unix_seconds = last_modified;
-  in.etag_salt = "stream " + std::to_string(stream_id);
+  assembler.Finish(overshoot);
   return plan;
 }
 
@@ -410,58 +295,136 @@ Result<MediaPlan> PlanRangeLeased(Engine& engine, std::shared_ptr<RecordingCatal
     bool covered = true;
     for (const auto& r : plan.recordings) covered &= leased.count(r.composite_id) > 0;
     if (!covered) continue;  // a recording appeared between the two listings: lease it too
-    auto all = std::make_shared<std::vector<std::shared_ptr<Engine::Lease>>>(std::move(leases));
-    plan.lease = std::shared_ptr<Engine::Lease>(all, all->empty() ? nullptr : all->front().get());
+    AttachLeases(plan, std::move(leases));
     return plan;
   }
   return Err(ErrorCode::kAborted, "recordings kept changing while being leased");
 }
 
+Result<MediaPlan> PlanFrames(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id,
+                             int64_t composite_id, int64_t first_frame, int64_t end_frame) {
+  const std::string name = "recording " + std::to_string(composite_id);
+  NJ_TRY(db::RecordingRow row, catalog->GetRecording(composite_id));
+  if (row.stream_id != stream_id || row.state == db::RecordingState::kDeleting) {
+    return Err(ErrorCode::kNotFound,
+               name + " is not a recording of stream " + std::to_string(stream_id));
+  }
+  if (first_frame < 0 || first_frame >= end_frame || end_frame > row.video_samples) {
+    return Err(ErrorCode::kInvalidArgument, name + " has no frames [" +
+                                                std::to_string(first_frame) + ", " +
+                                                std::to_string(end_frame) + ")");
+  }
+  NJ_TRY(db::RecordingIndexRow idx, catalog->GetRecordingIndex(composite_id));
+  NJ_TRY(FullIndex f, internal::DecodeIndex(row, idx));
+  if (!f.video[first_frame].key) {
+    return Err(ErrorCode::kInvalidArgument,
+               name + ": frame " + std::to_string(first_frame) + " is not a key frame");
+  }
+  NJ_TRY(MediaPlan plan, NewPlan(catalog, fs, stream_id));
+  auto d = std::make_shared<const Decoded>(
+      internal::Select(f, first_frame, end_frame, internal::AudioSpan::kFromPreviousFrame));
+  plan.from = plan.start = internal::WallAt(row, d->first_start);
+  plan.to = plan.end = internal::WallAt(row, d->end_start);
+  plan.first_frame_media_90k = d->first_start;
+  plan.mp4.video_edit_start = d->samples.video[0].cto;
+  PlanAssembler assembler(plan);
+  NJ_CHECK_OK(assembler.Add(row, SegmentOf(row, d), d.get(), {first_frame, end_frame}));
+  assembler.Finish(0);
+  return plan;
+}
+
+Result<MediaPlan> PlanFramesLeased(Engine& engine, std::shared_ptr<RecordingCatalog> catalog,
+                                   Fs& fs, int64_t stream_id, int64_t composite_id,
+                                   int64_t first_frame, int64_t end_frame) {
+  // Leased before the row is read: a row not yet DELETING then can no longer become so.
+  std::vector<std::shared_ptr<Engine::Lease>> leases;
+  leases.push_back(engine.LeaseRecordings({composite_id}));
+  NJ_TRY(MediaPlan plan,
+         PlanFrames(std::move(catalog), fs, stream_id, composite_id, first_frame, end_frame));
+  AttachLeases(plan, std::move(leases));
+  return plan;
+}
+
+Result<bool> FrameCursor::Advance() {
+  while (segment_ < plan_.mp4.segments.size()) {
+    const mp4::Mp4Segment& seg = plan_.mp4.segments[segment_];
+    if (!loaded_) {
+      NJ_TRY(samples_, seg.load());
+      if (samples_.chunks.empty()) {
+        samples_.chunks.push_back({false, static_cast<uint32_t>(samples_.video.size()), seg.begin});
+      }
+      loaded_ = true;
+      chunk_ = 0;
+      video_ = audio_ = 0;
+    }
+    if (chunk_ == samples_.chunks.size()) {
+      ++segment_;
+      loaded_ = false;
+      continue;
+    }
+    const mp4::ChunkInfo& c = samples_.chunks[chunk_++];
+    const size_t next = c.audio ? audio_ : video_;
+    if (next + c.samples > (c.audio ? samples_.audio.size() : samples_.video.size())) {
+      return Err(ErrorCode::kInternal, "a chunk names more samples than its segment has");
+    }
+    uint64_t bytes = 0;
+    for (uint32_t k = 0; k < c.samples; ++k) {
+      bytes += c.audio ? samples_.audio[next + k].bytes : samples_.video[next + k].bytes;
+    }
+    buf_.resize(bytes);
+    NJ_CHECK_OK(plan_.reader->ReadAt(seg.source, c.offset, buf_));
+    chunk_audio_ = c.audio;
+    in_chunk_ = c.samples;
+    pos_ = 0;
+    return true;
+  }
+  return false;
+}
+
+Result<bool> FrameCursor::Next(PlannedFrame* out) {
+  if (error_) return Err(*error_);
+  while (in_chunk_ == 0) {
+    Result<bool> more = Advance();
+    if (!more) {
+      error_ = more.error();
+      return Err(*error_);
+    }
+    if (!*more) return false;
+  }
+  --in_chunk_;
+  PlannedFrame& f = *out;
+  f = PlannedFrame{};
+  f.audio = chunk_audio_;
+  f.segment = segment_;
+  if (chunk_audio_) {
+    const auto& a = samples_.audio[audio_++];
+    f.dts = audio_dts_;
+    f.duration = static_cast<int32_t>(a.duration);
+    f.key = true;
+    f.data = std::span<const uint8_t>(buf_).subspan(pos_, a.bytes);
+    audio_dts_ += a.duration;
+  } else {
+    const auto& v = samples_.video[video_++];
+    f.dts = video_dts_;
+    f.duration = static_cast<int32_t>(v.duration);
+    f.cto = v.cto;
+    f.key = v.key;
+    f.data = std::span<const uint8_t>(buf_).subspan(pos_, v.bytes);
+    video_dts_ += v.duration;
+  }
+  pos_ += f.data.size();
+  return true;
+}
+
 Result<void> ForEachFrame(const MediaPlan& plan,
                           const std::function<Result<void>(const PlannedFrame&)>& fn) {
-  int64_t video_dts = 0, audio_dts = 0;
-  std::vector<uint8_t> buf;
-  for (size_t i = 0; i < plan.mp4.segments.size(); ++i) {
-    const mp4::Mp4Segment& seg = plan.mp4.segments[i];
-    NJ_TRY(mp4::SegmentSamples s, seg.load());
-    if (s.chunks.empty()) {
-      s.chunks.push_back({false, static_cast<uint32_t>(s.video.size()), seg.begin});
-    }
-    size_t vi = 0, ai = 0;
-    for (const mp4::ChunkInfo& c : s.chunks) {
-      uint64_t bytes = 0;
-      for (uint32_t k = 0; k < c.samples; ++k) {
-        bytes += c.audio ? s.audio[ai + k].bytes : s.video[vi + k].bytes;
-      }
-      buf.resize(bytes);
-      NJ_CHECK_OK(plan.reader->ReadAt(seg.source, c.offset, buf));
-      uint64_t pos = 0;
-      for (uint32_t k = 0; k < c.samples; ++k) {
-        PlannedFrame f;
-        f.audio = c.audio;
-        f.segment = i;
-        if (c.audio) {
-          const auto& a = s.audio[ai++];
-          f.dts = audio_dts;
-          f.duration = static_cast<int32_t>(a.duration);
-          f.key = true;
-          f.data = std::span<const uint8_t>(buf).subspan(pos, a.bytes);
-          audio_dts += a.duration;
-        } else {
-          const auto& v = s.video[vi++];
-          f.dts = video_dts;
-          f.duration = static_cast<int32_t>(v.duration);
-          f.cto = v.cto;
-          f.key = v.key;
-          f.data = std::span<const uint8_t>(buf).subspan(pos, v.bytes);
-          video_dts += v.duration;
-        }
-        pos += f.data.size();
-        NJ_CHECK_OK(fn(f));
-      }
-    }
+  FrameCursor cursor(plan);
+  PlannedFrame f;
+  while (true) {
+    NJ_TRY(bool more, cursor.Next(&f));
+    if (!more) return Ok();
+    NJ_CHECK_OK(fn(f));
   }
-  return Ok();
 }
 
 }  // namespace nightjar::storage

@@ -7,7 +7,8 @@
 // frame at or before `from` and the last one at the first frame at or after `to`, and hands each
 // recording to the mp4 layer as one segment whose frames are decoded from its index only when
 // needed. Sources are composite ids; SampleFileReader reads them from the stream's sample-file
-// directory.
+// directory. For HLS video on demand, SplitRange cuts the same frames into segments at key frames
+// and PlanFrames plans one such segment (storage/ts_export muxes a plan as MPEG-TS).
 //
 // Two ways in: the server (`OpenMedia` with an Engine: the recordings are leased, so retention
 // cannot delete a file while it is being served) and offline tools (`OpenMediaOffline` on a
@@ -22,6 +23,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,8 @@ class RecordingCatalog {
   virtual ~RecordingCatalog() = default;
   virtual Result<std::vector<db::RecordingRow>> ListRecordings(int64_t stream_id, Time90k from,
                                                                Time90k to) = 0;
+  // kNotFound for an unknown id.
+  virtual Result<db::RecordingRow> GetRecording(int64_t composite_id) = 0;
   virtual Result<db::RecordingIndexRow> GetRecordingIndex(int64_t composite_id) = 0;
   virtual Result<db::SampleEntryRow> GetSampleEntry(int64_t id) = 0;
   // The sample-file directory of the stream.
@@ -83,6 +88,9 @@ struct MediaPlan {
   // ... and where the first included audio sample lies relative to the first included video
   // frame's decode time (90 kHz; may be negative). 0 without audio.
   int64_t audio_offset_90k = 0;
+  // Media time (90 kHz from the recording's first frame) of the first included video frame of the
+  // first recording: where the plan's video decode time 0 lies in that recording.
+  int64_t first_frame_media_90k = 0;
   std::shared_ptr<RecordingCatalog> catalog;
   std::shared_ptr<SampleFileReader> reader;
   std::shared_ptr<Engine::Lease> lease;  // server path: held as long as the plan is served
@@ -99,6 +107,23 @@ Result<MediaPlan> PlanRange(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, i
 Result<MediaPlan> PlanRangeLeased(Engine& engine, std::shared_ptr<RecordingCatalog> catalog, Fs& fs,
                                   int64_t stream_id, Time90k from, Time90k to);
 
+// A plan of exactly the video frames [first_frame, end_frame) of one recording (composite id)
+// of the stream, with the audio samples lying in the sample file after the frame before
+// first_frame and up to the end of frame end_frame - 1 (from the file's start when first_frame is
+// 0, to its end when end_frame is the last frame): one VOD segment (see SplitRange), the plans of
+// consecutive segments sharing out the recording's audio, each sample exactly once. from/start are
+// the wall time of the first frame and to/end that of the end of the last (the recording's linear
+// wall/media map); there is no edit (video_skip_90k = 0, the edit list covers the frames).
+// kNotFound for an unknown recording, one of another stream or one being deleted; kInvalidArgument
+// when the frames are not within the recording or first_frame is not a key frame; database and
+// index errors as they come.
+Result<MediaPlan> PlanFrames(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id,
+                             int64_t composite_id, int64_t first_frame, int64_t end_frame);
+// As PlanFrames, leasing the recording from the engine first (as PlanRangeLeased).
+Result<MediaPlan> PlanFramesLeased(Engine& engine, std::shared_ptr<RecordingCatalog> catalog,
+                                   Fs& fs, int64_t stream_id, int64_t composite_id,
+                                   int64_t first_frame, int64_t end_frame);
+
 // One access unit of a plan, in file order, for muxers that need the bytes (MPEG-TS, fMP4).
 struct PlannedFrame {
   bool audio = false;
@@ -108,12 +133,72 @@ struct PlannedFrame {
   int32_t cto = 0;
   bool key = false;
   size_t segment = 0;  // index into plan.recordings (sample entries: plan.mp4.segments[i])
-  std::span<const uint8_t> data;  // valid during the callback
+  std::span<const uint8_t> data;  // see FrameCursor::Next / ForEachFrame
 };
-// Calls `fn` for every included frame (video from the first key frame, as the .mp4 holds them),
-// reading the bytes through plan.reader.
+
+// Pulls a plan's included frames one at a time (video from the first key frame, as the .mp4
+// holds them; audio interleaved in file order), reading the bytes through plan.reader one file
+// chunk at a time into one buffer that the cursor reuses.
+//
+// Keeps a reference to `plan`, which must outlive the cursor (and not change meanwhile). A cursor
+// is used by one thread; the plan may serve other cursors at the same time.
+class FrameCursor {
+ public:
+  explicit FrameCursor(const MediaPlan& plan) : plan_(plan) {}
+  FrameCursor(const FrameCursor&) = delete;
+  FrameCursor& operator=(const FrameCursor&) = delete;
+
+  // The next frame into *out: true, or false after the last one (and on every later call).
+  // out->data stays valid until the next call or the cursor's end. Errors (segment loads,
+  // sample-file reads: kIo, kNotFound when a file went away, kMalformed) end the cursor: the same
+  // error is returned again.
+  Result<bool> Next(PlannedFrame* out);
+
+ private:
+  Result<bool> Advance();  // loads the next segment or reads the next chunk; false at the end
+
+  const MediaPlan& plan_;
+  size_t segment_ = 0;  // the segment being read (plan_.mp4.segments index)
+  bool loaded_ = false;
+  mp4::SegmentSamples samples_;
+  size_t chunk_ = 0;       // the next chunk of samples_ to read
+  uint32_t in_chunk_ = 0;  // frames of the current chunk (in buf_) left
+  bool chunk_audio_ = false;
+  size_t video_ = 0, audio_ = 0;  // next sample of samples_ per track
+  uint64_t pos_ = 0;              // of the next frame in buf_
+  int64_t video_dts_ = 0, audio_dts_ = 0;
+  std::vector<uint8_t> buf_;
+  std::optional<Error> error_;
+};
+
+// Calls `fn` for every frame FrameCursor yields, in the same order; a frame's data is valid
+// during the call. Stops at the first error of the cursor or of `fn`.
 Result<void> ForEachFrame(const MediaPlan& plan,
                           const std::function<Result<void>(const PlannedFrame&)>& fn);
+
+// One segment of a VOD playlist (RFC 8216 §4.3.2): the video frames [first_frame, end_frame) of
+// one recording, starting at a key frame.
+struct VodSegment {
+  int64_t composite_id = 0;
+  int64_t first_frame = 0, end_frame = 0;
+  Time90k start;             // wall time of the first frame (the recording's wall/media map)
+  int64_t duration_90k = 0;  // media duration: the sum of the frame durations
+  // EXT-X-DISCONTINUITY (RFC 8216 §4.3.2.3) before this segment: it starts a recording that
+  // begins a new run, uses other sample entries than the previous recording, or starts more than
+  // one frame away from where the previous recording's frames end. Never on the first segment.
+  bool discontinuity = false;
+};
+
+// Cuts the frames PlanRange(stream_id, from, to) would include (the same recordings, trimmed the
+// same way) into segments: each recording's frames separately (a segment never spans two
+// recordings and covers all of one recording's remaining frames at its end), a new segment
+// beginning at the first key frame at or after `target` of media time from the current segment's
+// start; so every segment but the last of each recording lasts at least `target` (longer when key
+// frames are rarer; target <= 0 cuts at every key frame). kInvalidArgument for from >= to;
+// kNotFound when nothing was recorded; database and index errors as they come. Reads and decodes
+// every recording's video index once (no per-frame allocation beyond that).
+Result<std::vector<VodSegment>> SplitRange(RecordingCatalog& catalog, int64_t stream_id,
+                                           Time90k from, Time90k to, Duration90k target);
 
 }  // namespace nightjar::storage
 

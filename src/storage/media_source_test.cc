@@ -1,6 +1,8 @@
 // The media source over an engine that recorded the clips: ranges resolve to the right frames,
 // the virtual .mp4 holds exactly the recorded bytes (read back by our demuxer), byte ranges are
-// served through the API the HTTP server calls, and a plan's lease keeps retention away.
+// served through the API the HTTP server calls, and a plan's lease keeps retention away. The
+// frame cursor yields the .mp4's samples; SplitRange cuts a range's frames into VOD segments at
+// key frames (discontinuities at new runs and gaps) and PlanFrames plans one of them.
 #include "storage/media_source.h"
 
 #include <gtest/gtest.h>
@@ -8,74 +10,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "mp4/demux.h"
-#include "testutil/clip_feeder.h"
-#include "testutil/temp_dir.h"
+#include "storage/media_test_base.h"
 
 namespace nightjar::storage {
 namespace {
 
-const Time90k kT0 = Time90k::FromUnixSeconds(1'771'500'000);
-
-class MediaSourceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const char* clips = std::getenv("NIGHTJAR_CLIPS");
-    if (!clips || !std::filesystem::exists(std::string(clips) + "/main.mp4")) {
-      GTEST_SKIP() << "no clips (tools/make_clips.sh)";
-    }
-    clips_ = clips;
-    EngineOptions o;
-    o.start_maintenance_thread = false;
-    o.recording_duration = Duration90k::FromSeconds(4);
-    auto e = Engine::Open(fs_, clock_, tmp_ / "data", o);
-    ASSERT_TRUE(e) << e.error().ToString();
-    engine_ = std::move(*e);
-  }
-
-  int64_t Stream(const std::string& camera, int64_t retain = int64_t{1} << 40) {
-    auto cam = engine_->EnsureCamera(camera, camera);
-    auto s = engine_->EnsureStream(*cam, db::StreamKind::kMain, retain);
-    EXPECT_TRUE(s);
-    return *s;
-  }
-
-  testutil::Clip Load(const std::string& name) {
-    auto c = testutil::LoadClip(fs_, clips_ + "/" + name);
-    EXPECT_TRUE(c) << c.error().ToString();
-    return std::move(*c);
-  }
-
-  void Record(int64_t stream, Time90k start, double seconds, const testutil::Clip& clip) {
-    clock_.SetWall(start);
-    ASSERT_TRUE(testutil::FeedClips(*engine_, clock_, stream, {&clip}, seconds));
-    ASSERT_TRUE(engine_->Checkpoint());
-  }
-
-  Result<MediaPlan> Plan(int64_t stream, double from, double to) {
-    return PlanRangeLeased(*engine_, EngineCatalog(*engine_), fs_, stream,
-                           kT0 + Duration90k(static_cast<int64_t>(from * kTicksPerSecond)),
-                           kT0 + Duration90k(static_cast<int64_t>(to * kTicksPerSecond)));
-  }
-
-  static std::vector<uint8_t> ReadRange(const mp4::VirtualMp4& m, mp4::SourceReader& r, uint64_t a,
-                                        uint64_t b) {
-    std::vector<uint8_t> out;
-    auto ok = m.Read(a, b, r, [&](std::span<const uint8_t> s) -> Result<void> {
-      out.insert(out.end(), s.begin(), s.end());
-      return Ok();
-    });
-    EXPECT_TRUE(ok) << ok.error().ToString();
-    return out;
-  }
-
-  testutil::TempDir tmp_;
-  PosixFs fs_;
-  SimulatedClock clock_{kT0};
-  std::unique_ptr<Engine> engine_;
-  std::string clips_;
-};
+using MediaSourceTest = MediaTestBase;
 
 // The video samples of the .mp4 must be the clip's frames [first, first + n), looped.
 void ExpectClipFrames(const std::vector<uint8_t>& file, const mp4::DemuxedTrack& track,
@@ -207,6 +150,274 @@ TEST_F(MediaSourceTest, NothingRecordedIsNotFound) {
   Record(stream, kT0, 4, Load("main.mp4"));
   EXPECT_EQ(Plan(stream, 100, 200).error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(Plan(stream, 3, 3).error().code(), ErrorCode::kInvalidArgument);
+}
+
+// What a FrameCursor yields, with a copy of the bytes.
+struct Pulled {
+  bool audio;
+  int64_t dts;
+  int32_t duration, cto;
+  bool key;
+  size_t segment;
+  std::vector<uint8_t> data;
+  bool operator==(const Pulled&) const = default;
+};
+
+std::vector<Pulled> PullAll(const MediaPlan& plan) {
+  std::vector<Pulled> out;
+  FrameCursor cursor(plan);
+  PlannedFrame f;
+  while (true) {
+    auto more = cursor.Next(&f);
+    EXPECT_TRUE(more) << more.error().ToString();
+    if (!more || !*more) break;
+    out.push_back({f.audio, f.dts, f.duration, f.cto, f.key, f.segment,
+                   std::vector<uint8_t>(f.data.begin(), f.data.end())});
+  }
+  auto again = cursor.Next(&f);  // the end stays the end
+  EXPECT_TRUE(again && !*again);
+  return out;
+}
+
+TEST_F(MediaSourceTest, FrameCursorYieldsTheMp4SamplesAsForEachFrameDoes) {
+  const int64_t stream = Stream("cam3");
+  Record(stream, kT0, 10, Load("audio.mp4"));
+  auto plan = Plan(stream, 2.5, 9);  // three recordings, starting mid-GOP
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  ASSERT_EQ(plan->recordings.size(), 3u);
+  EXPECT_EQ(plan->first_frame_media_90k, 2 * kTicksPerSecond);  // the key frame at 2 s
+  const auto pulled = PullAll(*plan);
+
+  std::vector<Pulled> pushed;
+  ASSERT_TRUE(ForEachFrame(*plan, [&](const PlannedFrame& f) -> Result<void> {
+    pushed.push_back({f.audio, f.dts, f.duration, f.cto, f.key, f.segment,
+                      std::vector<uint8_t>(f.data.begin(), f.data.end())});
+    return Ok();
+  }));
+  EXPECT_EQ(pushed, pulled);
+
+  // The same frames, times and bytes as the .mp4's tracks, each track in order.
+  auto m = *mp4::VirtualMp4::Build(plan->mp4);
+  const auto file = ReadRange(*m, *plan->reader, 0, m->size());
+  auto d = mp4::DemuxMp4(file);
+  ASSERT_TRUE(d) << d.error().ToString();
+  ASSERT_EQ(d->tracks.size(), 2u);
+  size_t next[2] = {0, 0};
+  size_t last_segment = 0;
+  for (const Pulled& p : pulled) {
+    const auto& track = d->tracks[p.audio ? 1 : 0];
+    const size_t i = next[p.audio]++;
+    ASSERT_LT(i, track.samples.size());
+    const auto& s = track.samples[i];
+    ASSERT_EQ(p.dts, s.dts) << p.audio << " " << i;
+    ASSERT_EQ(p.duration, static_cast<int32_t>(s.duration));
+    ASSERT_EQ(p.cto, s.pts - s.dts);
+    ASSERT_EQ(p.key, s.key);
+    ASSERT_EQ(p.data,
+              std::vector<uint8_t>(file.begin() + s.offset, file.begin() + s.offset + s.size));
+    ASSERT_GE(p.segment, last_segment);
+    last_segment = p.segment;
+  }
+  EXPECT_EQ(next[0], d->tracks[0].samples.size());
+  EXPECT_EQ(next[1], d->tracks[1].samples.size());
+  EXPECT_GT(next[1], 100u);
+  EXPECT_EQ(last_segment, 2u);
+  int64_t frames = 0;
+  for (const auto& part : plan->parts) frames += part.end_frame - part.first_frame;
+  EXPECT_EQ(static_cast<int64_t>(next[0]), frames);
+}
+
+// Forwards to the engine's catalog, rewriting rows.
+class RewritingCatalog final : public RecordingCatalog {
+ public:
+  RewritingCatalog(std::shared_ptr<RecordingCatalog> base,
+                   std::function<void(db::RecordingRow&)> rewrite)
+      : base_(std::move(base)), rewrite_(std::move(rewrite)) {}
+  Result<std::vector<db::RecordingRow>> ListRecordings(int64_t stream_id, Time90k from,
+                                                       Time90k to) override {
+    NJ_TRY(auto rows, base_->ListRecordings(stream_id, from, to));
+    for (auto& r : rows) rewrite_(r);
+    return rows;
+  }
+  Result<db::RecordingRow> GetRecording(int64_t id) override {
+    NJ_TRY(auto row, base_->GetRecording(id));
+    rewrite_(row);
+    return row;
+  }
+  Result<db::RecordingIndexRow> GetRecordingIndex(int64_t id) override {
+    return base_->GetRecordingIndex(id);
+  }
+  Result<db::SampleEntryRow> GetSampleEntry(int64_t id) override {
+    return base_->GetSampleEntry(id);
+  }
+  Result<std::string> SampleDirPath(int64_t stream_id) override {
+    return base_->SampleDirPath(stream_id);
+  }
+
+ private:
+  std::shared_ptr<RecordingCatalog> base_;
+  std::function<void(db::RecordingRow&)> rewrite_;
+};
+
+class SplitRangeTest : public MediaTestBase {
+ protected:
+  // Runs [0, 12) s and [12, 20) s back to back, then [30, 36) s: 4 s recordings with key frames
+  // every 2 s (the recorder cuts at the first key frame at or after 4 s).
+  void SetUp() override {
+    MediaTestBase::SetUp();
+    if (IsSkipped()) return;
+    stream_ = Stream("cam1");
+    const auto clip = Load("main.mp4");
+    Record(stream_, At(0), 12, clip);
+    Record(stream_, At(12), 8, clip);
+    Record(stream_, At(30), 6, clip);
+  }
+
+  // Checks the segments against the plan of the same range: every included frame once, in
+  // order, recording by recording; cuts only at key frames and at least `target` apart.
+  void ExpectCover(const std::vector<VodSegment>& segments, const MediaPlan& plan, int64_t target) {
+    size_t k = 0;
+    for (size_t r = 0; r < plan.recordings.size(); ++r) {
+      const auto& part = plan.parts[r];
+      int64_t frame = part.first_frame;
+      for (; k < segments.size() && segments[k].composite_id == plan.recordings[r].composite_id;
+           ++k) {
+        const VodSegment& s = segments[k];
+        EXPECT_EQ(s.first_frame, frame) << k;
+        EXPECT_LT(s.first_frame, s.end_frame) << k;
+        // Key frames every 60 frames, 30 fps.
+        EXPECT_EQ(s.first_frame % 60, 0) << k;
+        EXPECT_EQ(s.duration_90k, (s.end_frame - s.first_frame) * 3000) << k;
+        if (s.end_frame != part.end_frame) {
+          EXPECT_GE(s.duration_90k, target) << k;
+        }
+        if (frame != part.first_frame) {
+          EXPECT_FALSE(s.discontinuity) << k;
+        }
+        // Wall times follow the frames (the simulated camera clock runs at wall speed).
+        EXPECT_NEAR(static_cast<double>((s.start - plan.recordings[r].start).ticks()),
+                    static_cast<double>((s.first_frame) * 3000), 2.0)
+            << k;
+        frame = s.end_frame;
+      }
+      EXPECT_EQ(frame, part.end_frame) << r;
+    }
+    EXPECT_EQ(k, segments.size());
+  }
+
+  int64_t stream_ = 0;
+};
+
+TEST_F(SplitRangeTest, CutsEachRecordingAtKeyFrames) {
+  auto catalog = EngineCatalog(*engine_);
+  auto plan = Plan(stream_, 3.5, 35.1);
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  ASSERT_EQ(plan->recordings.size(), 7u);
+  const Duration90k target = Duration90k::FromMillis(1500);
+  auto segments = SplitRange(*catalog, stream_, At(3.5), At(35.1), target);
+  ASSERT_TRUE(segments) << segments.error().ToString();
+  ExpectCover(*segments, *plan, target.ticks());
+  // [2,4) | [4,6) [6,8) | [8,10) [10,12) || [12,14) [14,16) | [16,18) [18,20) || [30,32) [32,34)
+  // | [34, 35.1]: the last one ends with the frame presented before 35.1 s.
+  ASSERT_EQ(segments->size(), 12u);
+  EXPECT_EQ(segments->back().end_frame, 33);  // frame 33 starts at 35.1 s
+  std::vector<size_t> discontinuities;
+  for (size_t i = 0; i < segments->size(); ++i) {
+    if ((*segments)[i].discontinuity) discontinuities.push_back(i);
+  }
+  EXPECT_EQ(discontinuities, (std::vector<size_t>{5, 9}));  // the runs at 12 s and 30 s
+  EXPECT_NEAR(static_cast<double>(((*segments)[0].start - At(2)).ticks()), 0, 2);
+  EXPECT_NEAR(static_cast<double>(((*segments)[9].start - At(30)).ticks()), 0, 2);
+
+  // A longer target: one segment per recording (a recording is never split across two).
+  auto whole = SplitRange(*catalog, stream_, At(0), At(40), Duration90k::FromSeconds(10));
+  ASSERT_TRUE(whole);
+  auto whole_plan = Plan(stream_, 0, 40);
+  ASSERT_TRUE(whole_plan);
+  ExpectCover(*whole, *whole_plan, 10 * kTicksPerSecond);
+  EXPECT_EQ(whole->size(), whole_plan->recordings.size());
+  // Target 0: every GOP.
+  auto gops = SplitRange(*catalog, stream_, At(0), At(40), Duration90k(0));
+  ASSERT_TRUE(gops);
+  EXPECT_EQ(gops->size(), 13u);  // 26 s in 2 s GOPs
+}
+
+TEST_F(SplitRangeTest, DiscontinuityAtGapsWithinARun) {
+  // Every row claims the first run: only the gap at 20..30 s is a discontinuity, not the
+  // contiguous new run at 12 s.
+  auto base = EngineCatalog(*engine_);
+  auto rows = base->ListRecordings(stream_, At(0), At(1));
+  ASSERT_TRUE(rows);
+  const int64_t run = rows->front().composite_id;
+  RewritingCatalog catalog(base, [run](db::RecordingRow& r) { r.run_start_id = run; });
+  auto segments = SplitRange(catalog, stream_, At(0), At(40), Duration90k::FromSeconds(2));
+  ASSERT_TRUE(segments) << segments.error().ToString();
+  ASSERT_EQ(segments->size(), 13u);
+  for (size_t i = 0; i < segments->size(); ++i) {
+    EXPECT_EQ((*segments)[i].discontinuity, i == 10) << i;
+  }
+}
+
+TEST_F(SplitRangeTest, Errors) {
+  auto catalog = EngineCatalog(*engine_);
+  const Duration90k t = Duration90k::FromSeconds(2);
+  EXPECT_EQ(SplitRange(*catalog, stream_, At(21), At(29), t).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(SplitRange(*catalog, stream_, At(5), At(5), t).error().code(),
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_F(SplitRangeTest, PlanFramesPlansOneSegment) {
+  auto catalog = EngineCatalog(*engine_);
+  auto segments = SplitRange(*catalog, stream_, At(0), At(12), Duration90k::FromSeconds(2));
+  ASSERT_TRUE(segments);
+  ASSERT_EQ(segments->size(), 6u);
+  const VodSegment& s = (*segments)[3];  // [6, 8) s: frames [60, 120) of the second recording
+  auto plan =
+      PlanFramesLeased(*engine_, catalog, fs_, stream_, s.composite_id, s.first_frame, s.end_frame);
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  ASSERT_EQ(plan->recordings.size(), 1u);
+  EXPECT_EQ(plan->parts[0].first_frame, 60);
+  EXPECT_EQ(plan->parts[0].end_frame, 120);
+  EXPECT_EQ(plan->first_frame_media_90k, 2 * kTicksPerSecond);
+  EXPECT_EQ(plan->start, s.start);
+  EXPECT_NEAR(static_cast<double>((plan->end - At(8)).ticks()), 0, 2);
+  EXPECT_TRUE(plan->lease);
+  // Its .mp4 holds exactly those frames, from the clip's frame 180 (6 s into its 10 s loop).
+  auto m = mp4::VirtualMp4::Build(plan->mp4);
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ((*m)->duration_90k(), 2u * kTicksPerSecond);
+  const auto file = ReadRange(**m, *plan->reader, 0, (*m)->size());
+  auto d = mp4::DemuxMp4(file);
+  ASSERT_TRUE(d) << d.error().ToString();
+  ASSERT_EQ(d->tracks[0].samples.size(), 60u);
+  ExpectClipFrames(file, d->tracks[0], Load("main.mp4"), 180);
+
+  auto frames = [&](int64_t id, int64_t first, int64_t end) {
+    auto p = PlanFrames(catalog, fs_, stream_, id, first, end);
+    return p ? ErrorCode::kInternal : p.error().code();
+  };
+  EXPECT_EQ(frames(s.composite_id, 61, 120), ErrorCode::kInvalidArgument);  // not a key frame
+  EXPECT_EQ(frames(s.composite_id, 60, 121), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(frames(s.composite_id, 60, 60), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(frames(s.composite_id, -60, 60), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(frames(s.composite_id + 1000, 0, 60), ErrorCode::kNotFound);
+  EXPECT_EQ(PlanFrames(catalog, fs_, stream_ + 1, s.composite_id, 60, 120).error().code(),
+            ErrorCode::kNotFound);
+}
+
+TEST_F(MediaSourceTest, AWritingRowOlderThanItsIndexReadsAsThePrefix) {
+  // A checkpoint between reading a WRITING row and its index only appends to the index.
+  const int64_t stream = Stream("cam1");
+  Record(stream, kT0, 4, Load("main.mp4"));
+  RewritingCatalog catalog(EngineCatalog(*engine_), [](db::RecordingRow& r) {
+    r.state = db::RecordingState::kWriting;
+    r.video_samples = 50;
+    r.media_duration = r.wall_duration = Duration90k(50 * 3000);
+  });
+  auto segments = SplitRange(catalog, stream, kT0, At(10), Duration90k::FromSeconds(1));
+  ASSERT_TRUE(segments) << segments.error().ToString();
+  ASSERT_EQ(segments->size(), 1u);
+  EXPECT_EQ(segments->back().end_frame, 50);
 }
 
 }  // namespace
