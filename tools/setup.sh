@@ -2,7 +2,8 @@
 # Installs everything Nightjar needs on a fresh Debian 12 machine (run as root), builds it, and
 # generates the test clips. Idempotent: a second run only rebuilds what changed.
 #
-#   tools/setup.sh            packages + Release build in build/ + clips in build/clips/
+#   tools/setup.sh            packages + Release build in build/ + web pages in web/dist/ + clips
+#                             in build/clips/
 #   tools/setup.sh --asan     also an ASan+UBSan build in build-asan/
 #   tools/setup.sh --fuzz     also the libFuzzer targets (clang-16) in build-fuzz/
 #   tools/setup.sh --no-build packages only
@@ -34,6 +35,8 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
   python3 python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   vlc-bin vlc-plugin-base curl procps psmisc
+  # test peers: a browser that plays the HLS player page (tests/browser), an HTTP load generator
+  chromium wrk
 )
 
 missing=()
@@ -52,6 +55,7 @@ fi
 jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j "$jobs"
+tools/build_web.sh  # web/dist/, served under /ui/ (installs nodejs + npm if node is missing)
 if ((want_asan)); then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNIGHTJAR_SANITIZE=ON \
     -DNIGHTJAR_BENCH=OFF
