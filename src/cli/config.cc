@@ -138,6 +138,8 @@ Result<void> ReadApi(TableReader& r, Config& c) {
   }
   c.tls_cert = cert.value_or("");
   c.tls_key = key.value_or("");
+  NJ_TRY(auto web_dir, r.String("web_dir"));
+  if (web_dir) c.web_dir = *web_dir;
   return r.CheckUnknown();
 }
 

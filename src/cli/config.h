@@ -31,6 +31,8 @@ struct Config {
   std::string listen = "0.0.0.0";
   uint16_t port = 8080;
   std::string tls_cert, tls_key;
+  // The built web UI (players, /ui/); by default the build's own web/dist.
+  std::string web_dir = NIGHTJAR_DEFAULT_WEB_DIR;
   // [log]
   std::string log_level = "info";
   bool log_json = false;

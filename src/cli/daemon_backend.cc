@@ -168,6 +168,7 @@ Result<void> DaemonBackend::AddCamera(const http::CameraSpec& spec) {
   const ingest::CameraConfig c = FromSpec(spec);
   NJ_CHECK_OK(ingest::ValidateCamera(c));
   NJ_CHECK_OK(supervisor_.AddCamera(c));
+  AttachLive(c.id);
   // Persisted once it runs: the next start brings it back.
   return engine_.WithDb([&](db::Database& d) -> Result<void> {
     NJ_TRY(db::CameraRow row, d.GetCameraByShortName(c.id));
@@ -180,6 +181,7 @@ Result<void> DaemonBackend::AddCamera(const http::CameraSpec& spec) {
 
 Result<void> DaemonBackend::RemoveCamera(std::string_view id) {
   NJ_CHECK_OK(supervisor_.RemoveCamera(std::string(id)));
+  DetachLive(std::string(id));
   // Forget the API configuration (recordings and rows stay for retention and playback). A camera
   // from the config file comes back at the next start: the file is its source of truth.
   return engine_.WithDb([&](db::Database& d) -> Result<void> {

@@ -7,12 +7,17 @@
 #ifndef NIGHTJAR_CLI_DAEMON_BACKEND_H_
 #define NIGHTJAR_CLI_DAEMON_BACKEND_H_
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/fs.h"
 #include "http/backend.h"
 #include "ingest/supervisor.h"
+#include "live/live_stream.h"
 #include "storage/engine.h"
 
 namespace nightjar::cli {
@@ -32,6 +37,23 @@ class DaemonBackend final : public http::Backend {
   Result<http::Counters> GetCounters() override;
   Result<http::MediaBody> OpenMp4(std::string_view camera, std::string_view stream, Time90k from,
                                   Time90k to) override;
+  // daemon_media.cc
+  Result<http::StreamBody> OpenTs(std::string_view camera, std::string_view stream, Time90k from,
+                                  Time90k to) override;
+  Result<std::vector<http::VodSegment>> VodSegments(std::string_view camera,
+                                                    std::string_view stream, Time90k from,
+                                                    Time90k to, int64_t target_90k) override;
+  Result<http::StreamBody> OpenVodSegment(std::string_view camera, std::string_view stream,
+                                          std::string_view id) override;
+  Result<std::shared_ptr<http::LiveView>> Live(std::string_view camera,
+                                               std::string_view stream) override;
+
+  // Gives the camera's running streams (supervisor) a live buffer each; call after every
+  // Supervisor::AddCamera. DetachLive ends them (viewers' feeds end) when the camera goes.
+  void AttachLive(const std::string& camera);
+  void DetachLive(const std::string& camera);
+  // Ends every live stream (shutdown).
+  void EndLive();
 
  private:
   Result<int64_t> StreamId(std::string_view camera, std::string_view stream);
@@ -40,6 +62,8 @@ class DaemonBackend final : public http::Backend {
   storage::Engine& engine_;
   const std::string data_dir_;
   PosixFs fs_;
+  std::mutex live_mu_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<live::LiveStream>> live_;
 };
 
 // Cameras added through the API in an earlier run (camera rows with from_api = 1). Blocking.

@@ -150,6 +150,7 @@ int Run(const RunOptions& o) {
     ingest::Supervisor supervisor(io, **engine, clock, so);
     DaemonBackend backend(supervisor, **engine, config.base_path);
     if (!AddCameras(config, supervisor, **engine)) exit_code = kExitUsage;
+    for (const auto& c : supervisor.cameras()) backend.AttachLive(c.id);
     // HTTP: handlers and streamed bodies block on SQLite and disks, so they run on this pool.
     asio::thread_pool http_pool(2);
     http::RequestMetrics metrics;
@@ -161,8 +162,8 @@ int Run(const RunOptions& o) {
       ho.tls_cert_file = config.tls_cert;
       ho.tls_key_file = config.tls_key;
       http::Router router;
-      http::AddApiRoutes(router,
-                         http::ApiContext{&backend, &metrics, &clock, clock.Now(), "0.1.0"});
+      http::AddApiRoutes(router, http::ApiContext{&backend, &metrics, &clock, clock.Now(), "0.1.0",
+                                                  config.web_dir});
       server = std::make_unique<http::Server>(io, http_pool, ho, std::move(router), metrics);
       if (auto ok = server->Start(); !ok) {
         spdlog::error("HTTP on {}:{}: {}", config.listen, config.port, ok.error().ToString());
@@ -180,6 +181,7 @@ int Run(const RunOptions& o) {
         WriteStreamStatus(status_path, supervisor.Stats(), clock.Now());
       }
     }
+    backend.EndLive();  // live viewers' feeds and waiting playlist requests end now
     if (server) {
       server->Stop();
       server->WaitStopped();

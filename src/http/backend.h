@@ -128,6 +128,45 @@ struct MediaBody {
   std::string filename;                // for Content-Disposition: "cam1-20260219T140000.mp4"
 };
 
+// A body of unknown length (an MPEG-TS export or VOD segment, muxed as it is sent).
+struct StreamBody {
+  std::shared_ptr<StreamSource> stream;  // holds what the bytes need (e.g. a retention lease)
+  std::string content_type;              // "video/mp2t"
+  std::string filename;                  // "cam1-20260219T140000.ts"
+};
+
+// One segment of a VOD HLS playlist. `id` is opaque to clients (it names the recording and its
+// frames); segments start at key frames and follow one another in time.
+struct VodSegment {
+  std::string id;
+  Time90k start;
+  int64_t duration_90k = 0;
+  bool discontinuity = false;  // a gap (or a new run) precedes it
+};
+
+// The live side of one camera stream (src/live behind it): LL-HLS and WebSocket live view and
+// snapshots. Thread-safe; the methods do not block except SnapshotJpeg (decoding).
+class LiveView {
+ public:
+  enum class Ready { kYes, kWait, kNever };
+  virtual ~LiveView() = default;
+  // The LL-HLS playlist; with `msn` (and `part`) only once that segment (part) exists
+  // (RFC 8216bis §6.2.5.2): kWait until then, kNever when it is too far ahead.
+  virtual Ready Playlist(std::optional<uint64_t> msn, std::optional<uint64_t> part,
+                         const std::string& query, std::string* out) = 0;
+  virtual Ready Segment(uint64_t msn, std::vector<uint8_t>* out) = 0;
+  virtual Ready Part(uint64_t msn, uint64_t part, std::vector<uint8_t>* out) = 0;
+  // A change counter and a Waiter that wakes once it moves past `version`; read the version
+  // before asking, so that nothing happening in between is missed.
+  virtual uint64_t Version() = 0;
+  virtual std::shared_ptr<Waiter> WaitChange(uint64_t version) = 0;
+  // A WebSocket live feed from the latest key frame (live/live_feed.h for the messages).
+  virtual std::shared_ptr<MessageFeed> Subscribe() = 0;
+  // The latest key frame as a JPEG at most `max_width` wide (0: full size). kNotFound when the
+  // stream has no frame (not connected yet); decoding errors as they come. Blocking.
+  virtual Result<std::vector<uint8_t>> SnapshotJpeg(uint32_t max_width) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -151,6 +190,20 @@ class Backend {
   // recorded in the range; kInvalidArgument: from >= to or a range over the limit.
   virtual Result<MediaBody> OpenMp4(std::string_view camera, std::string_view stream, Time90k from,
                                     Time90k to) = 0;
+  // The same range as MPEG-TS (H.264/H.265 + AAC), muxed while it is sent.
+  virtual Result<StreamBody> OpenTs(std::string_view camera, std::string_view stream, Time90k from,
+                                    Time90k to) = 0;
+  // [from, to) cut into VOD HLS segments of about `target_90k` (at key frames), and one of
+  // them as MPEG-TS. kNotFound as OpenMp4, and for an id that names nothing (any more).
+  virtual Result<std::vector<VodSegment>> VodSegments(std::string_view camera,
+                                                      std::string_view stream, Time90k from,
+                                                      Time90k to, int64_t target_90k) = 0;
+  virtual Result<StreamBody> OpenVodSegment(std::string_view camera, std::string_view stream,
+                                            std::string_view id) = 0;
+  // The live view of a camera stream (also for cameras that are not recorded). kNotFound for an
+  // unknown camera or stream.
+  virtual Result<std::shared_ptr<LiveView>> Live(std::string_view camera,
+                                                 std::string_view stream) = 0;
 };
 
 // "rtsp://user:secret@host/x" -> "rtsp://user:***@host/x"; URLs without a password unchanged.

@@ -27,6 +27,7 @@ struct ApiContext {
   const Clock* clock = nullptr;       // wall time for uptime
   Time90k started;                    // when the daemon started
   std::string version = "0.1.0";
+  std::string web_dir;  // the built web UI (web/dist); empty: none
 };
 
 // Adds every /api route and /metrics to `router`. `ctx` is copied into the handlers.
@@ -47,6 +48,26 @@ Response HandleRemoveCamera(const ApiContext& ctx, const Request& req);
 Result<CameraSpec> ParseCameraSpec(std::string_view body);
 // handlers/view.cc
 Response HandleViewMp4(const ApiContext& ctx, const Request& req);
+// `from` and `to` of the query (ParseTime forms), from < to; else the 400 to return.
+std::optional<Response> ParseRangeQuery(const Request& req, Time90k* from, Time90k* to);
+
+// handlers/media.cc
+Response HandleExport(const ApiContext& ctx, const Request& req);
+Response HandleVodPlaylist(const ApiContext& ctx, const Request& req);
+Response HandleVodSegment(const ApiContext& ctx, const Request& req, const std::string& id);
+Response StreamResponse(StreamBody body, bool attachment);
+// handlers/hls.cc
+Response HandleLivePlaylist(const ApiContext& ctx, const Request& req);
+Response HandleSegment(const ApiContext& ctx, const Request& req);
+Response HandlePart(const ApiContext& ctx, const Request& req);
+Response HandlePlayer(const ApiContext& ctx, const Request& req);
+// handlers/live.cc
+Response HandleLiveWebSocket(const ApiContext& ctx, const Request& req);
+Response HandleSnapshot(const ApiContext& ctx, const Request& req);
+// handlers/static.cc: a file of ctx.web_dir (`relative` already free of traversal).
+Response ServeWebFile(const ApiContext& ctx, const Request& req, const std::string& relative);
+Response HandleWebFile(const ApiContext& ctx, const Request& req);
+
 // handlers/metrics.cc
 Response HandleMetrics(const ApiContext& ctx, const Request& req);
 

@@ -11,6 +11,7 @@
 namespace nightjar::http {
 namespace {
 
+namespace bhttp = boost::beast::http;
 using httptest::TestClient;
 using httptest::TestServer;
 using nlohmann::json;
@@ -110,6 +111,88 @@ class FakeBackend : public Backend {
     last_from_ = from;
     last_to_ = to;
     return MediaBody{std::make_shared<Bytes>(), "video/mp4", "cam1.mp4"};
+  }
+
+  class Chunks final : public StreamSource {
+   public:
+    Result<void> Next(std::vector<uint8_t>* out) override {
+      if (n_++ < 3) out->assign(188, 0x47);
+      return Ok();
+    }
+
+   private:
+    int n_ = 0;
+  };
+  Result<StreamBody> OpenTs(std::string_view camera, std::string_view, Time90k, Time90k) override {
+    if (camera != "cam1") return Err(ErrorCode::kNotFound, "no camera");
+    return StreamBody{std::make_shared<Chunks>(), "video/mp2t", "cam1.ts"};
+  }
+  Result<std::vector<VodSegment>> VodSegments(std::string_view camera, std::string_view,
+                                              Time90k from, Time90k, int64_t) override {
+    if (camera != "cam1") return Err(ErrorCode::kNotFound, "no camera");
+    return std::vector<VodSegment>{{"1-0-120", from, 4 * 90000, false},
+                                   {"1-120-200", from + Duration90k(4 * 90000), 2 * 90000, false},
+                                   {"2-0-60", from + Duration90k(60 * 90000), 90000, true}};
+  }
+  Result<StreamBody> OpenVodSegment(std::string_view camera, std::string_view,
+                                    std::string_view id) override {
+    if (camera != "cam1" || id != "1-0-120") return Err(ErrorCode::kNotFound, "no segment");
+    return StreamBody{std::make_shared<Chunks>(), "video/mp2t", "seg.ts"};
+  }
+  // cam1's live view: one segment (msn 0) exists; msn 1 comes when the test releases it.
+  class FakeLive final : public LiveView, public Waiter {
+   public:
+    Ready Playlist(std::optional<uint64_t> msn, std::optional<uint64_t>, const std::string& q,
+                   std::string* out) override {
+      std::lock_guard lock(mu);
+      if (msn && *msn > 3) return Ready::kNever;
+      if (msn && *msn > segments) return Ready::kWait;
+      *out = "#EXTM3U\nsegments=" + std::to_string(segments) + q + "\n";
+      return Ready::kYes;
+    }
+    Ready Segment(uint64_t msn, std::vector<uint8_t>* out) override {
+      std::lock_guard lock(mu);
+      if (msn > segments) return Ready::kNever;
+      out->assign(188, 0x47);
+      return Ready::kYes;
+    }
+    Ready Part(uint64_t, uint64_t, std::vector<uint8_t>*) override { return Ready::kNever; }
+    uint64_t Version() override { return 0; }
+    std::shared_ptr<Waiter> WaitChange(uint64_t) override { return self.lock(); }
+    void OnReady(std::function<void()> wake) override {
+      std::lock_guard lock(mu);
+      waiting = std::move(wake);
+    }
+    std::shared_ptr<MessageFeed> Subscribe() override { return nullptr; }
+    Result<std::vector<uint8_t>> SnapshotJpeg(uint32_t) override {
+      return Err(ErrorCode::kNotFound, "no picture yet");
+    }
+    void NextSegment() {
+      std::function<void()> w;
+      {
+        std::lock_guard lock(mu);
+        segments++;
+        w = std::move(waiting);
+      }
+      if (w) w();
+    }
+    bool has_waiter() {
+      std::lock_guard lock(mu);
+      return waiting != nullptr;
+    }
+    std::mutex mu;
+    uint64_t segments = 0;
+    std::function<void()> waiting;
+    std::weak_ptr<FakeLive> self;
+  };
+  std::shared_ptr<FakeLive> live_ = [] {
+    auto l = std::make_shared<FakeLive>();
+    l->self = l;
+    return l;
+  }();
+  Result<std::shared_ptr<LiveView>> Live(std::string_view camera, std::string_view) override {
+    if (camera != "cam1") return Err(ErrorCode::kNotFound, "no camera");
+    return std::shared_ptr<LiveView>(live_);
   }
 
   std::mutex mu_;
@@ -293,6 +376,91 @@ TEST(RedactUrlTest, Forms) {
   EXPECT_EQ(RedactUrl("rtsp://u@h/x"), "rtsp://u@h/x");
   EXPECT_EQ(RedactUrl("rtsp://h/x@y"), "rtsp://h/x@y");
   EXPECT_EQ(RedactUrl("nonsense"), "nonsense");
+}
+
+TEST_F(HandlersTest, ExportIsTsByDefaultAndMp4OnRequest) {
+  TestClient c(server_->port());
+  auto r =
+      c.Request("GET", "/api/export?camera=cam1&from=2026-02-19T14:00:00&to=2026-02-19T15:00:00");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ((*r)[bhttp::field::content_type], "video/mp2t");
+  EXPECT_TRUE(r->chunked());
+  EXPECT_EQ(r->body().size(), 3u * 188);
+  EXPECT_EQ((*r)["Content-Disposition"], "attachment; filename=\"cam1.ts\"");
+  r = c.Request(
+      "GET", "/api/export?camera=cam1&format=mp4&from=2026-02-19T14:00:00&to=2026-02-19T15:00:00");
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)[bhttp::field::content_type], "video/mp4");
+  EXPECT_EQ(r->body(), "0123456789");
+  for (const char* bad : {"/api/export?from=2026-02-19&to=2026-02-20",
+                          "/api/export?camera=cam1&format=avi&from=2026-02-19&to=2026-02-20",
+                          "/api/export?camera=cam1&from=2026-02-20&to=2026-02-19",
+                          "/api/export?camera=cam1&from=yesterday&to=2026-02-19"}) {
+    auto e = c.Request("GET", bad);
+    ASSERT_TRUE(e) << bad;
+    EXPECT_EQ(e->result_int(), 400) << bad;
+  }
+  auto e = c.Request("GET", "/api/export?camera=cam9&from=2026-02-19&to=2026-02-20");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->result_int(), 404);
+}
+
+TEST_F(HandlersTest, VodPlaylistListsSegmentsWithDiscontinuities) {
+  TestClient c(server_->port());
+  auto r = c.Request(
+      "GET", "/api/hls/cam1/vod.m3u8?from=2026-02-19T14:00:00&to=2026-02-19T15:00:00&stream=sub");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ((*r)[bhttp::field::content_type], "application/vnd.apple.mpegurl");
+  const std::string& p = r->body();
+  EXPECT_NE(p.find("#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION:4\n"), std::string::npos) << p;
+  EXPECT_NE(p.find("#EXTINF:4.00000,\nsegment/ts/1-0-120?stream=sub\n"), std::string::npos) << p;
+  EXPECT_NE(p.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"), std::string::npos) << p;
+  EXPECT_TRUE(p.ends_with("segment/ts/2-0-60?stream=sub\n#EXT-X-ENDLIST\n")) << p;
+  auto seg = c.Request("GET", "/api/hls/cam1/segment/ts/1-0-120");
+  ASSERT_TRUE(seg);
+  EXPECT_EQ(seg->result_int(), 200);
+  EXPECT_EQ(seg->body().size(), 3u * 188);
+  seg = c.Request("GET", "/api/hls/cam1/segment/ts/9-9-9");
+  ASSERT_TRUE(seg);
+  EXPECT_EQ(seg->result_int(), 404);
+}
+
+TEST_F(HandlersTest, LivePlaylistBlocksUntilTheSegmentExists) {
+  TestClient c(server_->port());
+  auto r = c.Request("GET", "/api/hls/cam1/live.m3u8?stream=sub");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ(r->body(), "#EXTM3U\nsegments=0?stream=sub\n");
+  c.Send("GET", "/api/hls/cam1/live.m3u8?_HLS_msn=1&_HLS_part=0");
+  while (!backend_.live_->has_waiter()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  backend_.live_->NextSegment();
+  r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ(r->body(), "#EXTM3U\nsegments=1\n");
+  for (const char* bad :
+       {"/api/hls/cam1/live.m3u8?_HLS_msn=x", "/api/hls/cam1/live.m3u8?_HLS_part=1",
+        "/api/hls/cam1/live.m3u8?_HLS_msn=9", "/api/hls/cam1/part/ts/1"}) {
+    auto e = c.Request("GET", bad);
+    ASSERT_TRUE(e) << bad;
+    EXPECT_EQ(e->result_int(), 400) << bad;
+  }
+  auto seg = c.Request("GET", "/api/hls/cam1/segment/ts/1");
+  ASSERT_TRUE(seg);
+  EXPECT_EQ(seg->result_int(), 200);
+  EXPECT_EQ((*seg)[bhttp::field::content_type], "video/mp2t");
+  for (const char* missing :
+       {"/api/hls/cam9/live.m3u8", "/api/hls/cam1/segment/ts/7", "/api/hls/cam1/part/ts/1.0",
+        "/api/cameras/cam1/snapshot.jpg", "/api/hls/cam9/player"}) {
+    auto e = c.Request("GET", missing);
+    ASSERT_TRUE(e) << missing;
+    EXPECT_EQ(e->result_int(), 404) << missing;
+  }
+  auto ws = c.Request("GET", "/api/cameras/cam1/live.ws");
+  ASSERT_TRUE(ws);
+  EXPECT_EQ(ws->result_int(), 426);
 }
 
 }  // namespace

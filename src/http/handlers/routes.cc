@@ -23,6 +23,17 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(Method::kGet, "/api/cameras/{id}", Bind(ctx, HandleGetCamera));
   r.Add(Method::kDelete, "/api/cameras/{id}", Bind(ctx, HandleRemoveCamera));
   r.Add(Method::kGet, "/api/cameras/{id}/view.mp4", Bind(ctx, HandleViewMp4));
+  r.Add(Method::kGet, "/api/cameras/{id}/live.ws", Bind(ctx, HandleLiveWebSocket));
+  r.Add(Method::kGet, "/api/cameras/{id}/snapshot.jpg", Bind(ctx, HandleSnapshot));
+  r.Add(Method::kGet, "/api/export", Bind(ctx, HandleExport));
+  r.Add(Method::kGet, "/api/hls/{camera}/live.m3u8", Bind(ctx, HandleLivePlaylist));
+  r.Add(Method::kGet, "/api/hls/{camera}/vod.m3u8", Bind(ctx, HandleVodPlaylist));
+  r.Add(Method::kGet, "/api/hls/{camera}/segment/ts/{id}", Bind(ctx, HandleSegment));
+  r.Add(Method::kGet, "/api/hls/{camera}/part/ts/{id}", Bind(ctx, HandlePart));
+  r.Add(Method::kGet, "/api/hls/{camera}/player", Bind(ctx, HandlePlayer));
+  r.Add(Method::kGet, "/api/hls/{camera}/vod/player", Bind(ctx, HandlePlayer));
+  r.Add(Method::kGet, "/ui/{file}", Bind(ctx, HandleWebFile));
+  r.Add(Method::kGet, "/ui/assets/{asset}", Bind(ctx, HandleWebFile));
   r.Add(Method::kGet, "/metrics", Bind(ctx, HandleMetrics));
 }
 

@@ -9,21 +9,9 @@ namespace nightjar::http {
 Response HandleViewMp4(const ApiContext& ctx, const Request& req) {
   const std::string& camera = req.Param("id");
   const std::string stream(req.Query("stream").value_or("main"));
-  std::optional<Time90k> bound[2];
-  const char* names[2] = {"from", "to"};
-  for (int i = 0; i < 2; ++i) {
-    auto text = req.Query(names[i]);
-    if (!text || text->empty()) {
-      return ErrorResponse(400, "bad_request", std::string(names[i]) + " is required");
-    }
-    auto t = ParseTime(*text);
-    if (!t) {
-      return ErrorResponse(400, "bad_request", std::string(names[i]) + ": " + t.error().message());
-    }
-    bound[i] = *t;
-  }
-  if (*bound[0] >= *bound[1]) return ErrorResponse(400, "bad_request", "from must be before to");
-  auto media = ctx.backend->OpenMp4(camera, stream, *bound[0], *bound[1]);
+  Time90k from, to;
+  if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
+  auto media = ctx.backend->OpenMp4(camera, stream, from, to);
   if (!media) return FromError(media.error());
   Response r;
   r.content_type = media->content_type;

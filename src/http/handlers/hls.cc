@@ -1,0 +1,132 @@
+// Live HLS for players: GET /api/hls/{camera}/live.m3u8 (LL-HLS: parts of ~0.5 s, blocking
+// playlist reload with _HLS_msn/_HLS_part, a preload hint; RFC 8216bis), its segments
+// segment/ts/{msn} and parts part/ts/{msn}.{part}, and the browser players
+// (/api/hls/{camera}/player, /vod/player) with their files under /ui/. `stream=sub` picks the
+// sub stream and is carried into every URI of the playlist.
+#include <charconv>
+
+#include "http/handlers/api.h"
+
+namespace nightjar::http {
+namespace {
+
+// A playlist waits this long for a camera that has produced nothing yet, or for a part to come
+// (three part targets is what RFC 8216bis asks servers to allow; a reconnecting camera needs
+// more).
+constexpr int kLiveWaitMs = 10000;
+
+std::optional<uint64_t> ParseNumber(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+Result<std::shared_ptr<LiveView>> LiveOf(const ApiContext& ctx, const Request& req) {
+  return ctx.backend->Live(req.Param("camera"), req.Query("stream").value_or("main"));
+}
+
+Response Waiting(LiveView& live, uint64_t version, const Request& req, const char* what) {
+  if (req.wait_expired) {
+    return ErrorResponse(503, "unavailable", std::string("no ") + what + " from the camera yet");
+  }
+  return Response::Wait(live.WaitChange(version), kLiveWaitMs);
+}
+
+Response TsBytes(std::vector<uint8_t> bytes) {
+  Response r;
+  r.content_type = "video/mp2t";
+  r.body.assign(bytes.begin(), bytes.end());
+  r.headers.emplace_back("Cache-Control", "max-age=60");
+  return r;
+}
+
+}  // namespace
+
+Response HandleLivePlaylist(const ApiContext& ctx, const Request& req) {
+  std::optional<uint64_t> msn, part;
+  if (auto m = req.Query("_HLS_msn")) {
+    msn = ParseNumber(*m);
+    if (!msn) return ErrorResponse(400, "bad_request", "_HLS_msn: expected a number");
+  }
+  if (auto p = req.Query("_HLS_part")) {
+    part = ParseNumber(*p);
+    if (!part) return ErrorResponse(400, "bad_request", "_HLS_part: expected a number");
+    if (!msn) return ErrorResponse(400, "bad_request", "_HLS_part needs _HLS_msn");
+  }
+  auto live = LiveOf(ctx, req);
+  if (!live) return FromError(live.error());
+  const std::string stream(req.Query("stream").value_or("main"));
+  const std::string query = stream == "main" ? "" : "?stream=" + stream;
+  const uint64_t version = (*live)->Version();
+  std::string text;
+  switch ((*live)->Playlist(msn, part, query, &text)) {
+    case LiveView::Ready::kYes: {
+      Response r = Response::Text(200, std::move(text), "application/vnd.apple.mpegurl");
+      r.headers.emplace_back("Cache-Control", "no-cache");
+      return r;
+    }
+    case LiveView::Ready::kNever:
+      return ErrorResponse(400, "bad_request",
+                           "_HLS_msn is more than two segments ahead of the playlist");
+    case LiveView::Ready::kWait:
+      break;
+  }
+  return Waiting(**live, version, req, "live video");
+}
+
+Response HandleSegment(const ApiContext& ctx, const Request& req) {
+  const std::string& id = req.Param("id");
+  auto msn = ParseNumber(id);
+  if (!msn) return HandleVodSegment(ctx, req, id);  // VOD ids are not plain numbers
+  auto live = LiveOf(ctx, req);
+  if (!live) return FromError(live.error());
+  const uint64_t version = (*live)->Version();
+  std::vector<uint8_t> bytes;
+  switch ((*live)->Segment(*msn, &bytes)) {
+    case LiveView::Ready::kYes:
+      return TsBytes(std::move(bytes));
+    case LiveView::Ready::kNever:
+      return ErrorResponse(404, "not_found", "no live segment " + id + " (any more)");
+    case LiveView::Ready::kWait:
+      break;
+  }
+  return Waiting(**live, version, req, "segment");
+}
+
+Response HandlePart(const ApiContext& ctx, const Request& req) {
+  const std::string& id = req.Param("id");
+  const size_t dot = id.find('.');
+  auto msn = ParseNumber(std::string_view(id).substr(0, dot));
+  std::optional<uint64_t> part;
+  if (dot != std::string::npos) part = ParseNumber(std::string_view(id).substr(dot + 1));
+  if (!msn || !part) return ErrorResponse(400, "bad_request", "part id: expected <msn>.<part>");
+  auto live = LiveOf(ctx, req);
+  if (!live) return FromError(live.error());
+  const uint64_t version = (*live)->Version();
+  std::vector<uint8_t> bytes;
+  switch ((*live)->Part(*msn, *part, &bytes)) {
+    case LiveView::Ready::kYes:
+      return TsBytes(std::move(bytes));
+    case LiveView::Ready::kNever:
+      return ErrorResponse(404, "not_found", "no live part " + id + " (any more)");
+    case LiveView::Ready::kWait:
+      break;
+  }
+  return Waiting(**live, version, req, "part");
+}
+
+Response HandlePlayer(const ApiContext& ctx, const Request& req) {
+  // Unknown cameras get a 404 here rather than a page that can only fail.
+  auto cameras = ctx.backend->ListCameras();
+  if (!cameras) return FromError(cameras.error());
+  const std::string& camera = req.Param("camera");
+  bool known = false;
+  for (const auto& c : *cameras) known |= c.id == camera;
+  if (!known) return ErrorResponse(404, "not_found", "no camera \"" + camera + "\"");
+  Response r = ServeWebFile(ctx, req, "player.html");
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+}  // namespace nightjar::http

@@ -1,0 +1,117 @@
+// Recorded media beyond view.mp4: the seed's GET /api/export (MPEG-TS by default, .mp4 with
+// format=mp4) and VOD HLS (GET /api/hls/{camera}/vod.m3u8?from&to, its segments under
+// segment/ts/{id}). Segments are muxed from the stored bytes while they are sent.
+#include <cmath>
+
+#include "http/handlers/api.h"
+
+namespace nightjar::http {
+namespace {
+
+constexpr int64_t kVodSegmentTarget = 4 * kTicksPerSecond;
+
+std::string StreamQuery(const std::string& stream) {
+  return stream == "main" ? "" : "?stream=" + stream;
+}
+
+std::string IsoUtcMs(Time90k t) {
+  const int64_t ms = t.ToUnixMillis();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return std::string(buf) + "." + std::to_string(1000 + ms % 1000).substr(1) + "Z";
+}
+
+}  // namespace
+
+std::optional<Response> ParseRangeQuery(const Request& req, Time90k* from, Time90k* to) {
+  const char* names[2] = {"from", "to"};
+  Time90k* out[2] = {from, to};
+  for (int i = 0; i < 2; ++i) {
+    auto text = req.Query(names[i]);
+    if (!text || text->empty()) {
+      return ErrorResponse(400, "bad_request", std::string(names[i]) + " is required");
+    }
+    auto t = ParseTime(*text);
+    if (!t) {
+      return ErrorResponse(400, "bad_request", std::string(names[i]) + ": " + t.error().message());
+    }
+    *out[i] = *t;
+  }
+  if (*from >= *to) return ErrorResponse(400, "bad_request", "from must be before to");
+  return std::nullopt;
+}
+
+Response StreamResponse(StreamBody body, bool attachment) {
+  Response r;
+  r.content_type = body.content_type;
+  r.stream = std::move(body.stream);
+  r.headers.emplace_back("Content-Disposition", std::string(attachment ? "attachment" : "inline") +
+                                                    "; filename=\"" + body.filename + "\"");
+  return r;
+}
+
+Response HandleExport(const ApiContext& ctx, const Request& req) {
+  auto camera = req.Query("camera");
+  if (!camera || camera->empty()) return ErrorResponse(400, "bad_request", "camera is required");
+  const std::string stream(req.Query("stream").value_or("main"));
+  const std::string format(req.Query("format").value_or("ts"));
+  if (format != "ts" && format != "mp4") {
+    return ErrorResponse(400, "bad_request", "format: expected ts or mp4, got \"" + format + "\"");
+  }
+  Time90k from, to;
+  if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
+  if (format == "mp4") {
+    auto media = ctx.backend->OpenMp4(*camera, stream, from, to);
+    if (!media) return FromError(media.error());
+    Response r;
+    r.content_type = media->content_type;
+    r.source = media->source;
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"" + media->filename + "\"");
+    return r;
+  }
+  auto ts = ctx.backend->OpenTs(*camera, stream, from, to);
+  if (!ts) return FromError(ts.error());
+  return StreamResponse(std::move(*ts), true);
+}
+
+Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
+  const std::string& camera = req.Param("camera");
+  const std::string stream(req.Query("stream").value_or("main"));
+  Time90k from, to;
+  if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
+  auto segments = ctx.backend->VodSegments(camera, stream, from, to, kVodSegmentTarget);
+  if (!segments) return FromError(segments.error());
+  int64_t longest = 1;
+  for (const auto& s : *segments) longest = std::max(longest, s.duration_90k);
+  const std::string query = StreamQuery(stream);
+  std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  p += "#EXT-X-TARGETDURATION:" + std::to_string((longest + kTicksPerSecond - 1) / kTicksPerSecond);
+  p += "\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  for (size_t i = 0; i < segments->size(); ++i) {
+    const VodSegment& s = (*segments)[i];
+    if (i > 0 && s.discontinuity) p += "#EXT-X-DISCONTINUITY\n";
+    if (i == 0 || s.discontinuity) p += "#EXT-X-PROGRAM-DATE-TIME:" + IsoUtcMs(s.start) + "\n";
+    char dur[32];
+    std::snprintf(dur, sizeof dur, "%.5f", static_cast<double>(s.duration_90k) / kTicksPerSecond);
+    p += std::string("#EXTINF:") + dur + ",\nsegment/ts/" + s.id + query + "\n";
+  }
+  p += "#EXT-X-ENDLIST\n";
+  Response r = Response::Text(200, std::move(p), "application/vnd.apple.mpegurl");
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+Response HandleVodSegment(const ApiContext& ctx, const Request& req, const std::string& id) {
+  const std::string stream(req.Query("stream").value_or("main"));
+  auto body = ctx.backend->OpenVodSegment(req.Param("camera"), stream, id);
+  if (!body) return FromError(body.error());
+  Response r = StreamResponse(std::move(*body), false);
+  r.headers.emplace_back("Cache-Control", "private, max-age=3600");
+  return r;
+}
+
+}  // namespace nightjar::http
