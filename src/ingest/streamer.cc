@@ -127,6 +127,7 @@ void Streamer::Stop(std::function<void()> done) {
 void Streamer::SetObserver(std::shared_ptr<FrameObserver> observer) {
   std::lock_guard lock(mu_);
   observer_ = std::move(observer);
+  observer_generation_++;
 }
 
 StreamStats Streamer::Stats() const {
@@ -238,6 +239,8 @@ void Streamer::EndSession() {
   audio_track_.reset();
   audio_config_.reset();
   audio_config_sent_ = false;
+  video_config_.reset();
+  observer_has_video_ = observer_has_audio_ = false;
   audio_entry_applied_ = false;
   resolving_ = false;
   std::shared_ptr<FrameObserver> observer;
@@ -331,6 +334,7 @@ void Streamer::OnAccessUnit(size_t track, rtsp::AccessUnit&& unit) {
   q.config = std::move(unit.new_config);
   scratch_.clear();
   if (q.config) {
+    video_config_ = q.config;
     // A new configuration may declare another reorder depth: settle what is held first.
     decode_times_.Flush(scratch_);
     const uint32_t depth = ReorderDepth(*q.config);
@@ -362,11 +366,27 @@ void Streamer::UpdateRates(Time90k now) {
 
 void Streamer::Emit(Queued q) {
   std::shared_ptr<FrameObserver> observer;
+  uint64_t observer_generation = 0;
   {
     std::lock_guard lock(mu_);
     observer = observer_;
+    observer_generation = observer_generation_;
   }
-  if (observer) observer->OnFrame(q.frame, q.config ? &*q.config : nullptr);
+  if (observer) {
+    // An observer set after the session began has not seen the configurations its first
+    // frames need: hand it the current one with the first frame of each track.
+    if (observer_generation != observer_configured_) {
+      observer_configured_ = observer_generation;
+      observer_has_video_ = observer_has_audio_ = false;
+    }
+    const bool video = q.frame.track == storage::Track::kVideo;
+    bool& has = video ? observer_has_video_ : observer_has_audio_;
+    const std::optional<rtsp::TrackConfig>& current = video ? video_config_ : audio_config_;
+    const rtsp::TrackConfig* config = q.config ? &*q.config : nullptr;
+    if (!config && !has && current) config = &*current;
+    has |= config != nullptr;
+    observer->OnFrame(q.frame, config);
+  }
   if (!options_.record) return;
   if (queue_.size() >= kMaxQueued) {
     // The database has not answered for a long time: shed the oldest; the gap ends the run.

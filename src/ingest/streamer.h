@@ -99,6 +99,7 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   const Clock& clock_;
   const StreamerOptions options_;
   std::shared_ptr<FrameObserver> observer_;  // guarded by mu_
+  uint64_t observer_generation_ = 0;         // guarded by mu_; bumps per SetObserver
 
   // Strand state.
   bool stopping_ = false;
@@ -112,6 +113,11 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   std::optional<size_t> video_track_, audio_track_;
   std::optional<rtsp::TrackConfig> audio_config_;
   bool audio_config_sent_ = false;
+  // The session's current video configuration, and the observer that has been given the
+  // current configurations (an observer set mid-session gets them with its first frames).
+  std::optional<rtsp::TrackConfig> video_config_;
+  uint64_t observer_configured_ = 0;
+  bool observer_has_video_ = false, observer_has_audio_ = false;
   bool audio_entry_applied_ = false;  // the recorder has the audio's sample entry
   DecodeTimeAssigner<Queued> decode_times_;
   std::unique_ptr<storage::StreamRecording> recording_;
