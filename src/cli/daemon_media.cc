@@ -65,9 +65,9 @@ class ChangeWaiter final : public http::Waiter {
 class LiveViewImpl final : public http::LiveView {
  public:
   explicit LiveViewImpl(std::shared_ptr<live::LiveStream> s) : s_(std::move(s)) {}
-  Ready Playlist(std::optional<uint64_t> msn, std::optional<uint64_t> part,
+  Ready Playlist(std::optional<uint64_t> msn, std::optional<uint64_t> part, bool parts_suffice,
                  const std::string& query, std::string* out) override {
-    return static_cast<Ready>(s_->Playlist({msn, part, query}, out));
+    return static_cast<Ready>(s_->Playlist({msn, part, query, parts_suffice}, out));
   }
   Ready Segment(uint64_t msn, std::vector<uint8_t>* out) override {
     return static_cast<Ready>(s_->Segment(msn, out));

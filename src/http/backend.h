@@ -151,9 +151,10 @@ class LiveView {
   enum class Ready { kYes, kWait, kNever };
   virtual ~LiveView() = default;
   // The LL-HLS playlist; with `msn` (and `part`) only once that segment (part) exists
-  // (RFC 8216bis §6.2.5.2): kWait until then, kNever when it is too far ahead.
+  // (RFC 8216bis §6.2.5.2): kWait until then, kNever when it is too far ahead. Without `msn`
+  // once a segment is complete, or once a part is when `parts_suffice`.
   virtual Ready Playlist(std::optional<uint64_t> msn, std::optional<uint64_t> part,
-                         const std::string& query, std::string* out) = 0;
+                         bool parts_suffice, const std::string& query, std::string* out) = 0;
   virtual Ready Segment(uint64_t msn, std::vector<uint8_t>* out) = 0;
   virtual Ready Part(uint64_t msn, uint64_t part, std::vector<uint8_t>* out) = 0;
   // A change counter and a Waiter that wakes once it moves past `version`; read the version

@@ -142,11 +142,14 @@ const HlsLive::Segment* HlsLive::Find(uint64_t msn) const {
   return nullptr;
 }
 
-HlsLive::Ready HlsLive::PlaylistReady(std::optional<uint64_t> msn,
-                                      std::optional<uint64_t> part) const {
-  bool any_complete = false;
-  for (const auto& s : segments_) any_complete |= s.complete || !s.parts.empty();
-  if (!msn) return any_complete ? Ready::kYes : Ready::kWait;
+HlsLive::Ready HlsLive::PlaylistReady(std::optional<uint64_t> msn, std::optional<uint64_t> part,
+                                      bool parts_suffice) const {
+  if (!msn) {
+    for (const auto& s : segments_) {
+      if (s.complete || (parts_suffice && !s.parts.empty())) return Ready::kYes;
+    }
+    return Ready::kWait;
+  }
   if (*msn > next_msn_ + 1) return Ready::kNever;  // more than two segments ahead
   for (const auto& s : segments_) {
     if (s.msn > *msn) return Ready::kYes;
@@ -200,18 +203,18 @@ std::string HlsLive::Playlist(const std::string& query) const {
     if (i == 0 || s.discontinuity) p += "#EXT-X-PROGRAM-DATE-TIME:" + IsoMs(s.wall_ms) + "\n";
     if (i >= with_parts) {
       for (size_t k = 0; k < s.parts.size(); ++k) {
-        p += fmt::format("#EXT-X-PART:DURATION={},URI=\"part/ts/{}.{}{}\"{}\n",
+        p += fmt::format("#EXT-X-PART:DURATION={},URI=\"part/ts/{}.{}.ts{}\"{}\n",
                          Seconds(s.parts[k].duration), s.msn, k, query,
                          s.parts[k].independent ? ",INDEPENDENT=YES" : "");
       }
     }
     if (s.complete) {
-      p += fmt::format("#EXTINF:{},\nsegment/ts/{}{}\n", Seconds(s.duration), s.msn, query);
+      p += fmt::format("#EXTINF:{},\nsegment/ts/{}.ts{}\n", Seconds(s.duration), s.msn, query);
     }
   }
   if (!segments_.empty() && !segments_.back().complete) {
     const Segment& s = segments_.back();
-    p += fmt::format("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part/ts/{}.{}{}\"\n", s.msn,
+    p += fmt::format("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part/ts/{}.{}.ts{}\"\n", s.msn,
                      s.parts.size(), query);
   }
   return p;

@@ -65,8 +65,10 @@ class HlsLive {
   };
 
   enum class Ready { kYes, kWait, kNever };
-  // Whether the playlist can answer _HLS_msn / _HLS_part now.
-  Ready PlaylistReady(std::optional<uint64_t> msn, std::optional<uint64_t> part) const;
+  // Whether the playlist can answer _HLS_msn / _HLS_part now. Without them it waits for a
+  // complete segment (players without LL-HLS see only those), unless `parts_suffice`.
+  Ready PlaylistReady(std::optional<uint64_t> msn, std::optional<uint64_t> part,
+                      bool parts_suffice = false) const;
   std::string Playlist(const std::string& query) const;
   Ready GetSegment(uint64_t msn, std::vector<uint8_t>* out) const;
   Ready GetPart(uint64_t msn, uint64_t part, std::vector<uint8_t>* out) const;

@@ -214,7 +214,7 @@ LiveStream::Ready LiveStream::Playlist(const PlaylistRequest& req, std::string* 
   std::lock_guard lock(mu_);
   TouchHlsLocked();
   if (!hls_) return ended_ ? Ready::kNever : Ready::kWait;
-  switch (hls_->PlaylistReady(req.msn, req.part)) {
+  switch (hls_->PlaylistReady(req.msn, req.part, req.parts_suffice)) {
     case HlsLive::Ready::kNever:
       return Ready::kNever;
     case HlsLive::Ready::kWait:

@@ -91,6 +91,8 @@ class LiveStream : public ingest::FrameObserver, public std::enable_shared_from_
     std::optional<uint64_t> msn;   // _HLS_msn
     std::optional<uint64_t> part;  // _HLS_part
     std::string query;
+    // Without msn: a playlist of parts only will do (else it waits for a complete segment).
+    bool parts_suffice = false;
   };
   enum class Ready { kYes, kWait, kNever };
   // kYes fills `out`; kWait: not yet (see OnReady); kNever: the request can't be satisfied

@@ -120,9 +120,12 @@ TEST(LiveStreamTest, HlsPartsConcatenateToSegmentsAndRespectThePartTarget) {
   std::string playlist;
   // Nothing yet: the playlist request waits.
   EXPECT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kWait);
-  Feed(*s, c, 0, c.items.size());
-  ASSERT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kYes);
+  // A request once video has come starts the segmenter (at the buffered GOP).
+  Feed(*s, c, 0, 10);
+  EXPECT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kWait);
   EXPECT_TRUE(s->hls_active());
+  Feed(*s, c, 10, c.items.size());
+  ASSERT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kYes);
   EXPECT_NE(playlist.find("#EXT-X-PART-INF:PART-TARGET=0.50000"), std::string::npos) << playlist;
   EXPECT_NE(playlist.find("CAN-BLOCK-RELOAD=YES"), std::string::npos);
   EXPECT_NE(playlist.find("#EXT-X-PRELOAD-HINT:TYPE=PART"), std::string::npos);
@@ -143,7 +146,7 @@ TEST(LiveStreamTest, HlsPartsConcatenateToSegmentsAndRespectThePartTarget) {
       joined.insert(joined.end(), part.begin(), part.end());
     }
     EXPECT_EQ(joined, seg) << "segment " << msn;
-    EXPECT_NE(playlist.find("segment/ts/" + std::to_string(msn) + "\n"), std::string::npos);
+    EXPECT_NE(playlist.find("segment/ts/" + std::to_string(msn) + ".ts\n"), std::string::npos);
   }
   EXPECT_GE(segments, 3u);
   // Every listed part is within the part target; the open segment's next part waits.
@@ -163,7 +166,11 @@ TEST(LiveStreamTest, BlockingReloadWaitsForThePartAndRefusesFarFuture) {
   std::string playlist;
   s->Playlist({}, &playlist);
   Feed(*s, c, 0, 200);
-  ASSERT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kYes);
+  // Parts exist but no segment is complete: a first playlist waits for one (players without
+  // LL-HLS see only segments), unless parts suffice (after the wait's deadline).
+  EXPECT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kWait);
+  ASSERT_EQ(s->Playlist({.parts_suffice = true}, &playlist), LiveStream::Ready::kYes);
+  EXPECT_EQ(playlist.find("#EXTINF"), std::string::npos) << playlist;
   // The preload hint names the next part: asking for it waits until it is produced.
   const size_t hint = playlist.find("URI=\"part/ts/", playlist.find("PRELOAD-HINT"));
   ASSERT_NE(hint, std::string::npos);

@@ -142,7 +142,7 @@ class FakeBackend : public Backend {
   // cam1's live view: one segment (msn 0) exists; msn 1 comes when the test releases it.
   class FakeLive final : public LiveView, public Waiter {
    public:
-    Ready Playlist(std::optional<uint64_t> msn, std::optional<uint64_t>, const std::string& q,
+    Ready Playlist(std::optional<uint64_t> msn, std::optional<uint64_t>, bool, const std::string& q,
                    std::string* out) override {
       std::lock_guard lock(mu);
       if (msn && *msn > 3) return Ready::kNever;
@@ -415,10 +415,10 @@ TEST_F(HandlersTest, VodPlaylistListsSegmentsWithDiscontinuities) {
   EXPECT_EQ((*r)[bhttp::field::content_type], "application/vnd.apple.mpegurl");
   const std::string& p = r->body();
   EXPECT_NE(p.find("#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-TARGETDURATION:4\n"), std::string::npos) << p;
-  EXPECT_NE(p.find("#EXTINF:4.00000,\nsegment/ts/1-0-120?stream=sub\n"), std::string::npos) << p;
+  EXPECT_NE(p.find("#EXTINF:4.00000,\nsegment/ts/1-0-120.ts?stream=sub\n"), std::string::npos) << p;
   EXPECT_NE(p.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"), std::string::npos) << p;
-  EXPECT_TRUE(p.ends_with("segment/ts/2-0-60?stream=sub\n#EXT-X-ENDLIST\n")) << p;
-  auto seg = c.Request("GET", "/api/hls/cam1/segment/ts/1-0-120");
+  EXPECT_TRUE(p.ends_with("segment/ts/2-0-60.ts?stream=sub\n#EXT-X-ENDLIST\n")) << p;
+  auto seg = c.Request("GET", "/api/hls/cam1/segment/ts/1-0-120.ts");
   ASSERT_TRUE(seg);
   EXPECT_EQ(seg->result_int(), 200);
   EXPECT_EQ(seg->body().size(), 3u * 188);

@@ -33,6 +33,13 @@ Response Waiting(LiveView& live, uint64_t version, const Request& req, const cha
   return Response::Wait(live.WaitChange(version), kLiveWaitMs);
 }
 
+// Segment and part ids as playlists write them, "<id>.ts" (players such as ffmpeg refuse segment
+// URIs without a media extension); the bare id is accepted too.
+std::string_view StripTs(std::string_view id) {
+  if (id.ends_with(".ts")) id.remove_suffix(3);
+  return id;
+}
+
 Response TsBytes(std::vector<uint8_t> bytes) {
   Response r;
   r.content_type = "video/mp2t";
@@ -60,7 +67,9 @@ Response HandleLivePlaylist(const ApiContext& ctx, const Request& req) {
   const std::string query = stream == "main" ? "" : "?stream=" + stream;
   const uint64_t version = (*live)->Version();
   std::string text;
-  switch ((*live)->Playlist(msn, part, query, &text)) {
+  // A first playlist waits for a complete segment (players without LL-HLS ignore parts); if
+  // none comes in time (a long GOP), parts will do.
+  switch ((*live)->Playlist(msn, part, req.wait_expired, query, &text)) {
     case LiveView::Ready::kYes: {
       Response r = Response::Text(200, std::move(text), "application/vnd.apple.mpegurl");
       r.headers.emplace_back("Cache-Control", "no-cache");
@@ -76,7 +85,7 @@ Response HandleLivePlaylist(const ApiContext& ctx, const Request& req) {
 }
 
 Response HandleSegment(const ApiContext& ctx, const Request& req) {
-  const std::string& id = req.Param("id");
+  const std::string id(StripTs(req.Param("id")));
   auto msn = ParseNumber(id);
   if (!msn) return HandleVodSegment(ctx, req, id);  // VOD ids are not plain numbers
   auto live = LiveOf(ctx, req);
@@ -95,7 +104,7 @@ Response HandleSegment(const ApiContext& ctx, const Request& req) {
 }
 
 Response HandlePart(const ApiContext& ctx, const Request& req) {
-  const std::string& id = req.Param("id");
+  const std::string id(StripTs(req.Param("id")));
   const size_t dot = id.find('.');
   auto msn = ParseNumber(std::string_view(id).substr(0, dot));
   std::optional<uint64_t> part;

@@ -97,7 +97,7 @@ Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
     if (i == 0 || s.discontinuity) p += "#EXT-X-PROGRAM-DATE-TIME:" + IsoUtcMs(s.start) + "\n";
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.5f", static_cast<double>(s.duration_90k) / kTicksPerSecond);
-    p += std::string("#EXTINF:") + dur + ",\nsegment/ts/" + s.id + query + "\n";
+    p += std::string("#EXTINF:") + dur + ",\nsegment/ts/" + s.id + ".ts" + query + "\n";
   }
   p += "#EXT-X-ENDLIST\n";
   Response r = Response::Text(200, std::move(p), "application/vnd.apple.mpegurl");
