@@ -26,5 +26,8 @@ echo "Nightjar demo: $cameras simulated cameras recorded into ./nightjar-data. T
 echo "  build/nightjar status --config $config"
 echo "  build/nightjar list --config $config --camera cam1"
 echo "  ffplay rtsp://127.0.0.1:8554/cam1/main      (the simulated camera itself)"
+echo "  open http://localhost:${PORT:-8080}/api/hls/cam1/player   (live view in a browser)"
+echo "  vlc http://localhost:${PORT:-8080}/api/hls/cam1/live.m3u8"
+echo "  curl http://localhost:${PORT:-8080}/api/status"
 echo
 build/nightjar run --config "$config"
