@@ -1,6 +1,11 @@
-"""Small helpers the benchmark scripts share: free loopback ports and waiting for a listener."""
+"""Small helpers the benchmark scripts share: free loopback ports, waiting for a listener, and the
+processes a benchmark starts (each in a session of its own) and stops in order."""
+import signal
 import socket
+import subprocess
 import time
+
+CHILDREN = []  # every process spawn() started and stop() has not reaped, for the cleanup
 
 
 def free_port():
@@ -18,3 +23,35 @@ def wait_port(port, timeout=60):
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listens on port {port}")
+
+
+def spawn(cmd, **kw):
+    # A session of their own: a Ctrl-C in the terminal reaches only us, and we stop them in order.
+    p = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL, **kw)
+    CHILDREN.append(p)
+    return p
+
+
+def finished(p):
+    """`p` ended by itself (and was waited for): no longer ours to stop."""
+    if p in CHILDREN:
+        CHILDREN.remove(p)
+
+
+def stop(procs, sig=signal.SIGTERM, timeout=30):
+    """Signals every process, waits for all of them (killing stragglers after `timeout`)."""
+    for p in procs:
+        if p.poll() is None:
+            try:
+                p.send_signal(sig)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    for p in procs:
+        finished(p)

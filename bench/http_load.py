@@ -41,12 +41,11 @@ import threading
 import time
 import urllib.request
 
-from benchutil import free_port, wait_port
+from benchutil import CHILDREN, finished, free_port, spawn, stop, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-CHILDREN = []  # every process we started, for the cleanup
 
 # wrk calls done() once at the end; the line is parsed below (latencies in microseconds).
 WRK_LUA = """
@@ -77,36 +76,6 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])),
 
 
 # --- processes ---------------------------------------------------------------------------------
-
-def spawn(cmd, **kw):
-    # A session of their own: a Ctrl-C in the terminal reaches only us, and we stop them in order.
-    p = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL, **kw)
-    CHILDREN.append(p)
-    return p
-
-
-def stop(procs, sig=signal.SIGTERM, timeout=30):
-    for p in procs:
-        if p.poll() is None:
-            try:
-                p.send_signal(sig)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + timeout
-    for p in procs:
-        try:
-            p.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-        if p in CHILDREN:
-            CHILDREN.remove(p)
-
-
-def finished(p):
-    if p in CHILDREN:
-        CHILDREN.remove(p)
-
 
 def cpu_secs(pid):
     """utime + stime of the whole process (all threads), in seconds."""

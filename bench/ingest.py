@@ -35,13 +35,12 @@ import sys
 import tempfile
 import time
 
-from benchutil import free_port, wait_port
+from benchutil import CHILDREN, free_port, spawn, stop, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 FPS = 30
-CHILDREN = []  # every process we started, for the cleanup
 
 
 # --- /proc readers -------------------------------------------------------------------------------
@@ -123,35 +122,8 @@ def delta(a, b):
 
 # --- processes ---------------------------------------------------------------------------------
 
-def spawn(cmd, **kw):
-    # A session of their own: a Ctrl-C in the terminal reaches only us, and we stop them in order.
-    p = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL, **kw)
-    CHILDREN.append(p)
-    return p
-
-
-def stop(procs, sig=signal.SIGINT, timeout=60):
-    """Signals every process, waits for all of them (killing stragglers after `timeout`)."""
-    for p in procs:
-        if p.poll() is None:
-            try:
-                p.send_signal(sig)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + timeout
-    for p in procs:
-        try:
-            p.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    for p in procs:
-        if p in CHILDREN:
-            CHILDREN.remove(p)
-
-
 def cleanup():
-    stop(list(CHILDREN), signal.SIGTERM, timeout=15)
+    stop(list(CHILDREN), timeout=15)
 
 
 
@@ -293,7 +265,7 @@ def nightjar_baseline_rss(nj, work, settle=3.0):
     p = spawn([nj, "run", "--config", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(settle)
     rss = status_kb(p.pid, "VmRSS")
-    stop([p])
+    stop([p], signal.SIGINT, timeout=60)
     shutil.rmtree(data, ignore_errors=True)
     return rss / 1024
 
