@@ -12,6 +12,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 BIN = os.environ.get("NIGHTJAR_BIN", os.path.join(os.path.dirname(__file__), "../../build/nightjar"))
 CLIPS = os.environ.get("NIGHTJAR_CLIPS", os.path.join(os.path.dirname(__file__), "../../build/clips"))
@@ -81,6 +83,16 @@ class Fakecam:
         os.unlink(self.log.name)
         # An ASan/UBSan report or a crash makes the server exit non-zero.
         assert code in (0, -15), f"fakecam exited with {code}"
+
+
+def fetch(url, method="GET", body=None, headers=None, timeout=30):
+    """One HTTP request with urllib: (status, headers dict, body bytes), errors included."""
+    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
 
 
 def run(cmd, timeout=120, check=True):
@@ -182,11 +194,11 @@ class Recorder:
     """`nightjar run --config` in a child process, recording into `<tmp>/data` (the default).
 
     `cameras` are [[cameras]] dicts; `storage`/`ingest` override keys of those tables. The HTTP
-    API is disabled (tests run side by side). Logs go to a file (see output()). Used as a context
+    API is disabled (tests run side by side) unless `api_port` asks for it on loopback. Logs go to a file (see output()). Used as a context
     manager: SIGTERM (then SIGKILL) on exit if still running."""
 
     def __init__(self, tmp, cameras=(), storage=None, ingest=None, data=None, start=True,
-                 use_config=True):
+                 use_config=True, api_port=None):
         self.tmp = tmp
         self.data = data or os.path.join(tmp, "data")
         # Without a config file: `nightjar run --data DIR` (no cameras, default settings).
@@ -194,7 +206,9 @@ class Recorder:
         self.config = {
             "storage": {"base_path": self.data, "min_free_mb": 64, "checkpoint_secs": 1,
                         **(storage or {})},
-            "api": {"enabled": False},
+            # The HTTP API on loopback when a test asks for it (api_port), else disabled.
+            "api": ({"listen": "127.0.0.1", "port": api_port} if api_port
+                    else {"enabled": False}),
         }
         if ingest:
             self.config["ingest"] = dict(ingest)

@@ -54,11 +54,7 @@ class BrowserPlayerTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory(prefix="nj-browser-")
         cls.port = nj.free_port()
         cam1 = nj.camera("cam1", cls.cam.url("/cam1/audio"), name="Front door")
-        cls.rec = nj.Recorder(cls.tmp.name, cameras=[cam1], start=False)
-        cls.rec.config["api"] = {"listen": "127.0.0.1", "port": cls.port}
-        with open(cls.rec.config_path, "w") as f:
-            f.write(nj.toml_text(cls.rec.config))
-        cls.rec.start()
+        cls.rec = nj.Recorder(cls.tmp.name, cameras=[cam1], api_port=cls.port)
         cls.base = f"http://127.0.0.1:{cls.port}"
         try:
             nj.wait_port(cls.port, proc=cls.rec.proc)

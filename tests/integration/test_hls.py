@@ -6,26 +6,17 @@ import base64
 import json
 import os
 import re
-import signal
 import socket
 import struct
 import subprocess
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 import nj
 
 
-def fetch(url, method="GET", body=None, headers=None, timeout=30):
-    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+fetch = nj.fetch
 
 
 def local(t90k):
@@ -114,20 +105,14 @@ class HlsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.cam = nj.Fakecam(cameras=2)
         cls.tmp = tempfile.TemporaryDirectory(prefix="nj-hls-")
-        cls.data = os.path.join(cls.tmp.name, "data")
         cls.port = nj.free_port()
-        config = os.path.join(cls.tmp.name, "nightjar.toml")
         # cam1: main + sub (video); cam2: video with AAC audio.
-        with open(config, "w") as f:
-            f.write(f'[storage]\nbase_path = "{cls.data}"\ncheckpoint_secs = 1\nmin_free_mb = 0\n'
-                    f'[api]\nlisten = "127.0.0.1"\nport = {cls.port}\n'
-                    f'[[cameras]]\nid = "cam1"\nname = "Front Door"\n'
-                    f'url = "{cls.cam.url("/cam1/main")}"\nsub_url = "{cls.cam.url("/cam1/sub")}"\n'
-                    f'[[cameras]]\nid = "cam2"\nurl = "{cls.cam.url("/cam2/audio")}"\n')
-        cls.log = open(os.path.join(cls.tmp.name, "run.log"), "w+", errors="replace")
-        cls.proc = subprocess.Popen([nj.BIN, "run", "--config", config], stdout=cls.log,
-                                    stderr=subprocess.STDOUT)
-        nj.wait_port(cls.port, proc=cls.proc)
+        cams = [nj.camera("cam1", cls.cam.url("/cam1/main"), name="Front Door",
+                          sub_url=cls.cam.url("/cam1/sub")),
+                nj.camera("cam2", cls.cam.url("/cam2/audio"))]
+        cls.rec = nj.Recorder(cls.tmp.name, cameras=cams, storage={"min_free_mb": 0},
+                              api_port=cls.port)
+        nj.wait_port(cls.port, proc=cls.rec.proc)
         cls.base = f"http://127.0.0.1:{cls.port}"
         # 8 s of cam1 recorded (a few 2 s GOPs), and cam2 with its audio.
         cls.wait_for(lambda: cls.stream("cam1")["frames_recorded"] >= 240 and
@@ -135,11 +120,8 @@ class HlsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.proc.poll() is None:
-            cls.proc.send_signal(signal.SIGTERM)
-            cls.proc.wait(timeout=60)
+        cls.rec.__exit__(None, None, None)
         cls.cam.stop()
-        cls.log.close()
         cls.tmp.cleanup()
 
     @classmethod
@@ -161,8 +143,7 @@ class HlsTest(unittest.TestCase):
             if pred():
                 return
             time.sleep(0.2)
-        cls.log.seek(0)
-        raise AssertionError("condition not reached\n" + cls.log.read()[-5000:])
+        raise AssertionError("condition not reached\n" + cls.rec.output()[-5000:])
 
     def path(self, name):
         return os.path.join(self.tmp.name, name)

@@ -9,19 +9,11 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 import nj
 
 
-def fetch(url, method="GET", body=None, headers=None):
-    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+fetch = nj.fetch
 
 
 class HttpApiTest(unittest.TestCase):
