@@ -48,6 +48,27 @@ Response TsBytes(std::vector<uint8_t> bytes) {
   return r;
 }
 
+// A live segment or part: its bytes, a wait while it is being produced, 404 when it is gone.
+// `get(live, &bytes)` asks the live view for it.
+template <typename Get>
+Response LiveBytes(const ApiContext& ctx, const Request& req, const char* what,
+                   const std::string& id, Get get) {
+  auto live = LiveOf(ctx, req);
+  if (!live) return FromError(live.error());
+  const uint64_t version = (*live)->Version();
+  std::vector<uint8_t> bytes;
+  switch (get(**live, &bytes)) {
+    case LiveView::Ready::kYes:
+      return TsBytes(std::move(bytes));
+    case LiveView::Ready::kNever:
+      return ErrorResponse(404, "not_found",
+                           std::string("no live ") + what + " " + id + " (any more)");
+    case LiveView::Ready::kWait:
+      break;
+  }
+  return Waiting(**live, version, req, what);
+}
+
 }  // namespace
 
 Response HandleLivePlaylist(const ApiContext& ctx, const Request& req) {
@@ -88,19 +109,8 @@ Response HandleSegment(const ApiContext& ctx, const Request& req) {
   const std::string id(StripTs(req.Param("id")));
   auto msn = ParseNumber(id);
   if (!msn) return HandleVodSegment(ctx, req, id);  // VOD ids are not plain numbers
-  auto live = LiveOf(ctx, req);
-  if (!live) return FromError(live.error());
-  const uint64_t version = (*live)->Version();
-  std::vector<uint8_t> bytes;
-  switch ((*live)->Segment(*msn, &bytes)) {
-    case LiveView::Ready::kYes:
-      return TsBytes(std::move(bytes));
-    case LiveView::Ready::kNever:
-      return ErrorResponse(404, "not_found", "no live segment " + id + " (any more)");
-    case LiveView::Ready::kWait:
-      break;
-  }
-  return Waiting(**live, version, req, "segment");
+  return LiveBytes(ctx, req, "segment", id,
+                   [msn = *msn](LiveView& live, auto* out) { return live.Segment(msn, out); });
 }
 
 Response HandlePart(const ApiContext& ctx, const Request& req) {
@@ -110,19 +120,9 @@ Response HandlePart(const ApiContext& ctx, const Request& req) {
   std::optional<uint64_t> part;
   if (dot != std::string::npos) part = ParseNumber(std::string_view(id).substr(dot + 1));
   if (!msn || !part) return ErrorResponse(400, "bad_request", "part id: expected <msn>.<part>");
-  auto live = LiveOf(ctx, req);
-  if (!live) return FromError(live.error());
-  const uint64_t version = (*live)->Version();
-  std::vector<uint8_t> bytes;
-  switch ((*live)->Part(*msn, *part, &bytes)) {
-    case LiveView::Ready::kYes:
-      return TsBytes(std::move(bytes));
-    case LiveView::Ready::kNever:
-      return ErrorResponse(404, "not_found", "no live part " + id + " (any more)");
-    case LiveView::Ready::kWait:
-      break;
-  }
-  return Waiting(**live, version, req, "part");
+  return LiveBytes(ctx, req, "part", id, [msn = *msn, part = *part](LiveView& live, auto* out) {
+    return live.Part(msn, part, out);
+  });
 }
 
 Response HandlePlayer(const ApiContext& ctx, const Request& req) {
