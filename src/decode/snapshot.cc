@@ -14,6 +14,7 @@
 #include "codec/h264.h"
 #include "codec/h265.h"
 #include "codec/nal.h"
+#include "decode/av_ptr.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -30,25 +31,6 @@ namespace nightjar::decode {
 namespace {
 
 constexpr size_t kMaxConfigBytes = size_t{1} << 20;
-
-// ---- RAII for FFmpeg objects ----------------------------------------------------------------
-
-struct CodecContextFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct SwsFree {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextFree>;
-using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketFree>;
-using SwsPtr = std::unique_ptr<SwsContext, SwsFree>;
 
 // ---- FFmpeg's log, captured per thread ------------------------------------------------------
 

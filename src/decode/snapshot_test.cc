@@ -24,6 +24,7 @@
 #include "codec/h264.h"
 #include "codec/h265.h"
 #include "codec/nal.h"
+#include "decode/av_ptr.h"
 #include "mp4/demux.h"
 
 extern "C" {
@@ -102,16 +103,6 @@ const ClipFrames* Clip(const std::string& name) {
 
 // ---- The JPEG, decoded back by libavcodec ---------------------------------------------------
 
-struct CodecContextFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-
 struct Picture {
   int width = 0;
   int height = 0;
@@ -121,9 +112,9 @@ struct Picture {
 
 std::optional<Picture> DecodeJpeg(const Bytes& jpeg) {
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_MJPEG);
-  std::unique_ptr<AVCodecContext, CodecContextFree> ctx(avcodec_alloc_context3(codec));
-  std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
+  CodecContextPtr ctx(avcodec_alloc_context3(codec));
+  PacketPtr packet(av_packet_alloc());
+  FramePtr frame(av_frame_alloc());
   if (!ctx || !packet || !frame || avcodec_open2(ctx.get(), codec, nullptr) < 0 ||
       av_new_packet(packet.get(), static_cast<int>(jpeg.size())) < 0) {
     ADD_FAILURE() << "cannot set up the mjpeg decoder";
