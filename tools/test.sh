@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets everything up (packages, Release + ASan/UBSan + fuzz builds, clips) and runs every test:
-# unit, integration and fuzz on the Release build, unit and integration under ASan+UBSan.
+# unit, integration and fuzz on the Release build; unit and the daemon-heavy integration tests
+# (label "sanitize", tests/CMakeLists.txt) under ASan+UBSan. Each stage prints its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --asan --fuzz
+echo "test: setup and builds took $SECONDS s"
 echo "test: checking formatting (.clang-format)"
 git ls-files 'src/*.cc' 'src/*.h' 'fuzz/*.cc' 'bench/*.cc' | xargs -r clang-format --dry-run --Werror
 export NIGHTJAR_CLIPS="$PWD/build/clips"
@@ -11,8 +13,15 @@ jobs=$(nproc)
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer
 # Every stage runs even if an earlier one failed; the exit status says whether all passed.
 status=0
-ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$jobs" || status=1
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j "$jobs" || status=1
-ctest --test-dir build -L 'unit|integration' --output-on-failure -j "$jobs" || status=1
+stage() {
+  local name=$1 t0=$SECONDS
+  shift
+  "$@" || status=1
+  echo "test: $name took $((SECONDS - t0)) s"
+}
+stage fuzz ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$jobs"
+stage asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -L 'unit|sanitize' --output-on-failure -j "$jobs"
+stage release ctest --test-dir build -L 'unit|integration' --output-on-failure -j "$jobs"
+echo "test: $SECONDS s in all"
 exit $status
