@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "db/database.h"
 #include "mp4/virtual_mp4.h"
@@ -25,10 +26,28 @@ ingest::CameraConfig FromSpec(const http::CameraSpec& s) {
   c.password = s.password;
   c.transport = s.transport == "udp" ? rtsp::TransportKind::kUdp : rtsp::TransportKind::kTcp;
   c.record = s.record;
+  c.audio = s.audio;
   c.retain_bytes = s.retain_bytes;
   c.retain_days = s.retain_days;
   c.max_reconnect_attempts = s.max_reconnect_attempts;
   return c;
+}
+
+http::CameraSpec ToSpec(const ingest::CameraConfig& c) {
+  http::CameraSpec s;
+  s.id = c.id;
+  s.name = c.name;
+  s.url = c.url;
+  s.sub_url = c.sub_url;
+  s.username = c.username;
+  s.password = c.password;
+  s.transport = c.transport == rtsp::TransportKind::kUdp ? "udp" : "tcp";
+  s.record = c.record;
+  s.audio = c.audio;
+  s.retain_bytes = c.retain_bytes;
+  s.retain_days = c.retain_days;
+  s.max_reconnect_attempts = c.max_reconnect_attempts;
+  return s;
 }
 
 http::StreamInfo StreamInfoOf(const ingest::StreamStats& s, const std::string& url) {
@@ -143,12 +162,22 @@ Result<std::vector<ingest::CameraConfig>> LoadApiCameras(storage::Engine& engine
 Result<std::vector<http::CameraInfo>> DaemonBackend::ListCameras() {
   std::map<std::string, std::vector<ingest::StreamStats>> stats;
   for (auto& s : supervisor_.Stats()) stats[s.camera].push_back(std::move(s));
+  std::set<std::string> from_api;
+  NJ_CHECK_OK(engine_.WithDb([&](db::Database& d) -> Result<void> {
+    NJ_TRY(auto rows, d.ListCameras());
+    for (const auto& row : rows) {
+      if (row.from_api) from_api.insert(row.short_name);
+    }
+    return Ok();
+  }));
   std::vector<http::CameraInfo> out;
   for (const auto& c : supervisor_.cameras()) {
     http::CameraInfo info;
+    info.from_config = !from_api.contains(c.id);
     info.id = c.id;
     info.name = c.name;
     info.record = c.record;
+    info.audio = c.audio;
     info.transport = c.transport == rtsp::TransportKind::kUdp ? "udp" : "tcp";
     info.retain_bytes = c.retain_bytes;
     info.retain_days = c.retain_days;
@@ -167,9 +196,14 @@ Result<void> DaemonBackend::AddCamera(const http::CameraSpec& spec) {
   }
   const ingest::CameraConfig c = FromSpec(spec);
   NJ_CHECK_OK(ingest::ValidateCamera(c));
+  std::lock_guard lock(change_mu_);
   NJ_CHECK_OK(supervisor_.AddCamera(c));
   AttachLive(c.id);
   // Persisted once it runs: the next start brings it back.
+  return Persist(c);
+}
+
+Result<void> DaemonBackend::Persist(const ingest::CameraConfig& c) {
   return engine_.WithDb([&](db::Database& d) -> Result<void> {
     NJ_TRY(db::CameraRow row, d.GetCameraByShortName(c.id));
     row.name = c.name;
@@ -179,7 +213,53 @@ Result<void> DaemonBackend::AddCamera(const http::CameraSpec& spec) {
   });
 }
 
+Result<http::CameraSpec> DaemonBackend::GetCameraSpec(std::string_view id) {
+  for (const auto& c : supervisor_.cameras()) {
+    if (c.id == id) return ToSpec(c);
+  }
+  return Err(ErrorCode::kNotFound, "no camera \"" + std::string(id) + "\"");
+}
+
+Result<bool> DaemonBackend::UpdateCamera(const http::CameraSpec& spec) {
+  if (spec.transport != "tcp" && spec.transport != "udp") {
+    return Err(ErrorCode::kInvalidArgument, "transport must be \"tcp\" or \"udp\"");
+  }
+  const ingest::CameraConfig c = FromSpec(spec);
+  NJ_CHECK_OK(ingest::ValidateCamera(c));
+  std::lock_guard lock(change_mu_);
+  std::optional<ingest::CameraConfig> old;
+  for (auto& running : supervisor_.cameras()) {
+    if (running.id == c.id) old = std::move(running);
+  }
+  if (!old) return Err(ErrorCode::kNotFound, "no camera \"" + c.id + "\"");
+  NJ_TRY(bool from_api, engine_.WithDb([&](db::Database& d) -> Result<bool> {
+    NJ_TRY(db::CameraRow row, d.GetCameraByShortName(c.id));
+    return row.from_api;
+  }));
+  if (!from_api) {
+    return Err(
+        ErrorCode::kFailedPrecondition,
+        "camera " + c.id + " is defined in the config file; change it there and restart nightjar");
+  }
+  const bool restart = !ingest::SameConnections(*old, c);
+  if (restart) {
+    // New connections: the old streams finish their recordings, the new ones start at once.
+    NJ_CHECK_OK(supervisor_.RemoveCamera(c.id));
+    DetachLive(c.id);
+    if (auto added = supervisor_.AddCamera(c); !added) {
+      if (supervisor_.AddCamera(*old)) AttachLive(c.id);
+      return std::unexpected(added.error());
+    }
+    AttachLive(c.id);
+  } else {
+    NJ_CHECK_OK(supervisor_.UpdateSettings(c));
+  }
+  NJ_CHECK_OK(Persist(c));
+  return restart;
+}
+
 Result<void> DaemonBackend::RemoveCamera(std::string_view id) {
+  std::lock_guard lock(change_mu_);
   NJ_CHECK_OK(supervisor_.RemoveCamera(std::string(id)));
   DetachLive(std::string(id));
   // Forget the API configuration (recordings and rows stay for retention and playback). A camera

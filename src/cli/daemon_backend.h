@@ -30,6 +30,8 @@ class DaemonBackend final : public http::Backend {
   Result<std::vector<http::CameraInfo>> ListCameras() override;
   Result<void> AddCamera(const http::CameraSpec& spec) override;
   Result<void> RemoveCamera(std::string_view id) override;
+  Result<http::CameraSpec> GetCameraSpec(std::string_view id) override;
+  Result<bool> UpdateCamera(const http::CameraSpec& spec) override;
   Result<http::StorageStatus> Storage() override;
   Result<http::RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
                                              std::optional<Time90k> from,
@@ -45,6 +47,8 @@ class DaemonBackend final : public http::Backend {
                                                     Time90k to, int64_t target_90k) override;
   Result<http::StreamBody> OpenVodSegment(std::string_view camera, std::string_view stream,
                                           std::string_view id) override;
+  Result<http::Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view stream,
+                                        std::string_view id, bool fragments) override;
   Result<std::shared_ptr<http::LiveView>> Live(std::string_view camera,
                                                std::string_view stream) override;
 
@@ -57,11 +61,14 @@ class DaemonBackend final : public http::Backend {
 
  private:
   Result<int64_t> StreamId(std::string_view camera, std::string_view stream);
+  // Stores an API camera's configuration (camera.config_json, from_api = 1).
+  Result<void> Persist(const ingest::CameraConfig& c);
 
   ingest::Supervisor& supervisor_;
   storage::Engine& engine_;
   const std::string data_dir_;
   PosixFs fs_;
+  std::mutex change_mu_;  // one camera change (add, update, remove) at a time
   std::mutex live_mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<live::LiveStream>> live_;
 };

@@ -6,6 +6,7 @@
 #include "cli/daemon_backend.h"
 #include "decode/snapshot.h"
 #include "live/live_feed.h"
+#include "storage/fmp4_export.h"
 #include "storage/media_source.h"
 #include "storage/ts_export.h"
 
@@ -149,6 +150,25 @@ Result<http::StreamBody> DaemonBackend::OpenVodSegment(std::string_view camera,
   body.content_type = "video/mp2t";
   body.filename = std::string(camera) + "-" + Stamp(start) + ".ts";
   return body;
+}
+
+Result<http::Fmp4Segment> DaemonBackend::OpenVodFmp4(std::string_view camera,
+                                                     std::string_view stream, std::string_view id,
+                                                     bool fragments) {
+  NJ_TRY(storage::VodSegment s, ParseSegmentId(id));
+  NJ_TRY(int64_t stream_id, StreamId(camera, stream));
+  NJ_TRY(storage::MediaPlan plan,
+         storage::PlanFramesLeased(engine_, storage::EngineCatalog(engine_), fs_, stream_id,
+                                   s.composite_id, s.first_frame, s.end_frame));
+  // Decode times from the wall clock, as the TS segments' (64 bits here): consecutive segments
+  // continue one another.
+  const int64_t base = plan.start.ticks();
+  NJ_TRY(auto f, storage::Fmp4Export::Create(std::move(plan), base));
+  http::Fmp4Segment out;
+  out.init = f->init();
+  out.codecs = f->codecs();
+  if (fragments) NJ_CHECK_OK(f->Next(&out.fragments, SIZE_MAX));
+  return out;
 }
 
 Result<std::shared_ptr<http::LiveView>> DaemonBackend::Live(std::string_view camera,

@@ -47,7 +47,9 @@ struct CameraInfo {
   std::string id;    // "cam1"
   std::string name;  // display name
   bool record = true;
-  std::string transport;  // "tcp" or "udp"
+  bool audio = true;
+  bool from_config = false;  // defined in the config file (read-only through the API)
+  std::string transport;     // "tcp" or "udp"
   std::optional<int64_t> retain_bytes;
   std::optional<int64_t> retain_days;
   int max_reconnect_attempts = 0;  // 0: forever
@@ -64,6 +66,7 @@ struct CameraSpec {
   std::optional<std::string> username, password;  // override credentials in the URLs
   std::string transport = "tcp";
   bool record = true;
+  bool audio = true;  // record the camera's audio track, if it has one
   std::optional<int64_t> retain_bytes;
   std::optional<int64_t> retain_days;
   int max_reconnect_attempts = 0;
@@ -144,6 +147,14 @@ struct VodSegment {
   bool discontinuity = false;  // a gap (or a new run) precedes it
 };
 
+// One VOD segment as fragmented MP4: the init segment for its sample entries, and (when asked
+// for) its fragments, one moof + mdat per GOP.
+struct Fmp4Segment {
+  std::vector<uint8_t> init;
+  std::vector<uint8_t> fragments;
+  std::string codecs;  // RFC 6381, comma-separated: "avc1.640028,mp4a.40.2"
+};
+
 // The live side of one camera stream (src/live behind it): LL-HLS and WebSocket live view and
 // snapshots. Thread-safe; the methods do not block except SnapshotJpeg (decoding).
 class LiveView {
@@ -179,6 +190,15 @@ class Backend {
   // Stops the camera's streams and forgets it; its recordings stay (retention removes them).
   // kNotFound for an unknown id.
   virtual Result<void> RemoveCamera(std::string_view id) = 0;
+  // A running camera's whole configuration, credentials included (for PATCH to merge onto; never
+  // sent to clients). kNotFound for an unknown id.
+  virtual Result<CameraSpec> GetCameraSpec(std::string_view id) = 0;
+  // Replaces the configuration of camera spec.id (validated as AddCamera) and persists it.
+  // Settings that need no new connection (name, retention) apply in place; changed URLs,
+  // credentials, transport, recording or reconnect policy restart its streams, and the result
+  // says so (true). kNotFound for an unknown id; kFailedPrecondition for a camera from the
+  // config file (the file is its source of truth).
+  virtual Result<bool> UpdateCamera(const CameraSpec& spec) = 0;
   virtual Result<StorageStatus> Storage() = 0;
   // Recordings of one stream overlapping [from, to) (absent bounds: unbounded).
   // kNotFound for an unknown camera or a stream it lacks.
@@ -201,6 +221,10 @@ class Backend {
                                                       Time90k to, int64_t target_90k) = 0;
   virtual Result<StreamBody> OpenVodSegment(std::string_view camera, std::string_view stream,
                                             std::string_view id) = 0;
+  // The same segment as fMP4; the fragments only when `fragments` (the init segment alone reads
+  // no sample data). kUnsupported for a video codec fMP4 cannot carry.
+  virtual Result<Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view stream,
+                                          std::string_view id, bool fragments) = 0;
   // The live view of a camera stream (also for cameras that are not recorded). kNotFound for an
   // unknown camera or stream.
   virtual Result<std::shared_ptr<LiveView>> Live(std::string_view camera,

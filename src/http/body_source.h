@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -43,6 +44,11 @@ class BodySource {
   // Content-Length response cannot signal failure otherwise.
   virtual Result<void> Read(uint64_t offset, std::span<uint8_t> out) = 0;
 };
+
+// `bytes` already in memory as a BodySource (small media such as an fMP4 segment, which then gets
+// Range and conditional requests like any other).
+std::shared_ptr<BodySource> MemoryBody(std::vector<uint8_t> bytes, std::string etag,
+                                       std::optional<Time90k> last_modified = std::nullopt);
 
 // A body whose length is not known before it is produced (an MPEG-TS export, an HLS segment
 // muxed on demand): sent with chunked transfer coding (RFC 9112 §7.1) to HTTP/1.1 clients and

@@ -103,6 +103,26 @@ Result<void> Supervisor::AddCamera(const CameraConfig& camera) {
   return ApplyBudgets();
 }
 
+Result<void> Supervisor::UpdateSettings(const CameraConfig& camera) {
+  NJ_CHECK_OK(ValidateCamera(camera));
+  std::lock_guard lock(mu_);
+  auto it = cameras_.find(camera.id);
+  if (it == cameras_.end()) return Err(ErrorCode::kNotFound, "no camera " + camera.id);
+  if (!SameConnections(it->second.config, camera)) {
+    return Err(ErrorCode::kInvalidArgument,
+               "camera " + camera.id + ": a changed connection needs a restart of its streams");
+  }
+  it->second.config = camera;
+  spdlog::info("camera {}: settings updated", camera.id);
+  return ApplyBudgets();
+}
+
+bool SameConnections(const CameraConfig& a, const CameraConfig& b) {
+  return a.url == b.url && a.sub_url == b.sub_url && a.username == b.username &&
+         a.password == b.password && a.transport == b.transport && a.audio == b.audio &&
+         a.record == b.record && a.max_reconnect_attempts == b.max_reconnect_attempts;
+}
+
 Result<void> Supervisor::ApplyBudgets() {
   int64_t weight = 0;
   for (const auto& [id, r] : cameras_) {

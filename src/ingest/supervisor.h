@@ -47,6 +47,10 @@ class Supervisor {
   Result<void> AddCamera(const CameraConfig& camera);
   // Stops the camera's streams, finalizing their recordings; its recordings stay. kNotFound.
   Result<void> RemoveCamera(const std::string& id);
+  // Replaces a running camera's name and retention settings without touching its streams (the
+  // new budgets apply at once). kNotFound; kInvalidArgument when `camera` differs in anything
+  // its connections depend on (SameConnections), which needs RemoveCamera + AddCamera instead.
+  Result<void> UpdateSettings(const CameraConfig& camera);
   // Stops everything (graceful shutdown). Idempotent.
   void StopAll();
 
@@ -73,6 +77,10 @@ class Supervisor {
   std::map<std::string, Running> cameras_;  // guarded by mu_
   uint64_t started_streams_ = 0;            // guarded by mu_; spreads the staggers
 };
+
+// Whether two configurations of a camera stream the same way: URLs, credentials, transport,
+// audio, recording and reconnect policy (what UpdateSettings cannot change).
+bool SameConnections(const CameraConfig& a, const CameraConfig& b);
 
 // Checks a camera configuration: id (1-64 characters of [A-Za-z0-9_-]), URLs parse as rtsp://.
 Result<void> ValidateCamera(const CameraConfig& camera);

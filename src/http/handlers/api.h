@@ -39,11 +39,23 @@ Response HandleHealth(const ApiContext& ctx, const Request& req);
 Response HandleStatus(const ApiContext& ctx, const Request& req);
 // handlers/list.cc
 Response HandleList(const ApiContext& ctx, const Request& req);
+// The optional time parameter `name` into `out` (absent or empty: unchanged); else the 400.
+std::optional<Response> ParseTimeParam(const Request& req, std::string_view name,
+                                       std::optional<Time90k>& out);
 // handlers/cameras.cc
 Response HandleListCameras(const ApiContext& ctx, const Request& req);
 Response HandleGetCamera(const ApiContext& ctx, const Request& req);
 Response HandleAddCamera(const ApiContext& ctx, const Request& req);
 Response HandleRemoveCamera(const ApiContext& ctx, const Request& req);
+Response HandlePatchCamera(const ApiContext& ctx, const Request& req);
+Response HandlePutCamera(const ApiContext& ctx, const Request& req);
+Response HandleListStreams(const ApiContext& ctx, const Request& req);
+Response HandleGetStream(const ApiContext& ctx, const Request& req);
+Response HandlePutStream(const ApiContext& ctx, const Request& req);
+Response HandleDeleteStream(const ApiContext& ctx, const Request& req);
+// handlers/recordings.cc
+Response HandleRecordings(const ApiContext& ctx, const Request& req);
+Response HandleDays(const ApiContext& ctx, const Request& req);
 // The POST /api/cameras body, strictly checked (kInvalidArgument naming the bad field).
 Result<CameraSpec> ParseCameraSpec(std::string_view body);
 // handlers/view.cc
@@ -56,6 +68,8 @@ Response HandleExport(const ApiContext& ctx, const Request& req);
 Response HandleVodPlaylist(const ApiContext& ctx, const Request& req);
 Response HandleVodSegment(const ApiContext& ctx, const Request& req, const std::string& id);
 Response StreamResponse(StreamBody body, bool attachment);
+Response HandleVodInit(const ApiContext& ctx, const Request& req);
+Response HandleVodFragments(const ApiContext& ctx, const Request& req);
 // handlers/hls.cc
 Response HandleLivePlaylist(const ApiContext& ctx, const Request& req);
 Response HandleSegment(const ApiContext& ctx, const Request& req);

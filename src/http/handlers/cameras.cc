@@ -1,7 +1,11 @@
-// /api/cameras: list (GET), add (POST, JSON body), one camera (GET /{id}), remove (DELETE /{id}).
-// The body of POST is checked strictly here (types, unknown fields, id syntax) so the backend
-// receives a well-typed CameraSpec; it then checks meaning (taken id, usable URL).
+// /api/cameras: list (GET), add (POST, JSON body), one camera (GET /{id}), change (PATCH /{id}:
+// a JSON merge patch, RFC 7396; PUT /{id}: the whole configuration), remove (DELETE /{id}), and
+// its streams (/{id}/streams[/{kind}]: GET; PUT {"url"} sets a stream's URL, adding the sub
+// stream; DELETE removes the sub stream). Bodies are checked strictly here (types, unknown
+// fields, id syntax) so the backend receives a well-typed CameraSpec; it then checks meaning
+// (taken id, usable URL, a camera the config file owns).
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "http/handlers/api.h"
 #include "http/handlers/json.h"
@@ -48,7 +52,9 @@ Result<void> ApplyField(const std::string& key, const json& v, CameraSpec& spec)
     auto& field = key == "sub_url"    ? spec.sub_url
                   : key == "username" ? spec.username
                                       : spec.password;
-    if (!null) {
+    if (null) {
+      field.reset();  // absent, or removed by a merge patch
+    } else {
       NJ_TRY(field, GetString(v, key.c_str()));
     }
   } else if (key == "transport") {
@@ -59,9 +65,14 @@ Result<void> ApplyField(const std::string& key, const json& v, CameraSpec& spec)
   } else if (key == "record") {
     if (!v.is_boolean()) return Err(ErrorCode::kInvalidArgument, "record must be true or false");
     spec.record = v.get<bool>();
+  } else if (key == "audio") {
+    if (!v.is_boolean()) return Err(ErrorCode::kInvalidArgument, "audio must be true or false");
+    spec.audio = v.get<bool>();
   } else if (key == "retain_bytes" || key == "retain_days") {
     auto& field = key == "retain_bytes" ? spec.retain_bytes : spec.retain_days;
-    if (!null) {
+    if (null) {
+      field.reset();
+    } else {
       NJ_TRY(field, GetNonNegative(v, key.c_str()));
     }
   } else if (key == "max_reconnect_attempts") {
@@ -75,19 +86,57 @@ Result<void> ApplyField(const std::string& key, const json& v, CameraSpec& spec)
   return Ok();
 }
 
-}  // namespace
-
-Result<CameraSpec> ParseCameraSpec(std::string_view body) {
-  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+Result<json> ParseObject(std::string_view body) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Err(ErrorCode::kInvalidArgument, "the body is not valid JSON");
   if (!j.is_object()) return Err(ErrorCode::kInvalidArgument, "the body must be a JSON object");
-  CameraSpec spec;
+  return j;
+}
+
+// Applies every field of `j` to `spec`; an "id" must be the one `spec` has when it has one.
+Result<void> ApplyObject(const json& j, CameraSpec& spec) {
+  const std::string id = spec.id;
   for (const auto& [key, value] : j.items()) NJ_CHECK_OK(ApplyField(key, value, spec));
+  if (!id.empty() && spec.id != id) {
+    return Err(ErrorCode::kInvalidArgument, "id cannot change (it names the recordings)");
+  }
   if (!ValidId(spec.id)) {
     return Err(ErrorCode::kInvalidArgument, "id is required: 1-64 letters, digits, '-' or '_'");
   }
   if (spec.url.empty()) return Err(ErrorCode::kInvalidArgument, "url is required");
   if (spec.name.empty()) spec.name = spec.id;
+  return Ok();
+}
+
+// The camera's configuration with `change` applied, saved; the response says what happened.
+Response Update(const ApiContext& ctx, const CameraSpec& spec, int status = 200) {
+  auto restarted = ctx.backend->UpdateCamera(spec);
+  if (!restarted) return FromError(restarted.error());
+  return Response::Json(status, {{"id", spec.id}, {"updated", true}, {"restarted", *restarted}});
+}
+
+// The camera's streams, or the error response.
+std::variant<std::vector<StreamInfo>, Response> StreamsOf(const ApiContext& ctx,
+                                                          const std::string& id) {
+  auto cameras = ctx.backend->ListCameras();
+  if (!cameras) return FromError(cameras.error());
+  for (auto& c : *cameras) {
+    if (c.id == id) return std::move(c.streams);
+  }
+  return ErrorResponse(404, "not_found", "no camera \"" + id + "\"");
+}
+
+std::optional<Response> CheckKind(const std::string& kind) {
+  if (kind == "main" || kind == "sub") return std::nullopt;
+  return ErrorResponse(400, "bad_request", "stream: expected main or sub, got \"" + kind + "\"");
+}
+
+}  // namespace
+
+Result<CameraSpec> ParseCameraSpec(std::string_view body) {
+  NJ_TRY(json j, ParseObject(body));
+  CameraSpec spec;
+  NJ_CHECK_OK(ApplyObject(j, spec));
   return spec;
 }
 
@@ -115,6 +164,78 @@ Response HandleAddCamera(const ApiContext& ctx, const Request& req) {
   Response res = Response::Json(201, {{"id", spec->id}, {"added", true}});
   res.headers.emplace_back("Location", "/api/cameras/" + spec->id);
   return res;
+}
+
+Response HandlePatchCamera(const ApiContext& ctx, const Request& req) {
+  auto patch = ParseObject(req.body);
+  if (!patch) return FromError(patch.error());
+  auto spec = ctx.backend->GetCameraSpec(req.Param("id"));
+  if (!spec) return FromError(spec.error());
+  if (auto ok = ApplyObject(*patch, *spec); !ok) return FromError(ok.error());
+  return Update(ctx, *spec);
+}
+
+Response HandlePutCamera(const ApiContext& ctx, const Request& req) {
+  auto body = ParseObject(req.body);
+  if (!body) return FromError(body.error());
+  if (auto known = ctx.backend->GetCameraSpec(req.Param("id")); !known) {
+    return FromError(known.error());  // cameras are created with POST /api/cameras
+  }
+  CameraSpec spec;
+  spec.id = req.Param("id");
+  if (auto ok = ApplyObject(*body, spec); !ok) return FromError(ok.error());
+  return Update(ctx, spec);
+}
+
+Response HandleListStreams(const ApiContext& ctx, const Request& req) {
+  auto streams = StreamsOf(ctx, req.Param("id"));
+  if (auto* r = std::get_if<Response>(&streams)) return std::move(*r);
+  json j = json::array();
+  for (const auto& s : std::get<0>(streams)) j.push_back(StreamJson(s));
+  return Response::Json(200, j);
+}
+
+Response HandleGetStream(const ApiContext& ctx, const Request& req) {
+  const std::string& kind = req.Param("kind");
+  if (auto bad = CheckKind(kind)) return std::move(*bad);
+  auto streams = StreamsOf(ctx, req.Param("id"));
+  if (auto* r = std::get_if<Response>(&streams)) return std::move(*r);
+  for (const auto& s : std::get<0>(streams)) {
+    if (s.kind == kind) return Response::Json(200, StreamJson(s));
+  }
+  return ErrorResponse(404, "not_found",
+                       "camera " + req.Param("id") + " has no " + kind + " stream");
+}
+
+Response HandlePutStream(const ApiContext& ctx, const Request& req) {
+  const std::string& kind = req.Param("kind");
+  if (auto bad = CheckKind(kind)) return std::move(*bad);
+  auto body = ParseObject(req.body);
+  if (!body) return FromError(body.error());
+  if (body->size() != 1 || !body->contains("url") || !(*body)["url"].is_string()) {
+    return ErrorResponse(400, "bad_request", "the body must be {\"url\": \"rtsp://...\"}");
+  }
+  auto spec = ctx.backend->GetCameraSpec(req.Param("id"));
+  if (!spec) return FromError(spec.error());
+  const bool created = kind == "sub" && !spec->sub_url;
+  (kind == "main" ? spec->url : spec->sub_url.emplace()) = (*body)["url"].get<std::string>();
+  return Update(ctx, *spec, created ? 201 : 200);
+}
+
+Response HandleDeleteStream(const ApiContext& ctx, const Request& req) {
+  const std::string& kind = req.Param("kind");
+  if (auto bad = CheckKind(kind)) return std::move(*bad);
+  if (kind == "main") {
+    return ErrorResponse(400, "bad_request",
+                         "a camera always has its main stream; DELETE the camera instead");
+  }
+  auto spec = ctx.backend->GetCameraSpec(req.Param("id"));
+  if (!spec) return FromError(spec.error());
+  if (!spec->sub_url) {
+    return ErrorResponse(404, "not_found", "camera " + spec->id + " has no sub stream");
+  }
+  spec->sub_url.reset();
+  return Update(ctx, *spec);
 }
 
 Response HandleRemoveCamera(const ApiContext& ctx, const Request& req) {

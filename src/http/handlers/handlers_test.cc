@@ -65,6 +65,23 @@ class FakeBackend : public Backend {
     if (n == 0) return Err(ErrorCode::kNotFound, "no camera " + std::string(id));
     return Ok();
   }
+  // cam1's configuration: from the API, so it may change.
+  Result<CameraSpec> GetCameraSpec(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    if (id != "cam1") return Err(ErrorCode::kNotFound, "no camera " + std::string(id));
+    return cam1_;
+  }
+  Result<bool> UpdateCamera(const CameraSpec& spec) override {
+    std::lock_guard lock(mu_);
+    if (spec.id != "cam1") return Err(ErrorCode::kNotFound, "no camera " + spec.id);
+    if (!spec.url.starts_with("rtsp://") ||
+        (spec.sub_url && !spec.sub_url->starts_with("rtsp://"))) {
+      return Err(ErrorCode::kInvalidArgument, "url must be rtsp://");
+    }
+    const bool restart = spec.url != cam1_.url || spec.sub_url != cam1_.sub_url;
+    cam1_ = spec;
+    return restart;
+  }
   Result<StorageStatus> Storage() override {
     StorageStatus s;
     s.data_dir = "/var/lib/nightjar";
@@ -139,6 +156,13 @@ class FakeBackend : public Backend {
     if (camera != "cam1" || id != "1-0-120") return Err(ErrorCode::kNotFound, "no segment");
     return StreamBody{std::make_shared<Chunks>(), "video/mp2t", "seg.ts"};
   }
+  Result<Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view, std::string_view id,
+                                  bool fragments) override {
+    if (camera != "cam1" || id != "1-0-120") return Err(ErrorCode::kNotFound, "no segment");
+    Fmp4Segment f{{'i', 'n', 'i', 't'}, {}, "avc1.64001f"};
+    if (fragments) f.fragments.assign(1000, 'm');
+    return f;
+  }
   // cam1's live view: one segment (msn 0) exists; msn 1 comes when the test releases it.
   class FakeLive final : public LiveView, public Waiter {
    public:
@@ -198,6 +222,10 @@ class FakeBackend : public Backend {
   std::mutex mu_;
   std::vector<CameraInfo> cameras_;
   std::optional<CameraSpec> last_spec_;
+  CameraSpec cam1_{.id = "cam1",
+                   .name = "Front Door",
+                   .url = "rtsp://admin:hunter2@10.0.0.5/stream1",
+                   .password = "hunter2"};
   std::optional<Time90k> last_from_, last_to_;
 };
 
@@ -461,6 +489,173 @@ TEST_F(HandlersTest, LivePlaylistBlocksUntilTheSegmentExists) {
   auto ws = c.Request("GET", "/api/cameras/cam1/live.ws");
   ASSERT_TRUE(ws);
   EXPECT_EQ(ws->result_int(), 426);
+}
+
+TEST_F(HandlersTest, PatchCameraMergesAndRestartsOnlyForConnections) {
+  TestClient c(server_->port());
+  auto r = c.Request("PATCH", "/api/cameras/cam1", "", R"({"name":"Porch","retain_days":3})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  EXPECT_EQ(json::parse(r->body())["restarted"], false);
+  EXPECT_EQ(backend_.cam1_.name, "Porch");
+  EXPECT_EQ(backend_.cam1_.retain_days, 3);
+  EXPECT_EQ(backend_.cam1_.url, "rtsp://admin:hunter2@10.0.0.5/stream1");  // kept
+  EXPECT_EQ(backend_.cam1_.password, "hunter2");
+
+  r = c.Request("PATCH", "/api/cameras/cam1", "",
+                R"({"sub_url":"rtsp://10.0.0.5/stream2","retain_days":null})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  EXPECT_EQ(json::parse(r->body())["restarted"], true);
+  EXPECT_EQ(backend_.cam1_.sub_url, "rtsp://10.0.0.5/stream2");
+  EXPECT_FALSE(backend_.cam1_.retain_days);  // null removes (RFC 7396)
+  EXPECT_EQ(backend_.cam1_.name, "Porch");
+
+  // Errors name the field; nothing changes.
+  for (const char* bad : {R"({"id":"cam9"})", R"({"url":5})", R"({"transport":"sctp"})",
+                          R"({"colour":"red"})", R"([1])", "{", R"({"url":"http://x"})"}) {
+    r = c.Request("PATCH", "/api/cameras/cam1", "", bad);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 400) << bad << ": " << r->body();
+  }
+  EXPECT_EQ(backend_.cam1_.name, "Porch");
+  r = c.Request("PATCH", "/api/cameras/nope", "", R"({"name":"x"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 404);
+
+  // PUT replaces the whole configuration: what it leaves out goes back to its default.
+  r = c.Request("PUT", "/api/cameras/cam1", "", R"({"url":"rtsp://10.0.0.6/live"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  EXPECT_EQ(backend_.cam1_.url, "rtsp://10.0.0.6/live");
+  EXPECT_EQ(backend_.cam1_.name, "cam1");
+  EXPECT_FALSE(backend_.cam1_.sub_url);
+  r = c.Request("PUT", "/api/cameras/nope", "", R"({"url":"rtsp://10.0.0.6/live"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 404);
+}
+
+TEST_F(HandlersTest, StreamsOfACamera) {
+  json j = Get("/api/cameras/cam1/streams", 200);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["kind"], "main");
+  EXPECT_EQ(j[0]["url"], "rtsp://admin:***@10.0.0.5/stream1");
+  EXPECT_EQ(Get("/api/cameras/cam1/streams/main", 200)["state"], "streaming");
+  EXPECT_EQ(Get("/api/cameras/cam1/streams/sub", 404)["error"], "not_found");
+  EXPECT_EQ(Get("/api/cameras/cam1/streams/third", 400)["error"], "bad_request");
+  EXPECT_EQ(Get("/api/cameras/nope/streams", 404)["error"], "not_found");
+
+  TestClient c(server_->port());
+  auto r = c.Request("PUT", "/api/cameras/cam1/streams/sub", "", R"({"url":"rtsp://h/sub"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 201) << r->body();
+  EXPECT_EQ(backend_.cam1_.sub_url, "rtsp://h/sub");
+  r = c.Request("PUT", "/api/cameras/cam1/streams/sub", "", R"({"url":"rtsp://h/sub2"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  r = c.Request("PUT", "/api/cameras/cam1/streams/main", "", R"({"url":"rtsp://h/main"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  EXPECT_EQ(backend_.cam1_.url, "rtsp://h/main");
+  r = c.Request("PUT", "/api/cameras/cam1/streams/sub", "", R"({"url":"rtsp://h/x","y":1})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 400) << r->body();
+  r = c.Request("DELETE", "/api/cameras/cam1/streams/main");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 400) << r->body();
+  r = c.Request("DELETE", "/api/cameras/cam1/streams/sub");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  EXPECT_FALSE(backend_.cam1_.sub_url);
+  r = c.Request("DELETE", "/api/cameras/cam1/streams/sub");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 404) << r->body();
+}
+
+TEST_F(HandlersTest, RecordingsArePagedRunsWithGaps) {
+  // Two one-minute runs with a minute between them.
+  json j = Get("/api/cameras/cam1/recordings", 200);
+  ASSERT_EQ(j["runs"].size(), 2u);
+  ASSERT_EQ(j["gaps"].size(), 1u);
+  EXPECT_EQ(j["gaps"][0]["duration_s"], 60.0);
+  EXPECT_EQ(j["runs"][0]["bytes"], 2500);
+  EXPECT_EQ(j["runs"][0]["frames"], 1500);
+  EXPECT_EQ(j["runs"][0]["codec"], "avc1.64001f");
+  EXPECT_TRUE(j["next"].is_null());
+  EXPECT_EQ(j["total"]["recorded_s"], 120.0);
+
+  j = Get("/api/cameras/cam1/recordings?limit=1", 200);
+  ASSERT_EQ(j["runs"].size(), 1u);
+  EXPECT_EQ(j["gaps"].size(), 0u);
+  ASSERT_TRUE(j["next"].is_string());
+  EXPECT_EQ(j["total"]["runs"], 2);
+  j = Get("/api/cameras/cam1/recordings?limit=1&cursor=" + j["next"].get<std::string>(), 200);
+  ASSERT_EQ(j["runs"].size(), 1u);
+  EXPECT_EQ(j["runs"][0]["start_90k"], (kT0 + Duration90k::FromSeconds(120)).ticks());
+  ASSERT_EQ(j["gaps"].size(), 1u);  // the gap before the page's first run
+  EXPECT_TRUE(j["next"].is_null());
+
+  // Runs are clipped to the range.
+  j = Get("/api/cameras/cam1/recordings?from=2026-02-19T14:00:30Z", 200);
+  EXPECT_EQ(j["runs"][0]["duration_s"], 30.0);
+
+  EXPECT_EQ(Get("/api/cameras/cam1/recordings?limit=0", 400)["error"], "bad_request");
+  EXPECT_EQ(Get("/api/cameras/cam1/recordings?cursor=abc", 400)["error"], "bad_request");
+  EXPECT_EQ(Get("/api/cameras/cam1/recordings?stream=third", 400)["error"], "bad_request");
+  EXPECT_EQ(Get("/api/cameras/nope/recordings", 404)["error"], "not_found");
+}
+
+TEST_F(HandlersTest, DaysWithRecordings) {
+  // The recordings: 14:00-14:01 and 14:02-14:03 UTC on 2026-02-19.
+  json j = Get("/api/cameras/cam1/days?tz=Z", 200);
+  ASSERT_EQ(j["days"].size(), 1u);
+  EXPECT_EQ(j["days"][0]["date"], "2026-02-19");
+  EXPECT_EQ(j["days"][0]["recorded_s"], 120.0);
+  EXPECT_EQ(j["days"][0]["recordings"], 2);
+  // 9:58 east of UTC the second one starts at midnight of the 20th.
+  j = Get("/api/cameras/cam1/days?tz=%2B09:58", 200);
+  ASSERT_EQ(j["days"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["days"][0]["date"], "2026-02-19");
+  EXPECT_EQ(j["days"][1]["date"], "2026-02-20");
+  EXPECT_EQ(j["days"][0]["recorded_s"], 60.0);
+  EXPECT_EQ(j["days"][1]["recorded_s"], 60.0);
+  // 9:57:59 is not an offset; 9:57 puts both on the 19th, the second ending at its midnight.
+  j = Get("/api/cameras/cam1/days?tz=%2B09:57", 200);
+  ASSERT_EQ(j["days"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["days"][0]["recorded_s"], 120.0);
+  EXPECT_EQ(Get("/api/cameras/cam1/days", 200)["tz"], "local");
+  EXPECT_EQ(Get("/api/cameras/cam1/days?tz=Mars", 400)["error"], "bad_request");
+}
+
+TEST_F(HandlersTest, VodFmp4PlaylistMapsInitSegments) {
+  TestClient c(server_->port());
+  auto r = c.Request(
+      "GET", "/api/hls/cam1/vod.m3u8?from=2026-02-19T14:00:00&to=2026-02-19T14:05:00&format=fmp4");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->result_int(), 200) << r->body();
+  const std::string p = r->body();
+  EXPECT_NE(p.find("#EXT-X-VERSION:6"), std::string::npos) << p;
+  EXPECT_NE(p.find("#EXT-X-MAP:URI=\"init/1-0-120.mp4\"\n"), std::string::npos) << p;
+  EXPECT_NE(p.find("#EXT-X-MAP:URI=\"init/2-0-60.mp4\"\n"), std::string::npos)
+      << p;  // after the gap
+  EXPECT_NE(p.find("segment/fmp4/1-120-200.m4s\n"), std::string::npos) << p;
+  EXPECT_EQ(p.find(".ts"), std::string::npos) << p;
+
+  r = c.Request("GET", "/api/hls/cam1/init/1-0-120.mp4");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ(r->body(), "init");
+  r = c.Request("GET", "/api/hls/cam1/segment/fmp4/1-0-120.m4s", "Range: bytes=10-19\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 206);
+  EXPECT_EQ(r->body(), "mmmmmmmmmm");
+  EXPECT_EQ((*r)[boost::beast::http::field::content_type], "video/mp4");
+  EXPECT_EQ(Get("/api/hls/cam1/segment/fmp4/9-0-1.m4s", 404)["error"], "not_found");
+  EXPECT_EQ(
+      Get("/api/hls/cam1/vod.m3u8?from=2026-02-19T14:00:00&to=2026-02-19T14:05:00&format=webm",
+          400)["error"],
+      "bad_request");
 }
 
 }  // namespace

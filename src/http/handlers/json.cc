@@ -9,7 +9,11 @@ void PutTime(json& j, const std::string& key, std::optional<Time90k> t) {
   j[key + "_90k"] = t ? json(t->ticks()) : json(nullptr);
 }
 
-namespace {
+void PutSpan(json& j, Time90k start, Time90k end) {
+  PutTime(j, "start", start);
+  PutTime(j, "end", end);
+  j["duration_s"] = (end - start).ToSeconds();
+}
 
 json StreamJson(const StreamInfo& s) {
   json j = {{"kind", s.kind},
@@ -31,6 +35,8 @@ json StreamJson(const StreamInfo& s) {
   return j;
 }
 
+namespace {
+
 json OptionalInt(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
 }  // namespace
@@ -39,6 +45,8 @@ json CameraJson(const CameraInfo& c) {
   json j = {{"id", c.id},
             {"name", c.name},
             {"record", c.record},
+            {"audio", c.audio},
+            {"source", c.from_config ? "config" : "api"},
             {"transport", c.transport},
             {"retain_bytes", OptionalInt(c.retain_bytes)},
             {"retain_days", OptionalInt(c.retain_days)},

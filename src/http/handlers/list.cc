@@ -12,23 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-void PutSpan(json& j, Time90k start, Time90k end) {
-  PutTime(j, "start", start);
-  PutTime(j, "end", end);
-  j["duration_s"] = (end - start).ToSeconds();
-}
-
-// Parses the optional time parameter `name`; a bad one is a 400 naming it.
-std::optional<Response> ParseTimeParam(const Request& req, std::string_view name,
-                                       std::optional<Time90k>& out) {
-  auto text = req.Query(name);
-  if (!text || text->empty()) return std::nullopt;
-  auto t = ParseTime(*text);
-  if (!t) return ErrorResponse(400, "bad_request", std::string(name) + ": " + t.error().message());
-  out = *t;
-  return std::nullopt;
-}
-
 json ListingJson(const RecordingList& l, std::optional<Time90k> from, std::optional<Time90k> to) {
   json j = {{"camera", l.camera}, {"stream", l.stream}};
   PutTime(j, "from", from);
@@ -60,6 +43,16 @@ json ListingJson(const RecordingList& l, std::optional<Time90k> from, std::optio
 }
 
 }  // namespace
+
+std::optional<Response> ParseTimeParam(const Request& req, std::string_view name,
+                                       std::optional<Time90k>& out) {
+  auto text = req.Query(name);
+  if (!text || text->empty()) return std::nullopt;
+  auto t = ParseTime(*text);
+  if (!t) return ErrorResponse(400, "bad_request", std::string(name) + ": " + t.error().message());
+  out = *t;
+  return std::nullopt;
+}
 
 Response HandleList(const ApiContext& ctx, const Request& req) {
   auto camera = req.Query("camera");

@@ -1,6 +1,8 @@
 // Recorded media beyond view.mp4: the seed's GET /api/export (MPEG-TS by default, .mp4 with
 // format=mp4) and VOD HLS (GET /api/hls/{camera}/vod.m3u8?from&to, its segments under
-// segment/ts/{id}). Segments are muxed from the stored bytes while they are sent.
+// segment/ts/{id}; with format=fmp4, fragmented MP4 segments under segment/fmp4/{id} and their
+// init segments under init/{id}, which MSE players append as they are). TS segments are muxed
+// while they are sent; fMP4 ones (a few MB) in memory, so they have a length and take Range.
 #include <cmath>
 
 #include "http/handlers/api.h"
@@ -81,6 +83,11 @@ Response HandleExport(const ApiContext& ctx, const Request& req) {
 Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
   const std::string& camera = req.Param("camera");
   const std::string stream(req.Query("stream").value_or("main"));
+  const std::string format(req.Query("format").value_or("ts"));
+  if (format != "ts" && format != "fmp4") {
+    return ErrorResponse(400, "bad_request", "format: expected ts or fmp4, got \"" + format + "\"");
+  }
+  const bool fmp4 = format == "fmp4";
   Time90k from, to;
   if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
   auto segments = ctx.backend->VodSegments(camera, stream, from, to, kVodSegmentTarget);
@@ -88,16 +95,24 @@ Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
   int64_t longest = 1;
   for (const auto& s : *segments) longest = std::max(longest, s.duration_90k);
   const std::string query = StreamQuery(stream);
-  std::string p = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  // EXT-X-MAP needs version 6 (RFC 8216 §7).
+  std::string p =
+      std::string("#EXTM3U\n#EXT-X-VERSION:") + (fmp4 ? "6" : "3") + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
   p += "#EXT-X-TARGETDURATION:" + std::to_string((longest + kTicksPerSecond - 1) / kTicksPerSecond);
   p += "\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n";
   for (size_t i = 0; i < segments->size(); ++i) {
     const VodSegment& s = (*segments)[i];
     if (i > 0 && s.discontinuity) p += "#EXT-X-DISCONTINUITY\n";
-    if (i == 0 || s.discontinuity) p += "#EXT-X-PROGRAM-DATE-TIME:" + IsoUtcMs(s.start) + "\n";
+    if (i == 0 || s.discontinuity) {
+      p += "#EXT-X-PROGRAM-DATE-TIME:" + IsoUtcMs(s.start) + "\n";
+      // Codec parameters can change only where a discontinuity is: a new init segment there.
+      if (fmp4) p += "#EXT-X-MAP:URI=\"init/" + s.id + ".mp4" + query + "\"\n";
+    }
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.5f", static_cast<double>(s.duration_90k) / kTicksPerSecond);
-    p += std::string("#EXTINF:") + dur + ",\nsegment/ts/" + s.id + ".ts" + query + "\n";
+    p += std::string("#EXTINF:") + dur + ",\n";
+    p += fmp4 ? "segment/fmp4/" + s.id + ".m4s" : "segment/ts/" + s.id + ".ts";
+    p += query + "\n";
   }
   p += "#EXT-X-ENDLIST\n";
   Response r = Response::Text(200, std::move(p), "application/vnd.apple.mpegurl");
@@ -112,6 +127,32 @@ Response HandleVodSegment(const ApiContext& ctx, const Request& req, const std::
   Response r = StreamResponse(std::move(*body), false);
   r.headers.emplace_back("Cache-Control", "private, max-age=3600");
   return r;
+}
+
+Response HandleVodFmp4(const ApiContext& ctx, const Request& req, bool fragments) {
+  std::string_view id = req.Param("id");
+  const std::string_view ext = fragments ? ".m4s" : ".mp4";
+  if (id.ends_with(ext)) id.remove_suffix(ext.size());
+  const std::string stream(req.Query("stream").value_or("main"));
+  auto seg = ctx.backend->OpenVodFmp4(req.Param("camera"), stream, id, fragments);
+  if (!seg) return FromError(seg.error());
+  Response r;
+  r.content_type = "video/mp4";
+  // Segment ids name stored frames, which never change: the bytes are those of the id.
+  const std::string etag =
+      "\"" + std::string(fragments ? "m4s-" : "init-") + stream + "-" + std::string(id) + "\"";
+  r.source = MemoryBody(fragments ? std::move(seg->fragments) : std::move(seg->init), etag);
+  r.headers.emplace_back("Cache-Control", "private, max-age=3600");
+  r.headers.emplace_back("X-Codecs", seg->codecs);
+  return r;
+}
+
+Response HandleVodInit(const ApiContext& ctx, const Request& req) {
+  return HandleVodFmp4(ctx, req, false);
+}
+
+Response HandleVodFragments(const ApiContext& ctx, const Request& req) {
+  return HandleVodFmp4(ctx, req, true);
 }
 
 }  // namespace nightjar::http

@@ -1,0 +1,257 @@
+// What a timeline needs of a camera stream's recordings, without the recordings themselves:
+//
+//   GET /api/cameras/{id}/recordings[?stream=][&from=T][&to=T][&limit=N][&cursor=C]
+//     the runs (recordings made back to back from one connection) overlapping [from, to),
+//     clipped to it, oldest first, `limit` per page, with the gaps between them; `next` is the
+//     cursor of the following page (null on the last), `total` sums the whole range.
+//   GET /api/cameras/{id}/days[?stream=][&tz=+01:00]
+//     every calendar day that has recordings, with the seconds recorded on it, in the given UTC
+//     offset or (without tz) the server's local time zone, daylight saving time included.
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "http/handlers/api.h"
+#include "http/handlers/json.h"
+
+namespace nightjar::http {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kDefaultLimit = 1000;
+constexpr int64_t kMaxLimit = 10000;
+
+std::optional<int64_t> ParseInt(std::string_view s) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// The stream query parameter, or the 400.
+std::variant<std::string, Response> StreamParam(const Request& req) {
+  std::string stream(req.Query("stream").value_or("main"));
+  if (stream != "main" && stream != "sub") {
+    return ErrorResponse(400, "bad_request", "stream must be main or sub");
+  }
+  return stream;
+}
+
+// A run of the listing with what the timeline shows about it, clipped to the range.
+struct Run {
+  Time90k start, end;
+  int64_t recordings = 0;
+  uint64_t bytes = 0;
+  int64_t frames = 0;
+  bool growing = false;
+  std::string codec;
+  uint32_t width = 0, height = 0;
+};
+
+std::vector<Run> Runs(const RecordingList& l, std::optional<Time90k> from,
+                      std::optional<Time90k> to) {
+  std::vector<Run> runs;
+  runs.reserve(l.runs.size());
+  size_t next = 0;
+  for (const RunInfo& info : l.runs) {
+    Run r;
+    r.start = from ? std::max(info.start, *from) : info.start;
+    r.end = to ? std::min(info.end, *to) : info.end;
+    r.recordings = info.recordings;
+    for (int64_t i = 0; i < info.recordings && next < l.recordings.size(); ++i, ++next) {
+      const RecordingInfo& rec = l.recordings[next];
+      if (i == 0) {
+        r.codec = rec.codec;
+        r.width = rec.width;
+        r.height = rec.height;
+      }
+      r.bytes += rec.bytes;
+      r.frames += rec.frames;
+      r.growing = rec.growing;
+    }
+    if (r.start < r.end) runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+json RunJson(const Run& r) {
+  json j = {{"recordings", r.recordings}, {"bytes", r.bytes},   {"frames", r.frames},
+            {"growing", r.growing},       {"codec", r.codec},   {"width", r.width},
+            {"height", r.height}};
+  PutSpan(j, r.start, r.end);
+  return j;
+}
+
+// The calendar day holding a Unix time, and where the next one begins (Unix seconds).
+struct Day {
+  std::string date;  // "2026-02-19"
+  int64_t begin = 0, end = 0;
+};
+
+// `offset_s`: a fixed UTC offset; nullopt: the local time zone (localtime_r/mktime, DST-aware).
+Day DayOf(int64_t unix_s, std::optional<int64_t> offset_s) {
+  char buf[16];
+  Day d;
+  if (offset_s) {
+    const int64_t local = unix_s + *offset_s;
+    const int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    const std::time_t midnight = static_cast<std::time_t>(day * 86400);
+    std::tm tm{};
+    gmtime_r(&midnight, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    d.begin = day * 86400 - *offset_s;
+    d.end = d.begin + 86400;
+  } else {
+    const std::time_t t = static_cast<std::time_t>(unix_s);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    std::tm start = tm;
+    start.tm_hour = start.tm_min = start.tm_sec = 0;
+    start.tm_isdst = -1;
+    std::tm next = start;
+    next.tm_mday += 1;
+    d.begin = mktime(&start);
+    d.end = mktime(&next);
+    if (d.end <= unix_s) d.end = unix_s + 1;  // a time zone without that midnight: keep moving
+  }
+  d.date = buf;
+  return d;
+}
+
+// "+01:00", "-05:30", "+0100", "Z" or "UTC" -> seconds east of UTC.
+std::optional<int64_t> ParseOffset(std::string_view s) {
+  if (s == "Z" || s == "UTC") return 0;
+  if (s.size() != 6 && s.size() != 5) return std::nullopt;
+  if (s[0] != '+' && s[0] != '-') return std::nullopt;
+  const std::string_view hh = s.substr(1, 2);
+  const std::string_view mm = s.size() == 6 ? s.substr(4, 2) : s.substr(3, 2);
+  if (s.size() == 6 && s[3] != ':') return std::nullopt;
+  auto h = ParseInt(hh), m = ParseInt(mm);
+  if (!h || !m || *h > 14 || *m > 59) return std::nullopt;
+  const int64_t secs = *h * 3600 + *m * 60;
+  return s[0] == '-' ? -secs : secs;
+}
+
+}  // namespace
+
+Response HandleRecordings(const ApiContext& ctx, const Request& req) {
+  auto stream = StreamParam(req);
+  if (auto* r = std::get_if<Response>(&stream)) return std::move(*r);
+  std::optional<Time90k> from, to;
+  if (auto bad = ParseTimeParam(req, "from", from)) return std::move(*bad);
+  if (auto bad = ParseTimeParam(req, "to", to)) return std::move(*bad);
+  if (from && to && *from >= *to) {
+    return ErrorResponse(400, "bad_request", "from must be before to");
+  }
+  int64_t limit = kDefaultLimit;
+  if (auto text = req.Query("limit")) {
+    auto v = ParseInt(*text);
+    if (!v || *v < 1 || *v > kMaxLimit) {
+      return ErrorResponse(400, "bad_request",
+                           "limit: expected 1 to " + std::to_string(kMaxLimit));
+    }
+    limit = *v;
+  }
+  std::optional<int64_t> cursor;
+  if (auto text = req.Query("cursor"); text && !text->empty()) {
+    cursor = ParseInt(*text);
+    if (!cursor) return ErrorResponse(400, "bad_request", "cursor: not one this API gave");
+  }
+  const std::string& camera = req.Param("id");
+  auto list = ctx.backend->ListRecordings(camera, std::get<0>(stream), from, to);
+  if (!list) return FromError(list.error());
+  const std::vector<Run> runs = Runs(*list, from, to);
+
+  json j = {{"camera", camera}, {"stream", std::get<0>(stream)}};
+  PutTime(j, "from", from);
+  PutTime(j, "to", to);
+  // The page: runs starting at or after the cursor (a run's clipped start, in 90 kHz ticks).
+  size_t first = 0;
+  if (cursor) {
+    first = static_cast<size_t>(
+        std::lower_bound(runs.begin(), runs.end(), *cursor,
+                         [](const Run& r, int64_t c) { return r.start.ticks() < c; }) -
+        runs.begin());
+  }
+  const size_t last = std::min(runs.size(), first + static_cast<size_t>(limit));
+  json& page = j["runs"] = json::array();
+  json& gaps = j["gaps"] = json::array();
+  for (size_t i = first; i < last; ++i) {
+    // The gap before each run of the page, the one before the page's first run included.
+    if (i > 0 && runs[i - 1].end < runs[i].start) {
+      json g;
+      PutSpan(g, runs[i - 1].end, runs[i].start);
+      gaps.push_back(std::move(g));
+    }
+    page.push_back(RunJson(runs[i]));
+  }
+  j["next"] = last < runs.size() ? json(std::to_string(runs[last].start.ticks())) : json(nullptr);
+  uint64_t bytes = 0;
+  Duration90k recorded(0);
+  for (const Run& r : runs) {
+    bytes += r.bytes;
+    recorded += r.end - r.start;
+  }
+  j["total"] = {{"runs", runs.size()},
+                {"recordings", list->recordings.size()},
+                {"bytes", bytes},
+                {"recorded_s", recorded.ToSeconds()}};
+  return Response::Json(200, j);
+}
+
+Response HandleDays(const ApiContext& ctx, const Request& req) {
+  auto stream = StreamParam(req);
+  if (auto* r = std::get_if<Response>(&stream)) return std::move(*r);
+  std::optional<int64_t> offset;
+  if (auto text = req.Query("tz"); text && !text->empty()) {
+    offset = ParseOffset(*text);
+    if (!offset) {
+      return ErrorResponse(400, "bad_request",
+                           "tz: expected a UTC offset such as +01:00, -05:30 or Z");
+    }
+  }
+  const std::string& camera = req.Param("id");
+  auto list = ctx.backend->ListRecordings(camera, std::get<0>(stream), std::nullopt, std::nullopt);
+  if (!list) return FromError(list.error());
+
+  struct Total {
+    Duration90k recorded{0};
+    int64_t recordings = 0;
+    Time90k first, last;
+  };
+  std::map<std::string, Total> days;
+  std::optional<Day> day;  // the day last looked up: consecutive recordings mostly share it
+  for (const RecordingInfo& r : list->recordings) {
+    Time90k t = r.start;
+    while (t < r.end) {
+      const int64_t secs = t.ToUnixSeconds();
+      if (!day || secs < day->begin || secs >= day->end) day = DayOf(secs, offset);
+      const Time90k boundary = Time90k::FromUnixSeconds(day->end);
+      const Time90k until = std::min(r.end, boundary);
+      Total& d = days[day->date];
+      if (d.recordings == 0 || t < d.first) d.first = t;
+      if (d.recordings == 0 || until > d.last) d.last = until;
+      d.recorded += until - t;
+      d.recordings++;
+      t = until;
+    }
+  }
+  json j = {{"camera", camera}, {"stream", std::get<0>(stream)}};
+  j["tz"] = offset ? json(std::string(*req.Query("tz"))) : json("local");
+  json& out = j["days"] = json::array();
+  for (const auto& [date, d] : days) {
+    json dj = {{"date", date},
+               {"recorded_s", d.recorded.ToSeconds()},
+               {"recordings", d.recordings}};
+    PutTime(dj, "first", d.first);
+    PutTime(dj, "last", d.last);
+    out.push_back(std::move(dj));
+  }
+  return Response::Json(200, j);
+}
+
+}  // namespace nightjar::http
