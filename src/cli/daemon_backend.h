@@ -48,7 +48,8 @@ class DaemonBackend final : public http::Backend {
   Result<http::StreamBody> OpenVodSegment(std::string_view camera, std::string_view stream,
                                           std::string_view id) override;
   Result<http::Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view stream,
-                                        std::string_view id, bool fragments) override;
+                                        std::string_view id, bool fragments,
+                                        Time90k origin) override;
   Result<std::shared_ptr<http::LiveView>> Live(std::string_view camera,
                                                std::string_view stream) override;
 

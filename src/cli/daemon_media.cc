@@ -154,15 +154,15 @@ Result<http::StreamBody> DaemonBackend::OpenVodSegment(std::string_view camera,
 
 Result<http::Fmp4Segment> DaemonBackend::OpenVodFmp4(std::string_view camera,
                                                      std::string_view stream, std::string_view id,
-                                                     bool fragments) {
+                                                     bool fragments, Time90k origin) {
   NJ_TRY(storage::VodSegment s, ParseSegmentId(id));
   NJ_TRY(int64_t stream_id, StreamId(camera, stream));
   NJ_TRY(storage::MediaPlan plan,
          storage::PlanFramesLeased(engine_, storage::EngineCatalog(engine_), fs_, stream_id,
                                    s.composite_id, s.first_frame, s.end_frame));
-  // Decode times from the wall clock, as the TS segments' (64 bits here): consecutive segments
-  // continue one another.
-  const int64_t base = plan.start.ticks();
+  // Decode times from the wall clock (less the origin): consecutive segments continue one
+  // another, across gaps too.
+  const int64_t base = std::max<int64_t>(0, (plan.start - origin).ticks());
   NJ_TRY(auto f, storage::Fmp4Export::Create(std::move(plan), base));
   http::Fmp4Segment out;
   out.init = f->init();

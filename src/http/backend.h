@@ -222,9 +222,11 @@ class Backend {
   virtual Result<StreamBody> OpenVodSegment(std::string_view camera, std::string_view stream,
                                             std::string_view id) = 0;
   // The same segment as fMP4; the fragments only when `fragments` (the init segment alone reads
-  // no sample data). kUnsupported for a video codec fMP4 cannot carry.
+  // no sample data). Decode times count from the wall time `origin` (the playlist's start, so
+  // that an MSE player's timeline begins near 0; 0 = the Unix epoch), never below 0.
+  // kUnsupported for a video codec fMP4 cannot carry.
   virtual Result<Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view stream,
-                                          std::string_view id, bool fragments) = 0;
+                                          std::string_view id, bool fragments, Time90k origin) = 0;
   // The live view of a camera stream (also for cameras that are not recorded). kNotFound for an
   // unknown camera or stream.
   virtual Result<std::shared_ptr<LiveView>> Live(std::string_view camera,

@@ -38,8 +38,7 @@ Result<std::unique_ptr<Fmp4Export>> Fmp4Export::Create(MediaPlan plan, int64_t t
   }
   NJ_TRY(std::vector<uint8_t> init, mp4::WriteInitSegment(tracks));
   return std::unique_ptr<Fmp4Export>(new Fmp4Export(std::move(plan), std::move(init),
-                                                    std::move(codecs), audio, rate,
-                                                    time_base_90k));
+                                                    std::move(codecs), audio, rate, time_base_90k));
 }
 
 Fmp4Export::Fmp4Export(MediaPlan plan, std::vector<uint8_t> init, std::string codecs, bool audio,
@@ -50,9 +49,9 @@ Fmp4Export::Fmp4Export(MediaPlan plan, std::vector<uint8_t> init, std::string co
       audio_(audio),
       audio_rate_(audio_rate),
       base_(time_base_90k),
-      audio_base_(audio ? std::max<int64_t>(0, ToRate(time_base_90k + plan_.audio_offset_90k,
-                                                      audio_rate))
-                        : 0),
+      audio_base_(
+          audio ? std::max<int64_t>(0, ToRate(time_base_90k + plan_.audio_offset_90k, audio_rate))
+                : 0),
       cursor_(plan_) {
   video_run_.track_id = 1;
   audio_run_.track_id = 2;
@@ -82,8 +81,8 @@ Result<void> Fmp4Export::Pull(std::vector<uint8_t>* out, size_t want) {
       if (audio_run_.samples.empty()) {
         audio_run_.base_decode_time = static_cast<uint64_t>(audio_base_ + f.dts);
       }
-      audio_run_.samples.push_back({static_cast<uint32_t>(f.duration),
-                                    static_cast<uint32_t>(f.data.size()), 0, true});
+      audio_run_.samples.push_back(
+          {static_cast<uint32_t>(f.duration), static_cast<uint32_t>(f.data.size()), 0, true});
       audio_bytes_.insert(audio_bytes_.end(), f.data.begin(), f.data.end());
       continue;
     }
@@ -91,8 +90,8 @@ Result<void> Fmp4Export::Pull(std::vector<uint8_t>* out, size_t want) {
     if (video_run_.samples.empty()) {
       video_run_.base_decode_time = static_cast<uint64_t>(base_ + f.dts);
     }
-    video_run_.samples.push_back({static_cast<uint32_t>(f.duration),
-                                  static_cast<uint32_t>(f.data.size()), f.cto, f.key});
+    video_run_.samples.push_back(
+        {static_cast<uint32_t>(f.duration), static_cast<uint32_t>(f.data.size()), f.cto, f.key});
     video_bytes_.insert(video_bytes_.end(), f.data.begin(), f.data.end());
   }
   return Ok();

@@ -106,8 +106,8 @@ TEST_F(Fmp4ExportTest, OneFragmentPerGopWithEveryFrame) {
 
   auto f = Fmp4Export::Create(*plan, 1'000'000);
   ASSERT_TRUE(f) << f.error().ToString();
-  EXPECT_EQ((*f)->codecs(), plan->mp4.video_entries[0].codec + "," +
-                                plan->mp4.audio_entries[0].codec);
+  EXPECT_EQ((*f)->codecs(),
+            plan->mp4.video_entries[0].codec + "," + plan->mp4.audio_entries[0].codec);
   const auto init = Parse((*f)->init());
   EXPECT_EQ(init.boxes, (std::vector<std::string>{"ftyp", "moov"}));
 

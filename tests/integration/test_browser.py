@@ -1,8 +1,8 @@
 """A real browser shows video from `nightjar run`: headless Chromium (Debian's, driven by
 tests/browser/play.mjs) opens the HLS player pages (web/dist/player.html, served for
 /api/hls/{camera}/player and .../vod/player) of a camera recording fakecam's H.264 + AAC clip, and
-must see the picture move: the live LL-HLS player at the live edge, the VOD player over a recorded
-range, and a clear error for a range with no recordings.
+must see the picture move: the live LL-HLS player at the live edge (main and sub stream), the VOD
+player over a recorded range (fMP4 segments), and a clear error for a range with no recordings.
 
 Skipped when /usr/bin/chromium or web/node_modules (tools/setup.sh, tools/build_web.sh) is missing.
 """
@@ -23,6 +23,7 @@ PLAY = os.path.join(ROOT, "tests", "browser", "play.mjs")
 CHROMIUM = "/usr/bin/chromium"
 NODE_MODULES = os.path.join(ROOT, "web", "node_modules", "playwright-core")
 CLIP_SIZE = (1280, 720)  # audio.mp4: H.264 1280x720 30 fps + AAC
+SUB_SIZE = (704, 480)  # sub.mp4
 
 
 def why_skip():
@@ -53,7 +54,8 @@ class BrowserPlayerTest(unittest.TestCase):
         cls.cam = nj.Fakecam(cameras=1)
         cls.tmp = tempfile.TemporaryDirectory(prefix="nj-browser-")
         cls.port = nj.free_port()
-        cam1 = nj.camera("cam1", cls.cam.url("/cam1/audio"), name="Front door")
+        cam1 = nj.camera("cam1", cls.cam.url("/cam1/audio"), name="Front door",
+                         sub_url=cls.cam.url("/cam1/sub"))
         cls.rec = nj.Recorder(cls.tmp.name, cameras=[cam1], api_port=cls.port)
         cls.base = f"http://127.0.0.1:{cls.port}"
         try:
@@ -69,11 +71,11 @@ class BrowserPlayerTest(unittest.TestCase):
         cls.cam.stop()
         cls.tmp.cleanup()
 
-    def assert_played(self, code, report, live):
+    def assert_played(self, code, report, live, size=CLIP_SIZE):
         msg = f"\n{json.dumps(report, indent=1)}\nlog:\n{self.rec.output()[-3000:]}"
         self.assertEqual(code, 0, msg)
         self.assertTrue(report["ok"], msg)
-        self.assertEqual((report["width"], report["height"]), CLIP_SIZE, msg)
+        self.assertEqual((report["width"], report["height"]), size, msg)
         self.assertFalse(report["frame"]["uniform"], msg)
         self.assertIn("Front door", report["overlay"], msg)  # the title from /api/cameras/cam1
         self.assertEqual(report["live"], live, msg)
@@ -99,6 +101,12 @@ class BrowserPlayerTest(unittest.TestCase):
         self.assertIsNotNone(report["latency"], report)  # hls.js measured the distance to the edge
         print(f"\nlive: latency {report['latency']:.2f} s (target {report['targetLatency']}), "
               f"screenshot {shot}")
+
+    def test_live_player_of_the_sub_stream(self):
+        self.rec.wait_streaming([("cam1", "sub")])
+        code, report = play(f"{self.base}/api/hls/cam1/player?stream=sub", "--expect-live",
+                            "--seconds", "2")
+        self.assert_played(code, report, live=True, size=SUB_SIZE)
 
     def test_vod_player_plays_a_recorded_range(self):
         run = self.recorded_run(8)

@@ -294,6 +294,70 @@ class HlsTest(unittest.TestCase):
         self.assertEqual(json.loads(body)["error"], "not_found")
         self.assertEqual(fetch(f"{self.base}/api/hls/cam1/segment/ts/999-0-5.ts")[0], 404)
 
+    def test_ffmpeg_decodes_the_fmp4_vod_playlist_with_audio(self):
+        # cam2 has AAC audio: both tracks in the init segment and every fragment.
+        frm, to, secs = self.recorded_range("cam2")
+        url = f"{self.base}/api/hls/cam2/vod.m3u8?from={frm}&to={to}&format=fmp4"
+        status, _, body = fetch(url)
+        self.assertEqual(status, 200, body)
+        text = body.decode()
+        self.assertIn("#EXT-X-VERSION:6", text)
+        maps = re.findall(r'^#EXT-X-MAP:URI="(init/\S+\.mp4)"$', text, re.M)
+        segs = re.findall(r"^(segment/fmp4/\S+\.m4s\?t0=\d+)$", text, re.M)
+        self.assertEqual(len(maps), 1, text)
+        self.assertGreaterEqual(len(segs), 2, text)
+        self.assert_decodes(url)
+        # What an MSE player appends: the init segment, then the fragments, back to back.
+        status, headers, init = fetch(f"{self.base}/api/hls/cam2/{maps[0]}")
+        self.assertEqual((status, headers["Content-Type"]), (200, "video/mp4"))
+        self.assertEqual(init[4:8], b"ftyp")
+        self.assertIn("mp4a.40.2", headers["X-Codecs"])
+        joined = self.path("joined.mp4")
+        with open(joined, "wb") as f:
+            f.write(init)
+            for seg in segs:
+                status, headers, frag = fetch(f"{self.base}/api/hls/cam2/{seg}")
+                self.assertEqual(status, 200)
+                self.assertEqual(frag[4:8], b"moof")
+                self.assertEqual(int(headers["Content-Length"]), len(frag))
+                f.write(frag)
+        self.assertEqual(nj.decode_errors(joined), "")
+        probe = ffprobe_json(joined)
+        self.assertEqual(sorted(s["codec_name"] for s in probe["streams"]), ["aac", "h264"])
+        # The timeline starts at the playlist's start (t0), not at the Unix epoch.
+        self.assertLess(float(probe["format"].get("start_time", 0)), 0.2, probe["format"])
+        total = sum(float(d) for d in re.findall(r"#EXTINF:([\d.]+),", text))
+        self.assertAlmostEqual(float(probe["format"]["duration"]), total, delta=0.2)
+        # Fragments are ranges like any file: the second half of a segment.
+        status, headers, whole = fetch(f"{self.base}/api/hls/cam2/{segs[0]}")
+        half = len(whole) // 2
+        status, _, tail = fetch(f"{self.base}/api/hls/cam2/{segs[0]}",
+                                headers={"Range": f"bytes={half}-"})
+        self.assertEqual((status, tail), (206, whole[half:]))
+
+    def test_timeline_runs_gaps_and_days(self):
+        j = json.loads(fetch(f"{self.base}/api/cameras/cam1/recordings")[2])
+        self.assertEqual(len(j["runs"]), 1, j)
+        run = j["runs"][0]
+        self.assertGreater(run["bytes"], 0)
+        self.assertGreater(run["frames"], 0)
+        self.assertTrue(run["codec"].startswith("avc1."), run)
+        self.assertEqual(j["gaps"], [])
+        self.assertIsNone(j["next"])
+        # The same run clipped to a window inside it.
+        frm, to, secs = self.recorded_range()
+        j = json.loads(fetch(f"{self.base}/api/cameras/cam1/recordings?from={frm}&to={to}")[2])
+        self.assertAlmostEqual(j["runs"][0]["duration_s"], secs, delta=0.01)
+        self.assertAlmostEqual(j["total"]["recorded_s"], secs, delta=0.01)
+        # Today has recordings, in local time and in UTC.
+        for tz, today in [("", time.strftime("%Y-%m-%d")),
+                          ("?tz=Z", time.strftime("%Y-%m-%d", time.gmtime()))]:
+            j = json.loads(fetch(f"{self.base}/api/cameras/cam1/days{tz}")[2])
+            self.assertIn(today, [d["date"] for d in j["days"]], j)
+            self.assertGreater(sum(d["recorded_s"] for d in j["days"]), 4, j)
+        self.assertEqual(fetch(f"{self.base}/api/cameras/cam1/days?stream=sub")[0], 200)
+        self.assertEqual(fetch(f"{self.base}/api/cameras/cam9/days")[0], 404)
+
     def test_export_as_ts_and_mp4_with_audio(self):
         frm, to, secs = self.recorded_range("cam2")
         for fmt, name in [("", "export.ts"), ("&format=mp4", "export.mp4")]:

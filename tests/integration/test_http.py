@@ -1,10 +1,12 @@
 """The HTTP API of `nightjar run` recording fakecam, with real clients (urllib, ffprobe/ffmpeg):
 health, status, list, cameras hot-added and removed while another camera records without a gap,
 view.mp4 of a recorded range decoded frame-accurately and served in byte ranges, metrics, and
-clear 4xx errors for bad requests."""
+clear 4xx errors for bad requests; cameras and streams changed at run time (PATCH, PUT, DELETE)
+applied live and persisted."""
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -163,6 +165,77 @@ class HttpApiTest(unittest.TestCase):
         self.assertEqual(len(j["runs"]), 1, j)
         self.assertEqual(j["gaps"], [])
 
+
+    @classmethod
+    def camera(cls, camera):
+        status, _, body = fetch(cls.base + "/api/cameras/" + camera)
+        return json.loads(body) if status == 200 else None
+
+    def send(self, method, path, body):
+        status, _, out = fetch(self.base + path, method=method, body=json.dumps(body).encode(),
+                               headers={"Content-Type": "application/json"})
+        return status, json.loads(out) if out else None
+
+    def test_camera_and_stream_crud_applies_live_and_persists(self):
+        # cam1 comes from the config file: the file owns it.
+        status, j = self.send("PATCH", "/api/cameras/cam1", {"name": "Nope"})
+        self.assertEqual((status, j["error"]), (409, "conflict"), j)
+        self.assertIn("config file", j["message"])
+        self.assertEqual(self.camera("cam1")["source"], "config")
+
+        status, j = self.send("POST", "/api/cameras",
+                              {"id": "cam3", "url": self.cam.url("/cam3/main")})
+        self.assertEqual(status, 201, j)
+        self.wait_for(lambda: self.frames("cam3") >= 20)
+        before = self.camera("cam3")
+        self.assertEqual(before["source"], "api")
+
+        # Name and retention apply in place: the same connection keeps streaming.
+        status, j = self.send("PATCH", "/api/cameras/cam3", {"name": "Yard", "retain_days": 2})
+        self.assertEqual((status, j["restarted"]), (200, False), j)
+        after = self.camera("cam3")
+        self.assertEqual((after["name"], after["retain_days"]), ("Yard", 2))
+        self.assertEqual(after["streams"][0]["since_90k"], before["streams"][0]["since_90k"])
+        self.assertEqual(after["url"], before["url"])
+
+        # A sub stream added, recorded, then removed; the main stream restarts with it.
+        status, j = self.send("PUT", "/api/cameras/cam3/streams/sub",
+                              {"url": self.cam.url("/cam3/sub")})
+        self.assertEqual((status, j["restarted"]), (201, True), j)
+        self.wait_for(lambda: self.frames("cam3", "sub") >= 20 and self.frames("cam3") >= 20)
+        status, _, body = fetch(self.base + "/api/cameras/cam3/streams")
+        self.assertEqual(sorted(s["kind"] for s in json.loads(body)), ["main", "sub"])
+        status, _, body = fetch(self.base + "/api/cameras/cam3/streams/sub")
+        self.assertEqual(json.loads(body)["state"], "streaming")
+        self.assertEqual(self.camera("cam3")["name"], "Yard")  # kept across the restart
+        status, _, body = fetch(self.base + "/api/cameras/cam3/streams/sub", method="DELETE")
+        self.assertEqual(status, 200, body)
+        self.assertEqual([s["kind"] for s in self.camera("cam3")["streams"]], ["main"])
+        self.assertEqual(fetch(self.base + "/api/cameras/cam3/streams/main", method="DELETE")[0],
+                         400)
+
+        # Invalid changes are refused whole, naming the field; the camera records on.
+        for bad in [{"url": "http://x/y"}, {"transport": "sctp"}, {"retain_days": -1},
+                    {"id": "cam4"}, {"colour": "red"}]:
+            status, j = self.send("PATCH", "/api/cameras/cam3", bad)
+            self.assertEqual(status, 400, (bad, j))
+        frames = self.frames("cam3")
+        self.wait_for(lambda: self.frames("cam3") >= frames + 10)
+
+        # Persisted in the database: what the next start brings back.
+        db = sqlite3.connect(f"file:{self.data}/nightjar.db?mode=ro", uri=True)
+        try:
+            name, config, from_api = db.execute(
+                "SELECT name, config_json, from_api FROM camera WHERE short_name = 'cam3'").fetchone()
+        finally:
+            db.close()
+        config = json.loads(config)
+        self.assertEqual((name, from_api, config["retain_days"]), ("Yard", 1, 2))
+        self.assertNotIn("sub_url", config)
+        self.assertEqual(fetch(self.base + "/api/cameras/cam3", method="DELETE")[0], 200)
+        # cam1 recorded in one run throughout.
+        j = json.loads(fetch(self.base + "/api/list?camera=cam1")[2])
+        self.assertEqual(len(j["runs"]), 1, j)
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,8 +1,8 @@
 // Nightjar's HLS player page. The server answers /api/hls/<camera>/player (live) and
 // /api/hls/<camera>/vod/player?from=T&to=T (a recorded range) with this same page; the address
 // says which playlist to play:
-//   /api/hls/<camera>/player                 -> /api/hls/<camera>/live.m3u8  (LL-HLS, RFC 8216bis)
-//   /api/hls/<camera>/vod/player?from&to     -> /api/hls/<camera>/vod.m3u8?from&to (EXT-X-ENDLIST)
+//   /api/hls/<camera>/player[?stream=sub]    -> /api/hls/<camera>/live.m3u8[?stream=sub] (LL-HLS)
+//   /api/hls/<camera>/vod/player?from&to     -> /api/hls/<camera>/vod.m3u8?from&to&format=fmp4 (VOD)
 // hls.js plays it through Media Source Extensions; browsers without MSE but with native HLS
 // (Safari on iOS) get the playlist as the <video>'s src. One overlay line shows the camera's name
 // and either "LIVE" with the measured latency or the recorded range; fatal errors are shown in
@@ -68,12 +68,24 @@ function sourceOf(loc: { pathname: string; search: string }): Source | null {
     return null;
   }
   const base = `/api/hls/${encodeURIComponent(camera)}`;
-  if (m[2] === 'player') {
-    return { camera, live: true, playlist: `${base}/live.m3u8`, from: null, to: null };
-  }
   const q = new URLSearchParams(loc.search);
-  return { camera, live: false, playlist: `${base}/vod.m3u8${loc.search}`, from: q.get('from'),
-           to: q.get('to') };
+  // stream=sub (the camera's sub stream) carries over to the playlist.
+  const pick = new URLSearchParams();
+  const stream = q.get('stream');
+  if (stream) pick.set('stream', stream);
+  if (m[2] === 'player') {
+    const query = pick.toString();
+    return { camera, live: true, playlist: `${base}/live.m3u8${query ? '?' + query : ''}`,
+             from: null, to: null };
+  }
+  // Recordings as fMP4 segments: the browser appends them as they are, nothing to transmux.
+  for (const key of ['from', 'to']) {
+    const v = q.get(key);
+    if (v !== null) pick.set(key, v);
+  }
+  pick.set('format', 'fmp4');
+  return { camera, live: false, playlist: `${base}/vod.m3u8?${pick.toString()}`,
+           from: q.get('from'), to: q.get('to') };
 }
 
 function showError(text: string | null): void {

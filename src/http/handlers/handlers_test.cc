@@ -157,7 +157,7 @@ class FakeBackend : public Backend {
     return StreamBody{std::make_shared<Chunks>(), "video/mp2t", "seg.ts"};
   }
   Result<Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view, std::string_view id,
-                                  bool fragments) override {
+                                  bool fragments, Time90k) override {
     if (camera != "cam1" || id != "1-0-120") return Err(ErrorCode::kNotFound, "no segment");
     Fmp4Segment f{{'i', 'n', 'i', 't'}, {}, "avc1.64001f"};
     if (fragments) f.fragments.assign(1000, 'm');
@@ -639,7 +639,8 @@ TEST_F(HandlersTest, VodFmp4PlaylistMapsInitSegments) {
   EXPECT_NE(p.find("#EXT-X-MAP:URI=\"init/1-0-120.mp4\"\n"), std::string::npos) << p;
   EXPECT_NE(p.find("#EXT-X-MAP:URI=\"init/2-0-60.mp4\"\n"), std::string::npos)
       << p;  // after the gap
-  EXPECT_NE(p.find("segment/fmp4/1-120-200.m4s\n"), std::string::npos) << p;
+  const std::string t0 = "?t0=" + std::to_string(kT0.ticks()) + "\n";
+  EXPECT_NE(p.find("segment/fmp4/1-120-200.m4s" + t0), std::string::npos) << p;
   EXPECT_EQ(p.find(".ts"), std::string::npos) << p;
 
   r = c.Request("GET", "/api/hls/cam1/init/1-0-120.mp4");

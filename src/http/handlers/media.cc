@@ -3,6 +3,7 @@
 // segment/ts/{id}; with format=fmp4, fragmented MP4 segments under segment/fmp4/{id} and their
 // init segments under init/{id}, which MSE players append as they are). TS segments are muxed
 // while they are sent; fMP4 ones (a few MB) in memory, so they have a length and take Range.
+#include <charconv>
 #include <cmath>
 
 #include "http/handlers/api.h"
@@ -95,6 +96,10 @@ Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
   int64_t longest = 1;
   for (const auto& s : *segments) longest = std::max(longest, s.duration_90k);
   const std::string query = StreamQuery(stream);
+  // fMP4 decode times count from the playlist's first segment (t0), so players' timelines start
+  // at 0 rather than at the Unix epoch's 56 years.
+  const std::string fmp4_query =
+      (query.empty() ? "?" : query + "&") + "t0=" + std::to_string((*segments)[0].start.ticks());
   // EXT-X-MAP needs version 6 (RFC 8216 §7).
   std::string p =
       std::string("#EXTM3U\n#EXT-X-VERSION:") + (fmp4 ? "6" : "3") + "\n#EXT-X-PLAYLIST-TYPE:VOD\n";
@@ -111,8 +116,8 @@ Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.5f", static_cast<double>(s.duration_90k) / kTicksPerSecond);
     p += std::string("#EXTINF:") + dur + ",\n";
-    p += fmp4 ? "segment/fmp4/" + s.id + ".m4s" : "segment/ts/" + s.id + ".ts";
-    p += query + "\n";
+    p += fmp4 ? "segment/fmp4/" + s.id + ".m4s" + fmp4_query : "segment/ts/" + s.id + ".ts" + query;
+    p += "\n";
   }
   p += "#EXT-X-ENDLIST\n";
   Response r = Response::Text(200, std::move(p), "application/vnd.apple.mpegurl");
@@ -134,7 +139,16 @@ Response HandleVodFmp4(const ApiContext& ctx, const Request& req, bool fragments
   const std::string_view ext = fragments ? ".m4s" : ".mp4";
   if (id.ends_with(ext)) id.remove_suffix(ext.size());
   const std::string stream(req.Query("stream").value_or("main"));
-  auto seg = ctx.backend->OpenVodFmp4(req.Param("camera"), stream, id, fragments);
+  Time90k origin(0);
+  if (auto t0 = req.Query("t0"); t0 && !t0->empty()) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(t0->data(), t0->data() + t0->size(), v);
+    if (ec != std::errc() || end != t0->data() + t0->size() || v < 0) {
+      return ErrorResponse(400, "bad_request", "t0: expected a 90 kHz time");
+    }
+    origin = Time90k(v);
+  }
+  auto seg = ctx.backend->OpenVodFmp4(req.Param("camera"), stream, id, fragments, origin);
   if (!seg) return FromError(seg.error());
   Response r;
   r.content_type = "video/mp4";

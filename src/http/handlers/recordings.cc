@@ -78,8 +78,8 @@ std::vector<Run> Runs(const RecordingList& l, std::optional<Time90k> from,
 }
 
 json RunJson(const Run& r) {
-  json j = {{"recordings", r.recordings}, {"bytes", r.bytes},   {"frames", r.frames},
-            {"growing", r.growing},       {"codec", r.codec},   {"width", r.width},
+  json j = {{"recordings", r.recordings}, {"bytes", r.bytes}, {"frames", r.frames},
+            {"growing", r.growing},       {"codec", r.codec}, {"width", r.width},
             {"height", r.height}};
   PutSpan(j, r.start, r.end);
   return j;
@@ -151,8 +151,7 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
   if (auto text = req.Query("limit")) {
     auto v = ParseInt(*text);
     if (!v || *v < 1 || *v > kMaxLimit) {
-      return ErrorResponse(400, "bad_request",
-                           "limit: expected 1 to " + std::to_string(kMaxLimit));
+      return ErrorResponse(400, "bad_request", "limit: expected 1 to " + std::to_string(kMaxLimit));
     }
     limit = *v;
   }
@@ -244,9 +243,8 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
   j["tz"] = offset ? json(std::string(*req.Query("tz"))) : json("local");
   json& out = j["days"] = json::array();
   for (const auto& [date, d] : days) {
-    json dj = {{"date", date},
-               {"recorded_s", d.recorded.ToSeconds()},
-               {"recordings", d.recordings}};
+    json dj = {
+        {"date", date}, {"recorded_s", d.recorded.ToSeconds()}, {"recordings", d.recordings}};
     PutTime(dj, "first", d.first);
     PutTime(dj, "last", d.last);
     out.push_back(std::move(dj));
