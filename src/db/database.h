@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -154,6 +155,9 @@ class Database {
   // Count, total sample_file_bytes, earliest start and latest end over all of the stream's rows,
   // whatever their state (all their files occupy disk).
   Result<StreamUsage> GetStreamUsage(int64_t stream_id);
+  // (recordings, bytes) of the stream counted row by row, as the totals GetStreamUsage reads
+  // should say (`nightjar check` compares them). O(recordings of the stream).
+  Result<std::pair<int64_t, int64_t>> CountStreamRecordings(int64_t stream_id);
   // Replaces the flag bits (kRecordingKnownFlags only, else kInvalidArgument).
   Result<void> SetRecordingFlags(int64_t composite_id, int64_t flags);
 

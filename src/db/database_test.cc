@@ -1,5 +1,6 @@
 // Database: opening, identity, sample-file dirs, cameras, streams, sample entries.
 #include "db/database.h"
+#include "db/schema.h"
 
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -90,7 +91,7 @@ TEST_F(DatabaseTest, RefusesNewerSchema) {
   {
     auto conn = Connection::Open(Path(), Connection::Mode::kReadWrite);
     NJ_ASSERT_OK(conn);
-    NJ_ASSERT_OK((*conn)->Exec("PRAGMA user_version = 2"));
+    NJ_ASSERT_OK((*conn)->Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1)));
   }
   for (OpenMode mode : {OpenMode::kCreate, OpenMode::kReadWrite, OpenMode::kReadOnly}) {
     auto db = Database::Open(Path(), mode, clock_);

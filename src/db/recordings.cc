@@ -299,18 +299,41 @@ Result<std::vector<RecordingRow>> Database::OldestRecordings(int64_t stream_id, 
 }
 
 Result<StreamUsage> Database::GetStreamUsage(int64_t stream_id) {
-  NJ_TRY(Statement stmt,
-         conn_->Prepare("SELECT count(*), coalesce(sum(sample_file_bytes), 0), min(start_90k), "
-                        "max(start_90k + wall_duration_90k) FROM recording WHERE stream_id = ?"));
+  // Totals from the stream row (kept by triggers, docs/schema.md §Migration 2); the oldest start
+  // and newest end from the recording_by_time index: no scan of the stream's recordings.
+  NJ_TRY(Statement totals, conn_->Prepare("SELECT recordings, sample_file_bytes, "
+                                          "(SELECT min(start_90k) FROM recording "
+                                          " WHERE stream_id = ?1), "
+                                          "(SELECT max(start_90k) FROM recording "
+                                          " WHERE stream_id = ?1) "
+                                          "FROM stream WHERE id = ?1"));
+  totals.BindInt(1, stream_id);
+  NJ_TRY(bool row, totals.Step());
+  StreamUsage usage;
+  if (!row) return usage;  // no such stream: nothing recorded
+  usage.recordings = totals.ColumnInt(0);
+  usage.sample_file_bytes = totals.ColumnInt(1);
+  if (auto oldest = totals.ColumnOptInt(2)) usage.oldest_start = Time90k(*oldest);
+  const std::optional<int64_t> newest_start = totals.ColumnOptInt(3);
+  if (!newest_start) return usage;
+  // The recording ending last starts at most kMaxRecordingDuration before the last start.
+  NJ_TRY(Statement end, conn_->Prepare("SELECT max(start_90k + wall_duration_90k) FROM recording "
+                                       "WHERE stream_id = ? AND start_90k >= ?"));
+  end.BindInt(1, stream_id).BindInt(2, *newest_start - kMaxRecordingDuration.ticks());
+  NJ_TRY(bool end_row, end.Step());
+  if (end_row) {
+    if (auto newest = end.ColumnOptInt(0)) usage.newest_end = Time90k(*newest);
+  }
+  return usage;
+}
+
+Result<std::pair<int64_t, int64_t>> Database::CountStreamRecordings(int64_t stream_id) {
+  NJ_TRY(Statement stmt, conn_->Prepare("SELECT count(*), coalesce(sum(sample_file_bytes), 0) "
+                                        "FROM recording WHERE stream_id = ?"));
   stmt.BindInt(1, stream_id);
   NJ_TRY(bool row, stmt.Step());
-  StreamUsage usage;
-  if (!row) return usage;  // aggregates always yield a row; be safe anyway
-  usage.recordings = stmt.ColumnInt(0);
-  usage.sample_file_bytes = stmt.ColumnInt(1);
-  if (auto oldest = stmt.ColumnOptInt(2)) usage.oldest_start = Time90k(*oldest);
-  if (auto newest = stmt.ColumnOptInt(3)) usage.newest_end = Time90k(*newest);
-  return usage;
+  if (!row) return std::pair<int64_t, int64_t>(0, 0);
+  return std::pair(stmt.ColumnInt(0), stmt.ColumnInt(1));
 }
 
 Result<void> Database::SetRecordingFlags(int64_t composite_id, int64_t flags) {

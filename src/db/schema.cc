@@ -120,7 +120,38 @@ CREATE TABLE session (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kMigration1};
+// Migration 2: docs/schema.md §Migration 2, verbatim (the same test).
+constexpr std::string_view kMigration2 = R"sql(
+-- Per-stream totals kept by triggers in the same transaction as every change to a recording,
+-- so that status and retention read them in O(1) rather than summing every recording.
+ALTER TABLE stream ADD COLUMN recordings INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE stream ADD COLUMN sample_file_bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE stream SET
+  recordings = (SELECT count(*) FROM recording WHERE recording.stream_id = stream.id),
+  sample_file_bytes = (SELECT coalesce(sum(sample_file_bytes), 0) FROM recording
+                       WHERE recording.stream_id = stream.id);
+CREATE TRIGGER recording_totals_insert AFTER INSERT ON recording BEGIN
+  UPDATE stream SET recordings = recordings + 1,
+                    sample_file_bytes = sample_file_bytes + NEW.sample_file_bytes
+  WHERE id = NEW.stream_id;
+END;
+CREATE TRIGGER recording_totals_update AFTER UPDATE OF stream_id, sample_file_bytes ON recording
+BEGIN
+  UPDATE stream SET recordings = recordings - 1,
+                    sample_file_bytes = sample_file_bytes - OLD.sample_file_bytes
+  WHERE id = OLD.stream_id;
+  UPDATE stream SET recordings = recordings + 1,
+                    sample_file_bytes = sample_file_bytes + NEW.sample_file_bytes
+  WHERE id = NEW.stream_id;
+END;
+CREATE TRIGGER recording_totals_delete AFTER DELETE ON recording BEGIN
+  UPDATE stream SET recordings = recordings - 1,
+                    sample_file_bytes = sample_file_bytes - OLD.sample_file_bytes
+  WHERE id = OLD.stream_id;
+END;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kMigration1, kMigration2};
 static_assert(kMigrations.size() == kSchemaVersion);
 
 // Most problems listed in one VerifySchema/CheckIntegrity error.

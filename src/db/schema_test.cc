@@ -41,6 +41,15 @@ TEST(SchemaDocTest, Migration1IsTheDocumentedSchema) {
   ASSERT_NE(end, std::string::npos);
   EXPECT_EQ(Trim(Migrations()[0]), Trim(doc.substr(start, end - start)));
   EXPECT_EQ(static_cast<int>(Migrations().size()), kSchemaVersion);
+  // Migration 2: the first sql block of its section.
+  const size_t section = doc.find("## Migration 2");
+  ASSERT_NE(section, std::string::npos);
+  start = doc.find("```sql\n", section);
+  ASSERT_NE(start, std::string::npos);
+  start += 7;
+  end = doc.find("```", start);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(Trim(Migrations()[1]), Trim(doc.substr(start, end - start)));
 }
 
 TEST_F(SchemaTest, MigratesFreshDatabaseAndVerifies) {
@@ -48,7 +57,7 @@ TEST_F(SchemaTest, MigratesFreshDatabaseAndVerifies) {
   ASSERT_NE(conn, nullptr);
   NJ_ASSERT_OK(ConfigureConnection(*conn, /*read_write=*/true));
   NJ_ASSERT_OK(Migrate(*conn));
-  EXPECT_EQ(*SchemaVersion(*conn), 1);
+  EXPECT_EQ(*SchemaVersion(*conn), kSchemaVersion);
   NJ_EXPECT_OK(VerifySchema(*conn));
   NJ_EXPECT_OK(CheckSchemaVersion(*conn));
   NJ_EXPECT_OK(CheckIntegrity(*conn));
@@ -62,7 +71,7 @@ TEST_F(SchemaTest, MigratesFreshDatabaseAndVerifies) {
   }
   // Idempotent.
   NJ_ASSERT_OK(Migrate(*conn));
-  EXPECT_EQ(*SchemaVersion(*conn), 1);
+  EXPECT_EQ(*SchemaVersion(*conn), kSchemaVersion);
 }
 
 TEST_F(SchemaTest, ConfiguresWalFullSyncAndForeignKeys) {
@@ -111,13 +120,13 @@ TEST_F(SchemaTest, FailedMigrationStepRollsBack) {
   // Step 1 committed, step 2 left nothing behind.
   EXPECT_EQ(*SchemaVersion(*conn), 1);
   EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'added'"), 0);
-  NJ_EXPECT_OK(VerifySchema(*conn));
+  NJ_EXPECT_OK(VerifySchema(*conn, Migrations().first(1)));
 }
 
 TEST_F(SchemaTest, LaterMigrationsApplyInOrder) {
   auto conn = OpenConn();
   ASSERT_NE(conn, nullptr);
-  NJ_ASSERT_OK(Migrate(*conn));  // version 1, as an older release left it
+  NJ_ASSERT_OK(Migrate(*conn, Migrations().first(1)));  // version 1, as an older release left it
   std::vector<std::string_view> migrations = {
       Migrations()[0], "ALTER TABLE camera ADD COLUMN notes TEXT NOT NULL DEFAULT ''",
       "CREATE INDEX camera_by_name ON camera (name)"};
@@ -126,11 +135,12 @@ TEST_F(SchemaTest, LaterMigrationsApplyInOrder) {
   EXPECT_EQ(*SchemaVersion(*conn), 3);
   NJ_EXPECT_OK(VerifySchema(*conn, migrations));
   NJ_EXPECT_OK(CheckSchemaVersion(*conn, migrations));
-  // Against version 1 the altered camera table, the extra index and the version all differ.
+  // Against this binary's schema the altered camera table, the extra index and the version
+  // all differ.
   auto v1 = VerifySchema(*conn);
   NJ_EXPECT_ERROR(v1, ErrorCode::kMalformed);
   const std::string& msg = v1.error().message();
-  EXPECT_NE(msg.find("schema version is 3, expected 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("schema version is 3, expected 2"), std::string::npos) << msg;
   EXPECT_NE(msg.find("table camera differs"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unexpected index camera_by_name"), std::string::npos) << msg;
 }
@@ -153,7 +163,7 @@ TEST_F(SchemaTest, CheckSchemaVersionExplainsOldAndEmpty) {
   NJ_EXPECT_ERROR(empty, ErrorCode::kFailedPrecondition);
   EXPECT_NE(empty.error().message().find("not a Nightjar database"), std::string::npos);
   std::vector<std::string_view> two = {Migrations()[0], "CREATE TABLE later (x)"};
-  NJ_ASSERT_OK(Migrate(*conn));
+  NJ_ASSERT_OK(Migrate(*conn, Migrations().first(1)));
   auto old = CheckSchemaVersion(*conn, two);
   NJ_EXPECT_ERROR(old, ErrorCode::kFailedPrecondition);
   EXPECT_NE(old.error().message().find("older"), std::string::npos);
@@ -168,6 +178,58 @@ TEST_F(SchemaTest, IntegrityCheckFindsForeignKeyViolations) {
   auto result = CheckIntegrity(*conn);
   NJ_EXPECT_ERROR(result, ErrorCode::kMalformed);
   EXPECT_NE(result.error().message().find("stream"), std::string::npos) << result.error().message();
+}
+
+using Totals = std::pair<int64_t, int64_t>;  // recordings, bytes
+
+TEST_F(SchemaTest, Migration2TotalsExistingRecordingsAndTriggersKeepThem) {
+  auto conn = OpenConn();
+  ASSERT_NE(conn, nullptr);
+  NJ_ASSERT_OK(Migrate(*conn, Migrations().first(1)));  // a version 1 database with recordings
+  NJ_ASSERT_OK(conn->Exec("INSERT INTO camera (id, short_name) VALUES (1, 'cam1'), (2, 'cam2')"));
+  NJ_ASSERT_OK(
+      conn->Exec("INSERT INTO stream (id, camera_id, kind) VALUES (1, 1, 'main'), "
+                 "(2, 1, 'sub'), (3, 2, 'main')"));
+  auto insert = [&](int64_t id, int64_t stream, int64_t bytes) {
+    return conn->Exec(
+        "INSERT INTO recording (composite_id, stream_id, open_id, state, run_start_id, start_90k, "
+        "wall_duration_90k, media_duration_90k, video_samples, video_sync_samples, "
+        "sample_file_bytes, video_sample_entry_id) VALUES (" +
+        std::to_string(id) + ", " + std::to_string(stream) + ", 1, 1, 1, " +
+        std::to_string(id * 90000) + ", 90000, 90000, 30, 1, " + std::to_string(bytes) + ", 1)");
+  };
+  NJ_ASSERT_OK(insert(1, 1, 1000));
+  NJ_ASSERT_OK(insert(2, 1, 2000));
+  NJ_ASSERT_OK(insert(3, 2, 500));
+  NJ_ASSERT_OK(Migrate(*conn));
+  EXPECT_EQ(*SchemaVersion(*conn), 2);
+  NJ_EXPECT_OK(VerifySchema(*conn));
+  auto totals = [&](int64_t stream) {
+    const std::string where = " FROM stream WHERE id = " + std::to_string(stream);
+    return Totals{*conn->QueryInt("SELECT recordings" + where),
+                  *conn->QueryInt("SELECT sample_file_bytes" + where)};
+  };
+  EXPECT_EQ(totals(1), Totals(2, 3000));
+  EXPECT_EQ(totals(2), Totals(1, 500));
+  EXPECT_EQ(totals(3), Totals(0, 0));
+  // Inserts, growth (checkpoints), moves and deletes keep them.
+  NJ_ASSERT_OK(insert(4, 3, 700));
+  NJ_ASSERT_OK(conn->Exec("UPDATE recording SET sample_file_bytes = 2500 WHERE composite_id = 2"));
+  NJ_ASSERT_OK(conn->Exec("UPDATE recording SET state = 2 WHERE composite_id = 1"));  // no change
+  EXPECT_EQ(totals(1), Totals(2, 3500));
+  NJ_ASSERT_OK(conn->Exec("UPDATE recording SET stream_id = 3 WHERE composite_id = 3"));
+  EXPECT_EQ(totals(2), Totals(0, 0));
+  EXPECT_EQ(totals(3), Totals(2, 1200));
+  NJ_ASSERT_OK(conn->Exec("DELETE FROM recording WHERE composite_id IN (1, 4)"));
+  EXPECT_EQ(totals(1), Totals(1, 2500));
+  EXPECT_EQ(totals(3), Totals(1, 500));
+  // A rolled-back change leaves them as they were.
+  auto failed = conn->WithTransaction([&]() -> Result<void> {
+    NJ_CHECK_OK(insert(5, 1, 9999));
+    return Err(ErrorCode::kInternal, "abandon");
+  });
+  EXPECT_FALSE(failed.has_value());
+  EXPECT_EQ(totals(1), Totals(1, 2500));
 }
 
 }  // namespace

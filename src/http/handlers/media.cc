@@ -152,9 +152,12 @@ Response HandleVodFmp4(const ApiContext& ctx, const Request& req, bool fragments
   if (!seg) return FromError(seg.error());
   Response r;
   r.content_type = "video/mp4";
-  // Segment ids name stored frames, which never change: the bytes are those of the id.
-  const std::string etag =
-      "\"" + std::string(fragments ? "m4s-" : "init-") + stream + "-" + std::string(id) + "\"";
+  // Segment ids name stored frames, which never change: the bytes are those of the id (and, for
+  // fragments, of the origin their decode times count from).
+  std::string etag =
+      "\"" + std::string(fragments ? "m4s-" : "init-") + stream + "-" + std::string(id);
+  if (fragments) etag += "-" + std::to_string(origin.ticks());
+  etag += "\"";
   r.source = MemoryBody(fragments ? std::move(seg->fragments) : std::move(seg->init), etag);
   r.headers.emplace_back("Cache-Control", "private, max-age=3600");
   r.headers.emplace_back("X-Codecs", seg->codecs);
