@@ -9,9 +9,10 @@ usage: /usr/bin/python3 bench/http_load.py [--cameras 8] [--record-seconds 40] [
 
 One `nightjar fakecam --cameras N` serves /camK/main (1080p30 H.264, ~4.1 Mbit/s) and /camK/sub;
 one `nightjar run` records all of them (main + sub) and serves the API on a loopback port. Then:
-  1. wrk (keep-alive) on GET /api/status and GET /api/health: requests/s, latency p50/p99 (from a
-     wrk Lua script), the server's CPU; the peer is Python's http.server (HTTP/1.1, TCP_NODELAY,
-     no access log) serving static files holding the same bytes;
+  1. wrk (keep-alive) on GET /api/status, /api/health, and cam1's timeline
+     (/api/cameras/cam1/recordings) and days (/api/cameras/cam1/days): requests/s, latency
+     p50/p99 (from a wrk Lua script), the server's CPU; the peer is Python's http.server
+     (HTTP/1.1, TCP_NODELAY, no access log) serving static files holding the same bytes;
   2. once --record-seconds of video exist: rounds of 1, 4, 16 curl clients downloading at once a
      --range-seconds range as .ts (`/api/export`), all the same range or each another (camera,
      start); aggregate MB/s, time to first byte, nightjar's CPU; every download is checked (HTTP
@@ -328,6 +329,10 @@ def choose_ranges(api, args):
     return Ranges(base, args.range_seconds, room, args.cameras)
 
 
+WRK_PATHS = ("/api/status", "/api/health", "/api/cameras/cam1/recordings",
+             "/api/cameras/cam1/days")
+
+
 def http_phase(args, api, work, results):
     lua = os.path.join(work, "report.lua")
     with open(lua, "w") as f:
@@ -335,22 +340,22 @@ def http_phase(args, api, work, results):
     peer = None
     if not args.no_peer:
         root = os.path.join(work, "static")
-        os.makedirs(os.path.join(root, "api"))
-        for name in ("status", "health"):
-            with open(os.path.join(root, "api", name), "wb") as f:
-                f.write(api.get(f"/api/{name}"))
+        for path in WRK_PATHS:
+            os.makedirs(os.path.dirname(root + path), exist_ok=True)
+            with open(root + path, "wb") as f:
+                f.write(api.get(path))
         port = free_port()
         peer = spawn(["/usr/bin/python3", "-c", PEER_SERVER, root, str(port)],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(port)
     try:
-        for name in ("status", "health"):
-            r = {"nightjar": run_wrk(args, f"{api.base}/api/{name}", lua, api.proc.pid)}
-            print_wrk(f"/api/{name}", "nightjar", r["nightjar"])
+        for path in WRK_PATHS:
+            r = {"nightjar": run_wrk(args, f"{api.base}{path}", lua, api.proc.pid)}
+            print_wrk(path, "nightjar", r["nightjar"])
             if peer:
-                r["peer"] = run_wrk(args, f"http://127.0.0.1:{port}/api/{name}", lua, peer.pid)
-                print_wrk(f"/api/{name}", "http.server", r["peer"])
-            results["http"][name] = r
+                r["peer"] = run_wrk(args, f"http://127.0.0.1:{port}{path}", lua, peer.pid)
+                print_wrk(path, "http.server", r["peer"])
+            results["http"][path] = r
     finally:
         if peer:
             stop([peer])
@@ -479,7 +484,7 @@ def print_summary(args, results, rows, ok_exports):
         a, b = r["nightjar"], r.get("peer")
         peer = (f"{b['rps']:>12.0f}{b['p50_ms']:>8.2f}{b['p99_ms']:>8.2f}"
                 f"{ratio(a['rps'], b['rps']):>8}") if b else f"{'-':>12}{'':>16}{'-':>8}"
-        print(f"  {'GET /api/' + name:<28}{a['rps']:>15.0f}{a['p50_ms']:>8.2f}{a['p99_ms']:>8.2f}"
+        print(f"  {'GET ' + name.replace('/cameras/cam1', ''):<28}{a['rps']:>15.0f}{a['p50_ms']:>8.2f}{a['p99_ms']:>8.2f}"
               + peer)
     print(f"  {'export (MB/s: median round)':<28}{'nightjar MB/s':>14}{'TTFB p50/max ms':>17}"
           f"{'ok':>7}{'ffmpeg MB/s':>12}{'TTFB p50 ms':>12}{'ratio':>8}")

@@ -3,11 +3,13 @@
 // streams torn down, open recordings finalized, the database closed cleanly.
 //
 // Threads: `io_threads` run the io_context (every RTSP session and HTTP connection); the
-// supervisor's pool does the streamers' SQLite work; a 2-thread pool runs HTTP handlers and body
-// reads; the engine has its writer and maintenance threads; the main thread waits for a signal
-// and refreshes <data>/status.json (live stream stats for `nightjar status`).
+// supervisor's pool does the streamers' SQLite work; a pool of 2 threads per core (at least 4)
+// runs HTTP handlers and body reads; the engine has its writer and maintenance threads; the main
+// thread waits for a signal and refreshes <data>/status.json (live stream stats for `nightjar
+// status`).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -152,7 +154,9 @@ int Run(const RunOptions& o) {
     if (!AddCameras(config, supervisor, **engine)) exit_code = kExitUsage;
     for (const auto& c : supervisor.cameras()) backend.AttachLive(c.id);
     // HTTP: handlers and streamed bodies block on SQLite and disks, so they run on this pool.
-    asio::thread_pool http_pool(2);
+    // More threads than cores: a piece waiting on a cold disk read (tens of ms on a busy
+    // spinning disk) must not hold up the other clients' exports, playlists and status.
+    asio::thread_pool http_pool(std::max(4u, 2 * std::thread::hardware_concurrency()));
     http::RequestMetrics metrics;
     std::unique_ptr<http::Server> server;
     if (exit_code == kExitOk && config.api_enabled) {

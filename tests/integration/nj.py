@@ -7,6 +7,7 @@ Environment (set by ctest, see tests/CMakeLists.txt):
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -188,6 +189,18 @@ def check_hash(data):
 def camera(id, url, **keys):
     """A [[cameras]] entry."""
     return {"id": id, "url": url, **keys}
+
+
+def vlc_command(home="/tmp"):
+    """cvlc run as an unprivileged user (VLC refuses to run as root) with HOME=`home`, or None."""
+    if not shutil.which("cvlc"):
+        return None
+    if os.geteuid() != 0:
+        return ["env", f"HOME={home}", "cvlc"]
+    if shutil.which("setpriv"):
+        return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "--inh-caps=-all", "env", f"HOME={home}", "cvlc"]
+    return None
 
 
 class Recorder:

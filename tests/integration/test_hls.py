@@ -1,7 +1,8 @@
 """Watching and exporting over HTTP from `nightjar run` recording fakecam, with real clients:
 every example of the seed NVR's README (curl, with its camera names), ffmpeg decoding the live
-(LL-HLS) and VOD playlists, LL-HLS blocking reloads and parts, the WebSocket live fMP4 stream
-decoded by ffprobe, JPEG snapshots, exports as .ts and .mp4, and clear 4xx errors."""
+(LL-HLS) and VOD playlists (TS and fMP4), VLC playing them, LL-HLS blocking reloads and parts, the
+WebSocket live fMP4 stream decoded by ffprobe, the cameras' timelines and days (curl), JPEG
+snapshots, exports as .ts and .mp4, and clear 4xx errors."""
 import base64
 import json
 import os
@@ -336,7 +337,7 @@ class HlsTest(unittest.TestCase):
         self.assertEqual((status, tail), (206, whole[half:]))
 
     def test_timeline_runs_gaps_and_days(self):
-        j = json.loads(fetch(f"{self.base}/api/cameras/cam1/recordings")[2])
+        j = json.loads(curl(f"{self.base}/api/cameras/cam1/recordings"))
         self.assertEqual(len(j["runs"]), 1, j)
         run = j["runs"][0]
         self.assertGreater(run["bytes"], 0)
@@ -352,11 +353,37 @@ class HlsTest(unittest.TestCase):
         # Today has recordings, in local time and in UTC.
         for tz, today in [("", time.strftime("%Y-%m-%d")),
                           ("?tz=Z", time.strftime("%Y-%m-%d", time.gmtime()))]:
-            j = json.loads(fetch(f"{self.base}/api/cameras/cam1/days{tz}")[2])
+            j = json.loads(curl(f"{self.base}/api/cameras/cam1/days{tz}"))
             self.assertIn(today, [d["date"] for d in j["days"]], j)
             self.assertGreater(sum(d["recorded_s"] for d in j["days"]), 4, j)
         self.assertEqual(fetch(f"{self.base}/api/cameras/cam1/days?stream=sub")[0], 200)
         self.assertEqual(fetch(f"{self.base}/api/cameras/cam9/days")[0], 404)
+
+    @unittest.skipUnless(nj.vlc_command(), "cvlc (vlc-bin) or setpriv not available")
+    def test_vlc_plays_the_live_and_vod_playlists(self):
+        # VLC (as `nobody`: it refuses root) remuxes what it plays to a file; ffprobe reads it.
+        share = self.path("vlc")
+        os.makedirs(share, exist_ok=True)
+        os.chmod(self.tmp.name, 0o755)
+        os.chmod(share, 0o777)
+        frm, to, secs = self.recorded_range()
+        vod = f"{self.base}/api/hls/cam1/vod.m3u8?from={frm}&to={to}"
+        for name, url, run_time in [("live", f"{self.base}/api/hls/cam1/live.m3u8", 6),
+                                    ("vod", vod, None), ("vodfmp4", vod + "&format=fmp4", None)]:
+            out = os.path.join(share, name + ".ts")
+            cmd = [*nj.vlc_command(share), "-q", "--no-repeat", "--no-loop", "--play-and-exit",
+                   url, "--sout", f"#std{{access=file,mux=ts,dst={out}}}"]
+            if run_time:
+                cmd += [f"--run-time={run_time}"]
+            p = nj.run(cmd + ["vlc://quit"], timeout=90, check=False)
+            self.assertTrue(os.path.exists(out) and os.path.getsize(out) > 100_000,
+                            (name, p.returncode, p.stderr[-2000:]))
+            probe = ffprobe_json(out)
+            video = [s for s in probe["streams"] if s["codec_type"] == "video"]
+            self.assertEqual((video[0]["codec_name"], video[0]["width"]), ("h264", 1920), name)
+            duration = float(probe["format"]["duration"])
+            want = run_time - 2 if run_time else secs - 0.5
+            self.assertGreater(duration, want, (name, duration))
 
     def test_export_as_ts_and_mp4_with_audio(self):
         frm, to, secs = self.recorded_range("cam2")

@@ -146,19 +146,7 @@ class GStreamerPeer(PeerTest):
         nj.check_hash(r.data)
 
 
-def vlc_command(home="/tmp"):
-    """cvlc run as an unprivileged user (VLC refuses to run as root) with HOME=`home`, or None."""
-    if not shutil.which("cvlc"):
-        return None
-    if os.geteuid() != 0:
-        return ["env", f"HOME={home}", "cvlc"]
-    if shutil.which("setpriv"):
-        return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                "--inh-caps=-all", "env", f"HOME={home}", "cvlc"]
-    return None
-
-
-@unittest.skipUnless(vlc_command(), "cvlc (vlc-bin) or setpriv not available")
+@unittest.skipUnless(nj.vlc_command(), "cvlc (vlc-bin) or setpriv not available")
 class VlcPeer(PeerTest):
     def test_records_vlc_rtsp_output(self):
         # VLC reads the clip as `nobody`: a world-readable copy. Its stream output restarts its
@@ -175,7 +163,7 @@ class VlcPeer(PeerTest):
         port = nj.free_port()
         # VLC's RTSP output (modules/stream_out/rtsp.c) serves RTP over UDP only: a SETUP asking
         # for TCP interleaving gets 461 Unsupported Transport.
-        cmd = [*vlc_command(share), "-q", "--no-repeat", "--no-loop", clip,
+        cmd = [*nj.vlc_command(share), "-q", "--no-repeat", "--no-loop", clip,
                "--sout", f"#rtp{{sdp=rtsp://127.0.0.1:{port}/test}}", "--sout-keep"]
         with Server(cmd, port, self.tmp) as v:
             cams = [nj.camera("vlc", v.url("/test"), transport="udp"),
