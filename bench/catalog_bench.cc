@@ -7,7 +7,8 @@
 //     totals counted row by row (CountStreamRecordings: what status and retention did before
 //     schema version 2);
 //   - the listing behind /api/cameras/{id}/recordings and /api/list for one day and for the
-//     whole stream (ListRecordings), which the days endpoint also reads.
+//     whole stream (ListRecordings), and the spans of the whole stream the days endpoint reads
+//     (ListRecordingSpans).
 // Each figure is the median of --repeat rounds, every stream once per round.
 //
 // usage: build/bench/catalog_bench [--streams 16] [--days 30] [--recording-secs 60] [--repeat 5]
@@ -130,11 +131,11 @@ int Run(const Options& o) {
     }
   }
   const std::chrono::duration<double> fill = std::chrono::steady_clock::now() - fill0;
-  std::printf("catalog_bench: %d streams x %d days of %d s recordings = %lld rows (%.1f s to "
-              "insert), database %.1f MB\n",
-              o.streams, o.days, o.recording_secs,
-              static_cast<long long>(per_stream * o.streams), fill.count(),
-              static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+  std::printf(
+      "catalog_bench: %d streams x %d days of %d s recordings = %lld rows (%.1f s to "
+      "insert), database %.1f MB\n",
+      o.streams, o.days, o.recording_secs, static_cast<long long>(per_stream * o.streams),
+      fill.count(), static_cast<double>(std::filesystem::file_size(path)) / 1e6);
 
   auto d = Must(db::Database::Open(path, db::OpenMode::kReadOnly, clock), "reopen");
   db::Database& db = *d;
@@ -164,6 +165,11 @@ int Run(const Options& o) {
     auto rows = db.ListRecordings(s, Time90k(0), now + Duration90k::FromSeconds(1));
     all_rows = rows ? rows->size() : 0;
   });
+  size_t spans = 0;
+  const double spans_us = MicrosPerCall(streams, 1, [&](int64_t s) {
+    auto rows = db.ListRecordingSpans(s);
+    spans = rows ? rows->size() : 0;
+  });
   std::printf("  %-46s %12s %12s %8s\n", "per stream (median of rounds)", "nightjar", "row count",
               "ratio");
   std::printf("  %-46s %10.1f us %10.1f us %7.0fx\n", "totals (status, retention)", usage_us,
@@ -172,8 +178,9 @@ int Run(const Options& o) {
               o.streams, usage_us * o.streams / 1000, count_us * o.streams / 1000);
   std::printf("  %-46s %10.2f ms (%zu rows)\n", "listing one day (recordings, /api/list)",
               day_us / 1000, day_rows);
-  std::printf("  %-46s %10.2f ms (%zu rows)\n", "listing everything (days endpoint)",
-              all_us / 1000, all_rows);
+  std::printf("  %-46s %10.2f ms (%zu rows)\n", "listing everything", all_us / 1000, all_rows);
+  std::printf("  %-46s %10.2f ms (%zu spans)\n", "spans of everything (days endpoint)",
+              spans_us / 1000, spans);
   std::filesystem::remove_all(base);
   return 0;
 }

@@ -356,6 +356,12 @@ Result<http::RecordingList> DaemonBackend::ListRecordings(std::string_view camer
   });
 }
 
+Result<std::vector<std::pair<Time90k, Time90k>>> DaemonBackend::RecordingSpans(
+    std::string_view camera, std::string_view stream) {
+  NJ_TRY(int64_t stream_id, StreamId(camera, stream));
+  return engine_.WithDb([&](db::Database& d) { return d.ListRecordingSpans(stream_id); });
+}
+
 Result<int64_t> DaemonBackend::StreamId(std::string_view camera, std::string_view stream) {
   NJ_TRY(db::StreamKind kind, db::ParseStreamKind(stream));
   return engine_.WithDb([&](db::Database& d) -> Result<int64_t> {

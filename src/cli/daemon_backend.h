@@ -36,6 +36,8 @@ class DaemonBackend final : public http::Backend {
   Result<http::RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
                                              std::optional<Time90k> from,
                                              std::optional<Time90k> to) override;
+  Result<std::vector<std::pair<Time90k, Time90k>>> RecordingSpans(std::string_view camera,
+                                                                  std::string_view stream) override;
   Result<http::Counters> GetCounters() override;
   Result<http::MediaBody> OpenMp4(std::string_view camera, std::string_view stream, Time90k from,
                                   Time90k to) override;

@@ -139,6 +139,11 @@ class Database {
   Result<std::vector<RecordingRow>> ListRecordings(int64_t stream_id, Time90k from, Time90k to);
   // All recordings in a state, by composite id (startup recovery; `nightjar check`).
   Result<std::vector<RecordingRow>> ListRecordingsByState(RecordingState state);
+  // The wall-time span [start, end) of every recording of the stream not being deleted, in
+  // ListRecordings' order: what a
+  // calendar of recorded days needs, read from the index without building rows (a year of
+  // one-minute recordings in tens of milliseconds).
+  Result<std::vector<std::pair<Time90k, Time90k>>> ListRecordingSpans(int64_t stream_id);
   Result<RecordingRow> GetRecording(int64_t composite_id);
   Result<RecordingIndexRow> GetRecordingIndex(int64_t composite_id);
   // Moves WRITTEN recordings to DELETING, in one transaction; any id that is not WRITTEN fails the

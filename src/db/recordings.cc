@@ -238,6 +238,20 @@ Result<std::vector<RecordingRow>> Database::ListRecordings(int64_t stream_id, Ti
   return CollectRows<RecordingRow>(stmt, ReadRecording);
 }
 
+Result<std::vector<std::pair<Time90k, Time90k>>> Database::ListRecordingSpans(int64_t stream_id) {
+  NJ_TRY(Statement stmt, conn_->Prepare("SELECT start_90k, start_90k + wall_duration_90k "
+                                        "FROM recording WHERE stream_id = ? AND state != 2 "
+                                        "ORDER BY start_90k, composite_id"));
+  stmt.BindInt(1, stream_id);
+  std::vector<std::pair<Time90k, Time90k>> out;
+  for (;;) {
+    NJ_TRY(bool row, stmt.Step());
+    if (!row) break;
+    out.emplace_back(Time90k(stmt.ColumnInt(0)), Time90k(stmt.ColumnInt(1)));
+  }
+  return out;
+}
+
 Result<std::vector<RecordingRow>> Database::ListRecordingsByState(RecordingState state) {
   NJ_TRY(Statement stmt, conn_->Prepare(SelectRecordings("WHERE state = ? ORDER BY composite_id")));
   stmt.BindInt(1, static_cast<int64_t>(state));

@@ -264,6 +264,16 @@ TEST_F(RecordingsTest, ListRecordingsFindsOverlaps) {
   Close(r2);
   NJ_ASSERT_OK(db_->MarkDeleting(std::vector<int64_t>{r2}));
   EXPECT_EQ(list(kT0, kT0 + 3 * kMinute), (std::vector<int64_t>{r1, long_one, empty, r3}));
+
+  // The spans of the same recordings, the whole stream, in the same order.
+  auto spans = db_->ListRecordingSpans(stream_);
+  NJ_ASSERT_OK(spans);
+  auto rows = db_->ListRecordings(stream_, Time90k(0), kT0 + 60 * kMinute);
+  NJ_ASSERT_OK(rows);
+  ASSERT_EQ(spans->size(), rows->size());
+  for (size_t i = 0; i < rows->size(); ++i) {
+    EXPECT_EQ((*spans)[i], std::pair((*rows)[i].start, (*rows)[i].end())) << i;
+  }
 }
 
 TEST_F(RecordingsTest, ListRecordingsUsesTheTimeIndex) {

@@ -205,6 +205,10 @@ class Backend {
   virtual Result<RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
                                                std::optional<Time90k> from,
                                                std::optional<Time90k> to) = 0;
+  // The [start, end) of every recording of one stream, by start (for the days with recordings).
+  // kNotFound as ListRecordings.
+  virtual Result<std::vector<std::pair<Time90k, Time90k>>> RecordingSpans(
+      std::string_view camera, std::string_view stream) = 0;
   virtual Result<Counters> GetCounters() = 0;
   // [from, to) of a camera stream as an .mp4 built on demand (frame-accurate start via an edit
   // list; recordings across runs back to back). kNotFound: unknown camera or stream, or nothing

@@ -108,6 +108,14 @@ class FakeBackend : public Backend {
     l.runs.push_back({kT0 + 2 * minute, kT0 + 3 * minute, 1});
     return l;
   }
+  Result<std::vector<std::pair<Time90k, Time90k>>> RecordingSpans(
+      std::string_view camera, std::string_view stream) override {
+    auto list = ListRecordings(camera, stream, std::nullopt, std::nullopt);
+    if (!list) return std::unexpected(list.error());
+    std::vector<std::pair<Time90k, Time90k>> out;
+    for (const auto& r : list->recordings) out.emplace_back(r.start, r.end);
+    return out;
+  }
   Result<Counters> GetCounters() override { return Counters{7, 7000}; }
 
   // A ten-byte "file" for cam1's main stream.

@@ -214,8 +214,8 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
     }
   }
   const std::string& camera = req.Param("id");
-  auto list = ctx.backend->ListRecordings(camera, std::get<0>(stream), std::nullopt, std::nullopt);
-  if (!list) return FromError(list.error());
+  auto spans = ctx.backend->RecordingSpans(camera, std::get<0>(stream));
+  if (!spans) return FromError(spans.error());
 
   struct Total {
     Duration90k recorded{0};
@@ -224,13 +224,13 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
   };
   std::map<std::string, Total> days;
   std::optional<Day> day;  // the day last looked up: consecutive recordings mostly share it
-  for (const RecordingInfo& r : list->recordings) {
-    Time90k t = r.start;
-    while (t < r.end) {
+  for (const auto& [start, end] : *spans) {
+    Time90k t = start;
+    while (t < end) {
       const int64_t secs = t.ToUnixSeconds();
       if (!day || secs < day->begin || secs >= day->end) day = DayOf(secs, offset);
       const Time90k boundary = Time90k::FromUnixSeconds(day->end);
-      const Time90k until = std::min(r.end, boundary);
+      const Time90k until = std::min(end, boundary);
       Total& d = days[day->date];
       if (d.recordings == 0 || t < d.first) d.first = t;
       if (d.recordings == 0 || until > d.last) d.last = until;
