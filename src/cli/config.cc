@@ -179,8 +179,8 @@ Result<ingest::CameraConfig> ReadCamera(TableReader& r) {
   cam.record = record.value_or(true);
   NJ_TRY(auto audio, r.Bool("audio"));
   cam.audio = audio.value_or(true);
-  NJ_TRY(cam.retain_bytes, r.Int("retain_bytes", 0, int64_t{1} << 60));
-  NJ_TRY(cam.retain_days, r.Int("retain_days", 1, 36500));
+  NJ_TRY(cam.retain_bytes, r.Int("retain_bytes", 0, ingest::kMaxRetainBytes));
+  NJ_TRY(cam.retain_days, r.Int("retain_days", 1, ingest::kMaxRetainDays));
   NJ_TRY(auto attempts, r.Int("max_reconnect_attempts", 0, 1 << 30));
   cam.max_reconnect_attempts = static_cast<int>(attempts.value_or(0));
   NJ_CHECK_OK(r.CheckUnknown());

@@ -1,5 +1,6 @@
 #include "cli/daemon_backend.h"
 
+#include <spdlog/spdlog.h>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -33,6 +34,10 @@ ingest::CameraConfig FromSpec(const http::CameraSpec& s) {
   return c;
 }
 
+const char* TransportName(rtsp::TransportKind t) {
+  return t == rtsp::TransportKind::kUdp ? "udp" : "tcp";
+}
+
 http::CameraSpec ToSpec(const ingest::CameraConfig& c) {
   http::CameraSpec s;
   s.id = c.id;
@@ -41,7 +46,7 @@ http::CameraSpec ToSpec(const ingest::CameraConfig& c) {
   s.sub_url = c.sub_url;
   s.username = c.username;
   s.password = c.password;
-  s.transport = c.transport == rtsp::TransportKind::kUdp ? "udp" : "tcp";
+  s.transport = TransportName(c.transport);
   s.record = c.record;
   s.audio = c.audio;
   s.retain_bytes = c.retain_bytes;
@@ -105,7 +110,7 @@ constexpr Duration90k kMaxMp4Range = Duration90k::FromSeconds(31 * 86400);
 
 std::string CameraConfigJson(const ingest::CameraConfig& c) {
   json j = {{"url", c.url},
-            {"transport", c.transport == rtsp::TransportKind::kUdp ? "udp" : "tcp"},
+            {"transport", TransportName(c.transport)},
             {"record", c.record},
             {"audio", c.audio},
             {"max_reconnect_attempts", c.max_reconnect_attempts}};
@@ -178,7 +183,7 @@ Result<std::vector<http::CameraInfo>> DaemonBackend::ListCameras() {
     info.name = c.name;
     info.record = c.record;
     info.audio = c.audio;
-    info.transport = c.transport == rtsp::TransportKind::kUdp ? "udp" : "tcp";
+    info.transport = TransportName(c.transport);
     info.retain_bytes = c.retain_bytes;
     info.retain_days = c.retain_days;
     info.max_reconnect_attempts = c.max_reconnect_attempts;
@@ -213,49 +218,58 @@ Result<void> DaemonBackend::Persist(const ingest::CameraConfig& c) {
   });
 }
 
-Result<http::CameraSpec> DaemonBackend::GetCameraSpec(std::string_view id) {
-  for (const auto& c : supervisor_.cameras()) {
-    if (c.id == id) return ToSpec(c);
+std::optional<ingest::CameraConfig> DaemonBackend::Running(std::string_view id) const {
+  for (auto& c : supervisor_.cameras()) {
+    if (c.id == id) return std::move(c);
   }
-  return Err(ErrorCode::kNotFound, "no camera \"" + std::string(id) + "\"");
+  return std::nullopt;
 }
 
-Result<bool> DaemonBackend::UpdateCamera(const http::CameraSpec& spec) {
+Result<bool> DaemonBackend::UpdateCamera(std::string_view id, const CameraChange& change) {
+  std::lock_guard lock(change_mu_);
+  const std::optional<ingest::CameraConfig> old = Running(id);
+  if (!old) return Err(ErrorCode::kNotFound, "no camera \"" + std::string(id) + "\"");
+  NJ_TRY(bool from_api, engine_.WithDb([&](db::Database& d) -> Result<bool> {
+    NJ_TRY(db::CameraRow row, d.GetCameraByShortName(id));
+    return row.from_api;
+  }));
+  if (!from_api) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "camera " + old->id +
+                   " is defined in the config file; change it there and restart nightjar");
+  }
+  http::CameraSpec spec = ToSpec(*old);
+  NJ_CHECK_OK(change(spec));
+  if (spec.id != old->id) {
+    return Err(ErrorCode::kInvalidArgument, "id cannot change (it names the recordings)");
+  }
   if (spec.transport != "tcp" && spec.transport != "udp") {
     return Err(ErrorCode::kInvalidArgument, "transport must be \"tcp\" or \"udp\"");
   }
   const ingest::CameraConfig c = FromSpec(spec);
   NJ_CHECK_OK(ingest::ValidateCamera(c));
-  std::lock_guard lock(change_mu_);
-  std::optional<ingest::CameraConfig> old;
-  for (auto& running : supervisor_.cameras()) {
-    if (running.id == c.id) old = std::move(running);
-  }
-  if (!old) return Err(ErrorCode::kNotFound, "no camera \"" + c.id + "\"");
-  NJ_TRY(bool from_api, engine_.WithDb([&](db::Database& d) -> Result<bool> {
-    NJ_TRY(db::CameraRow row, d.GetCameraByShortName(c.id));
-    return row.from_api;
-  }));
-  if (!from_api) {
-    return Err(
-        ErrorCode::kFailedPrecondition,
-        "camera " + c.id + " is defined in the config file; change it there and restart nightjar");
-  }
-  const bool restart = !ingest::SameConnections(*old, c);
-  if (restart) {
-    // New connections: the old streams finish their recordings, the new ones start at once.
-    NJ_CHECK_OK(supervisor_.RemoveCamera(c.id));
-    DetachLive(c.id);
-    if (auto added = supervisor_.AddCamera(c); !added) {
-      if (supervisor_.AddCamera(*old)) AttachLive(c.id);
-      return std::unexpected(added.error());
-    }
-    AttachLive(c.id);
-  } else {
+  if (ingest::SameConnections(*old, c)) {
     NJ_CHECK_OK(supervisor_.UpdateSettings(c));
+    NJ_CHECK_OK(Persist(c));
+    return false;
   }
-  NJ_CHECK_OK(Persist(c));
-  return restart;
+  // New connections: the old streams finish their recordings, the new ones start at once. The
+  // supervisor's errors may come after it changed something (its budgets are written last), so
+  // what runs afterwards is what counts: the new configuration, else the old one again.
+  auto removed = supervisor_.RemoveCamera(c.id);
+  if (!removed && Running(c.id)) return std::unexpected(removed.error());
+  DetachLive(c.id);
+  auto added = supervisor_.AddCamera(c);
+  if (!added && !Running(c.id)) {
+    if (auto back = supervisor_.AddCamera(*old); !back) {
+      spdlog::error("camera {}: could not restart it as it was: {}", c.id, back.error().ToString());
+    }
+  }
+  if (Running(c.id)) AttachLive(c.id);
+  const std::optional<ingest::CameraConfig> now = Running(c.id);
+  if (now && ingest::SameConnections(*now, c)) NJ_CHECK_OK(Persist(*now));
+  if (!added) return std::unexpected(added.error());
+  return true;
 }
 
 Result<void> DaemonBackend::RemoveCamera(std::string_view id) {

@@ -19,6 +19,7 @@
 #include "ingest/supervisor.h"
 #include "live/live_stream.h"
 #include "storage/engine.h"
+#include "storage/media_source.h"
 
 namespace nightjar::cli {
 
@@ -30,8 +31,7 @@ class DaemonBackend final : public http::Backend {
   Result<std::vector<http::CameraInfo>> ListCameras() override;
   Result<void> AddCamera(const http::CameraSpec& spec) override;
   Result<void> RemoveCamera(std::string_view id) override;
-  Result<http::CameraSpec> GetCameraSpec(std::string_view id) override;
-  Result<bool> UpdateCamera(const http::CameraSpec& spec) override;
+  Result<bool> UpdateCamera(std::string_view id, const CameraChange& change) override;
   Result<http::StorageStatus> Storage() override;
   Result<http::RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
                                              std::optional<Time90k> from,
@@ -64,8 +64,13 @@ class DaemonBackend final : public http::Backend {
 
  private:
   Result<int64_t> StreamId(std::string_view camera, std::string_view stream);
+  // The plan of VOD segment `id` of the stream (daemon_media.cc); kNotFound for ids that name
+  // no segment.
+  Result<storage::MediaPlan> PlanSegment(int64_t stream_id, std::string_view id);
   // Stores an API camera's configuration (camera.config_json, from_api = 1).
   Result<void> Persist(const ingest::CameraConfig& c);
+  // The running configuration of camera `id`, if it runs.
+  std::optional<ingest::CameraConfig> Running(std::string_view id) const;
 
   ingest::Supervisor& supervisor_;
   storage::Engine& engine_;

@@ -114,6 +114,17 @@ Result<http::StreamBody> DaemonBackend::OpenTs(std::string_view camera, std::str
   return body;
 }
 
+Result<storage::MediaPlan> DaemonBackend::PlanSegment(int64_t stream_id, std::string_view id) {
+  NJ_TRY(storage::VodSegment s, ParseSegmentId(id));
+  auto plan = storage::PlanFramesLeased(engine_, storage::EngineCatalog(engine_), fs_, stream_id,
+                                        s.composite_id, s.first_frame, s.end_frame);
+  // Frames that are not in the recording (or do not start at a key frame) name no segment.
+  if (!plan && plan.error().code() == ErrorCode::kInvalidArgument) {
+    return Err(ErrorCode::kNotFound, "no segment \"" + std::string(id) + "\"");
+  }
+  return plan;
+}
+
 Result<std::vector<http::VodSegment>> DaemonBackend::VodSegments(std::string_view camera,
                                                                  std::string_view stream,
                                                                  Time90k from, Time90k to,
@@ -135,17 +146,16 @@ Result<std::vector<http::VodSegment>> DaemonBackend::VodSegments(std::string_vie
 Result<http::StreamBody> DaemonBackend::OpenVodSegment(std::string_view camera,
                                                        std::string_view stream,
                                                        std::string_view id) {
-  NJ_TRY(storage::VodSegment s, ParseSegmentId(id));
   NJ_TRY(int64_t stream_id, StreamId(camera, stream));
-  NJ_TRY(storage::MediaPlan plan,
-         storage::PlanFramesLeased(engine_, storage::EngineCatalog(engine_), fs_, stream_id,
-                                   s.composite_id, s.first_frame, s.end_frame));
+  NJ_TRY(storage::MediaPlan plan, PlanSegment(stream_id, id));
   const Time90k start = plan.start;
   // Timestamps from the wall clock (33 bits, as MPEG-TS keeps them): consecutive segments of a
   // playlist continue one another without the playlist having to say where it began.
   const int64_t base = start.ticks() & ((int64_t{1} << 33) - 1);
+  const bool growing = plan.growing();
   NJ_TRY(auto ts, storage::TsExport::Create(std::move(plan), base));
   http::StreamBody body;
+  body.growing = growing;
   body.stream = std::make_shared<TsBody>(std::move(ts));
   body.content_type = "video/mp2t";
   body.filename = std::string(camera) + "-" + Stamp(start) + ".ts";
@@ -155,16 +165,14 @@ Result<http::StreamBody> DaemonBackend::OpenVodSegment(std::string_view camera,
 Result<http::Fmp4Segment> DaemonBackend::OpenVodFmp4(std::string_view camera,
                                                      std::string_view stream, std::string_view id,
                                                      bool fragments, Time90k origin) {
-  NJ_TRY(storage::VodSegment s, ParseSegmentId(id));
   NJ_TRY(int64_t stream_id, StreamId(camera, stream));
-  NJ_TRY(storage::MediaPlan plan,
-         storage::PlanFramesLeased(engine_, storage::EngineCatalog(engine_), fs_, stream_id,
-                                   s.composite_id, s.first_frame, s.end_frame));
+  NJ_TRY(storage::MediaPlan plan, PlanSegment(stream_id, id));
   // Decode times from the wall clock (less the origin): consecutive segments continue one
   // another, across gaps too.
   const int64_t base = std::max<int64_t>(0, (plan.start - origin).ticks());
   NJ_TRY(auto f, storage::Fmp4Export::Create(std::move(plan), base));
   http::Fmp4Segment out;
+  out.growing = f->plan().growing();
   out.init = f->init();
   out.codecs = f->codecs();
   if (fragments) NJ_CHECK_OK(f->Next(&out.fragments, SIZE_MAX));

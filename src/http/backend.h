@@ -12,6 +12,7 @@
 #define NIGHTJAR_HTTP_BACKEND_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,6 +137,7 @@ struct StreamBody {
   std::shared_ptr<StreamSource> stream;  // holds what the bytes need (e.g. a retention lease)
   std::string content_type;              // "video/mp2t"
   std::string filename;                  // "cam1-20260219T140000.ts"
+  bool growing = false;  // of a recording still being written: may differ if asked again
 };
 
 // One segment of a VOD HLS playlist. `id` is opaque to clients (it names the recording and its
@@ -153,6 +155,9 @@ struct Fmp4Segment {
   std::vector<uint8_t> init;
   std::vector<uint8_t> fragments;
   std::string codecs;  // RFC 6381, comma-separated: "avc1.640028,mp4a.40.2"
+  // The recording is still being written: the last segment's audio tail and the wall-clock
+  // placement may still change at its next checkpoint (no caching, no strong ETag).
+  bool growing = false;
 };
 
 // The live side of one camera stream (src/live behind it): LL-HLS and WebSocket live view and
@@ -190,15 +195,16 @@ class Backend {
   // Stops the camera's streams and forgets it; its recordings stay (retention removes them).
   // kNotFound for an unknown id.
   virtual Result<void> RemoveCamera(std::string_view id) = 0;
-  // A running camera's whole configuration, credentials included (for PATCH to merge onto; never
-  // sent to clients). kNotFound for an unknown id.
-  virtual Result<CameraSpec> GetCameraSpec(std::string_view id) = 0;
-  // Replaces the configuration of camera spec.id (validated as AddCamera) and persists it.
-  // Settings that need no new connection (name, retention) apply in place; changed URLs,
-  // credentials, transport, recording or reconnect policy restart its streams, and the result
-  // says so (true). kNotFound for an unknown id; kFailedPrecondition for a camera from the
-  // config file (the file is its source of truth).
-  virtual Result<bool> UpdateCamera(const CameraSpec& spec) = 0;
+  // Changes camera `id`: `change` edits a copy of its whole current configuration (credentials
+  // included; never sent to clients) while the backend holds its camera lock, so concurrent
+  // changes apply one after the other, each on the result of the last; an error from `change`
+  // aborts with that error. The result is validated as AddCamera and persisted. Settings that
+  // need no new connection (name, retention) apply in place; changed URLs, credentials,
+  // transport, audio, recording or reconnect policy restart the camera's streams, and the result
+  // says so (true). kNotFound for an unknown id; kFailedPrecondition for a camera from the config
+  // file (the file is its source of truth).
+  using CameraChange = std::function<Result<void>(CameraSpec&)>;
+  virtual Result<bool> UpdateCamera(std::string_view id, const CameraChange& change) = 0;
   virtual Result<StorageStatus> Storage() = 0;
   // Recordings of one stream overlapping [from, to) (absent bounds: unbounded).
   // kNotFound for an unknown camera or a stream it lacks.

@@ -36,11 +36,14 @@ Result<void> ValidateCamera(const CameraConfig& c) {
                  "camera " + c.id + " sub_url: " + u.error().message());
     }
   }
-  if (c.retain_bytes && *c.retain_bytes < 0) {
-    return Err(ErrorCode::kInvalidArgument, "camera " + c.id + " retain_bytes must be >= 0");
+  // The config file's bounds (docs/config.md): larger values would overflow the 90 kHz
+  // arithmetic of retention (a wrapped age limit would delete everything).
+  if (c.retain_bytes && (*c.retain_bytes < 0 || *c.retain_bytes > kMaxRetainBytes)) {
+    return Err(ErrorCode::kInvalidArgument, "camera " + c.id + " retain_bytes must be 0 to 2^60");
   }
-  if (c.retain_days && *c.retain_days <= 0) {
-    return Err(ErrorCode::kInvalidArgument, "camera " + c.id + " retain_days must be > 0");
+  if (c.retain_days && (*c.retain_days <= 0 || *c.retain_days > kMaxRetainDays)) {
+    return Err(ErrorCode::kInvalidArgument,
+               "camera " + c.id + " retain_days must be 1 to " + std::to_string(kMaxRetainDays));
   }
   if (c.max_reconnect_attempts < 0) {
     return Err(ErrorCode::kInvalidArgument,

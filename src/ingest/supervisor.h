@@ -82,6 +82,10 @@ class Supervisor {
 // audio, recording and reconnect policy (what UpdateSettings cannot change).
 bool SameConnections(const CameraConfig& a, const CameraConfig& b);
 
+// Bounds of a camera's retention settings (the config file's too).
+inline constexpr int64_t kMaxRetainBytes = int64_t{1} << 60;
+inline constexpr int64_t kMaxRetainDays = 36500;
+
 // Checks a camera configuration: id (1-64 characters of [A-Za-z0-9_-]), URLs parse as rtsp://.
 Result<void> ValidateCamera(const CameraConfig& camera);
 

@@ -24,10 +24,25 @@ Result<std::unique_ptr<Fmp4Export>> Fmp4Export::Create(MediaPlan plan, int64_t t
   std::vector<mp4::FragmentedTrack> tracks;
   tracks.push_back({plan.mp4.video_entries[0], 90000});
   std::string codecs = plan.mp4.video_entries[0].codec;
+  // The audio track the recordings have, even when this plan holds none of its samples (a short
+  // segment between two AAC frames): the init segment must list every track of the fragments
+  // that later segments under the same EXT-X-MAP carry.
+  std::optional<mp4::SampleEntrySpec> entry;
+  if (!plan.mp4.audio_entries.empty()) {
+    entry = plan.mp4.audio_entries[0];
+  } else if (plan.catalog && !plan.recordings.empty()) {
+    const std::optional<int64_t> id = plan.recordings[0].audio_sample_entry_id;
+    bool same = true;
+    for (const auto& r : plan.recordings) same = same && r.audio_sample_entry_id == id;
+    if (id && same) {
+      NJ_TRY(db::SampleEntryRow row, plan.catalog->GetSampleEntry(*id));
+      entry = SampleEntrySpecOf(row);
+    }
+  }
   bool audio = false;
   uint32_t rate = 0;
-  if (!plan.mp4.audio_entries.empty() && plan.mp4.audio_entries[0].codec.starts_with("mp4a")) {
-    const mp4::SampleEntrySpec& a = plan.mp4.audio_entries[0];
+  if (entry && entry->codec.starts_with("mp4a")) {
+    const mp4::SampleEntrySpec& a = *entry;
     if (a.sample_rate == 0) {
       return Err(ErrorCode::kMalformed, "an audio sample entry has no sample rate");
     }

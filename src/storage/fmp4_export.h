@@ -40,6 +40,7 @@ class Fmp4Export {
   const std::vector<uint8_t>& init() const { return init_; }
   // The RFC 6381 codecs of the tracks, for a MIME type: "avc1.640028,mp4a.40.2".
   const std::string& codecs() const { return codecs_; }
+  const MediaPlan& plan() const { return plan_; }
 
   // Appends whole fragments (moof + mdat, one per GOP) to *out until out->size() >= want (at
   // least one fragment per call) or the plan ends; appending nothing means the fragments are

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -179,6 +180,25 @@ TEST_F(Fmp4ExportTest, VodSegmentsContinueOneAnother) {
     media += s.duration_90k;
   }
   EXPECT_EQ(video_frames, 360u);
+}
+
+TEST_F(Fmp4ExportTest, InitListsTheRecordingsAudioEvenWithoutSamplesInThePlan) {
+  // A segment between two AAC frames has no audio of its own, yet the next segments under the
+  // same EXT-X-MAP carry audio fragments: its init segment must have the audio track.
+  const int64_t stream = Stream("cam3");
+  Record(stream, kT0, 4, Load("audio.mp4"));
+  auto plan = Plan(stream, 0, 4);
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  const std::string codecs =
+      plan->mp4.video_entries[0].codec + "," + plan->mp4.audio_entries[0].codec;
+  plan->mp4.audio_entries.clear();
+  auto f = Fmp4Export::Create(*plan, 0);
+  ASSERT_TRUE(f) << f.error().ToString();
+  EXPECT_EQ((*f)->codecs(), codecs);
+  const std::vector<uint8_t>& init = (*f)->init();
+  size_t traks = 0;
+  for (size_t i = 0; i + 4 <= init.size(); ++i) traks += std::memcmp(&init[i], "trak", 4) == 0;
+  EXPECT_EQ(traks, 2u);
 }
 
 }  // namespace

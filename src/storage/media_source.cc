@@ -75,19 +75,6 @@ class EngCatalog final : public RecordingCatalog {
   Engine& e_;
 };
 
-mp4::SampleEntrySpec SpecOf(const db::SampleEntryRow& e) {
-  mp4::SampleEntrySpec s;
-  s.kind = e.kind == db::SampleEntryKind::kVideo ? mp4::SampleEntrySpec::Kind::kVideo
-                                                 : mp4::SampleEntrySpec::Kind::kAudio;
-  s.codec = e.codec;
-  s.config = e.config;
-  s.width = static_cast<uint16_t>(e.width.value_or(0));
-  s.height = static_cast<uint16_t>(e.height.value_or(0));
-  s.sample_rate = static_cast<uint32_t>(e.sample_rate.value_or(0));
-  s.channels = static_cast<uint16_t>(e.channels.value_or(0));
-  return s;
-}
-
 mp4::Mp4Segment SegmentOf(const db::RecordingRow& row, std::shared_ptr<const Decoded> d) {
   mp4::Mp4Segment s;
   s.source = static_cast<uint64_t>(row.composite_id);
@@ -182,7 +169,7 @@ class PlanAssembler {
                          int64_t id) {
     if (auto it = ids.find(id); it != ids.end()) return it->second;
     NJ_TRY(db::SampleEntryRow e, plan_.catalog->GetSampleEntry(id));
-    specs.push_back(SpecOf(e));
+    specs.push_back(SampleEntrySpecOf(e));
     return ids[id] = static_cast<uint32_t>(specs.size() - 1);
   }
 
@@ -209,6 +196,19 @@ void AttachLeases(MediaPlan& plan, std::vector<std::shared_ptr<Engine::Lease>> l
 }
 
 }  // namespace
+
+mp4::SampleEntrySpec SampleEntrySpecOf(const db::SampleEntryRow& e) {
+  mp4::SampleEntrySpec s;
+  s.kind = e.kind == db::SampleEntryKind::kVideo ? mp4::SampleEntrySpec::Kind::kVideo
+                                                 : mp4::SampleEntrySpec::Kind::kAudio;
+  s.codec = e.codec;
+  s.config = e.config;
+  s.width = static_cast<uint16_t>(e.width.value_or(0));
+  s.height = static_cast<uint16_t>(e.height.value_or(0));
+  s.sample_rate = static_cast<uint32_t>(e.sample_rate.value_or(0));
+  s.channels = static_cast<uint16_t>(e.channels.value_or(0));
+  return s;
+}
 
 std::shared_ptr<RecordingCatalog> DatabaseCatalog(std::unique_ptr<db::Database> db) {
   return std::make_shared<DbCatalog>(std::move(db));

@@ -69,6 +69,9 @@ class SampleFileReader : public mp4::SourceReader {
   std::vector<std::pair<uint64_t, std::shared_ptr<RandomAccessFile>>> open_;  // most recent last
 };
 
+// A sample_entry row as the mp4 layer's sample entry.
+mp4::SampleEntrySpec SampleEntrySpecOf(const db::SampleEntryRow& e);
+
 // What a range of a stream resolved to.
 struct MediaPlan {
   int64_t stream_id = 0;
@@ -94,6 +97,15 @@ struct MediaPlan {
   std::shared_ptr<RecordingCatalog> catalog;
   std::shared_ptr<SampleFileReader> reader;
   std::shared_ptr<Engine::Lease> lease;  // server path: held as long as the plan is served
+
+  // A recording of the plan is still being written: what it covers may still grow (its last
+  // frames' audio, the wall-clock placement) at the recording's next checkpoint.
+  bool growing() const {
+    for (const auto& r : recordings) {
+      if (r.state == db::RecordingState::kWriting) return true;
+    }
+    return false;
+  }
 };
 
 // Plans [from, to) of stream `stream_id`. kNotFound when nothing was recorded in the range;

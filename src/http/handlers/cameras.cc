@@ -108,11 +108,12 @@ Result<void> ApplyObject(const json& j, CameraSpec& spec) {
   return Ok();
 }
 
-// The camera's configuration with `change` applied, saved; the response says what happened.
-Response Update(const ApiContext& ctx, const CameraSpec& spec, int status = 200) {
-  auto restarted = ctx.backend->UpdateCamera(spec);
+// Camera `id` with `change` applied (Backend::UpdateCamera); the response says what happened.
+Response Update(const ApiContext& ctx, const std::string& id, const Backend::CameraChange& change,
+                int status = 200) {
+  auto restarted = ctx.backend->UpdateCamera(id, change);
   if (!restarted) return FromError(restarted.error());
-  return Response::Json(status, {{"id", spec.id}, {"updated", true}, {"restarted", *restarted}});
+  return Response::Json(status, {{"id", id}, {"updated", true}, {"restarted", *restarted}});
 }
 
 // The camera's streams, or the error response.
@@ -169,22 +170,21 @@ Response HandleAddCamera(const ApiContext& ctx, const Request& req) {
 Response HandlePatchCamera(const ApiContext& ctx, const Request& req) {
   auto patch = ParseObject(req.body);
   if (!patch) return FromError(patch.error());
-  auto spec = ctx.backend->GetCameraSpec(req.Param("id"));
-  if (!spec) return FromError(spec.error());
-  if (auto ok = ApplyObject(*patch, *spec); !ok) return FromError(ok.error());
-  return Update(ctx, *spec);
+  return Update(ctx, req.Param("id"), [&](CameraSpec& spec) { return ApplyObject(*patch, spec); });
 }
 
 Response HandlePutCamera(const ApiContext& ctx, const Request& req) {
   auto body = ParseObject(req.body);
   if (!body) return FromError(body.error());
-  if (auto known = ctx.backend->GetCameraSpec(req.Param("id")); !known) {
-    return FromError(known.error());  // cameras are created with POST /api/cameras
-  }
-  CameraSpec spec;
-  spec.id = req.Param("id");
-  if (auto ok = ApplyObject(*body, spec); !ok) return FromError(ok.error());
-  return Update(ctx, spec);
+  // The whole configuration: what the body leaves out takes its default. Cameras are created
+  // with POST /api/cameras (an unknown id is 404).
+  return Update(ctx, req.Param("id"), [&](CameraSpec& spec) -> Result<void> {
+    CameraSpec replaced;
+    replaced.id = spec.id;
+    NJ_CHECK_OK(ApplyObject(*body, replaced));
+    spec = std::move(replaced);
+    return Ok();
+  });
 }
 
 Response HandleListStreams(const ApiContext& ctx, const Request& req) {
@@ -215,11 +215,16 @@ Response HandlePutStream(const ApiContext& ctx, const Request& req) {
   if (body->size() != 1 || !body->contains("url") || !(*body)["url"].is_string()) {
     return ErrorResponse(400, "bad_request", "the body must be {\"url\": \"rtsp://...\"}");
   }
-  auto spec = ctx.backend->GetCameraSpec(req.Param("id"));
-  if (!spec) return FromError(spec.error());
-  const bool created = kind == "sub" && !spec->sub_url;
-  (kind == "main" ? spec->url : spec->sub_url.emplace()) = (*body)["url"].get<std::string>();
-  return Update(ctx, *spec, created ? 201 : 200);
+  const std::string url = (*body)["url"].get<std::string>();
+  bool created = false;
+  auto restarted = ctx.backend->UpdateCamera(req.Param("id"), [&](CameraSpec& spec) {
+    created = kind == "sub" && !spec.sub_url;
+    (kind == "main" ? spec.url : spec.sub_url.emplace()) = url;
+    return Result<void>();
+  });
+  if (!restarted) return FromError(restarted.error());
+  return Response::Json(created ? 201 : 200,
+                        {{"id", req.Param("id")}, {"updated", true}, {"restarted", *restarted}});
 }
 
 Response HandleDeleteStream(const ApiContext& ctx, const Request& req) {
@@ -229,13 +234,11 @@ Response HandleDeleteStream(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(400, "bad_request",
                          "a camera always has its main stream; DELETE the camera instead");
   }
-  auto spec = ctx.backend->GetCameraSpec(req.Param("id"));
-  if (!spec) return FromError(spec.error());
-  if (!spec->sub_url) {
-    return ErrorResponse(404, "not_found", "camera " + spec->id + " has no sub stream");
-  }
-  spec->sub_url.reset();
-  return Update(ctx, *spec);
+  return Update(ctx, req.Param("id"), [](CameraSpec& spec) -> Result<void> {
+    if (!spec.sub_url) return Err(ErrorCode::kNotFound, "camera " + spec.id + " has no sub stream");
+    spec.sub_url.reset();
+    return Ok();
+  });
 }
 
 Response HandleRemoveCamera(const ApiContext& ctx, const Request& req) {

@@ -66,14 +66,12 @@ class FakeBackend : public Backend {
     return Ok();
   }
   // cam1's configuration: from the API, so it may change.
-  Result<CameraSpec> GetCameraSpec(std::string_view id) override {
+  Result<bool> UpdateCamera(std::string_view id, const CameraChange& change) override {
     std::lock_guard lock(mu_);
     if (id != "cam1") return Err(ErrorCode::kNotFound, "no camera " + std::string(id));
-    return cam1_;
-  }
-  Result<bool> UpdateCamera(const CameraSpec& spec) override {
-    std::lock_guard lock(mu_);
-    if (spec.id != "cam1") return Err(ErrorCode::kNotFound, "no camera " + spec.id);
+    CameraSpec spec = cam1_;
+    NJ_CHECK_OK(change(spec));
+    if (spec.id != "cam1") return Err(ErrorCode::kInvalidArgument, "id cannot change");
     if (!spec.url.starts_with("rtsp://") ||
         (spec.sub_url && !spec.sub_url->starts_with("rtsp://"))) {
       return Err(ErrorCode::kInvalidArgument, "url must be rtsp://");
@@ -96,6 +94,18 @@ class FakeBackend : public Backend {
     std::lock_guard lock(mu_);
     last_from_ = from;
     last_to_ = to;
+    const Duration90k second = Duration90k::FromSeconds(1);
+    if (camera == "cam3") {
+      // After the camera's clock stepped back: two runs overlap kT0, a third follows.
+      RecordingList l{"cam3", std::string(stream), {}, {}};
+      for (auto [start, end] : {std::pair(kT0 - 10 * second, kT0 + 30 * second),
+                                std::pair(kT0 - 5 * second, kT0 + 20 * second),
+                                std::pair(kT0 + 60 * second, kT0 + 90 * second)}) {
+        l.recordings.push_back({"3/1", start, end, 100, 30, 1, "avc1.64001f", 640, 480});
+        l.runs.push_back({start, end, 1});
+      }
+      return l;
+    }
     if (camera != "cam1") return Err(ErrorCode::kNotFound, "no camera " + std::string(camera));
     RecordingList l;
     l.camera = "cam1";
@@ -608,7 +618,24 @@ TEST_F(HandlersTest, RecordingsArePagedRunsWithGaps) {
   j = Get("/api/cameras/cam1/recordings?from=2026-02-19T14:00:30Z", 200);
   EXPECT_EQ(j["runs"][0]["duration_s"], 30.0);
 
+  // Runs that share a clipped start are neither repeated nor lost between pages.
+  std::vector<int64_t> ends;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    j = Get("/api/cameras/cam3/recordings?from=2026-02-19T14:00:00Z&limit=1" +
+                (cursor.empty() ? "" : "&cursor=" + cursor),
+            200);
+    ASSERT_EQ(j["runs"].size(), 1u) << j.dump();
+    ends.push_back(j["runs"][0]["end_90k"].get<int64_t>());
+    if (j["next"].is_null()) break;
+    cursor = j["next"].get<std::string>();
+  }
+  EXPECT_EQ(ends, (std::vector<int64_t>{(kT0 + Duration90k::FromSeconds(30)).ticks(),
+                                        (kT0 + Duration90k::FromSeconds(20)).ticks(),
+                                        (kT0 + Duration90k::FromSeconds(90)).ticks()}));
+
   EXPECT_EQ(Get("/api/cameras/cam1/recordings?limit=0", 400)["error"], "bad_request");
+  EXPECT_EQ(Get("/api/cameras/cam1/recordings?cursor=5.x", 400)["error"], "bad_request");
   EXPECT_EQ(Get("/api/cameras/cam1/recordings?cursor=abc", 400)["error"], "bad_request");
   EXPECT_EQ(Get("/api/cameras/cam1/recordings?stream=third", 400)["error"], "bad_request");
   EXPECT_EQ(Get("/api/cameras/nope/recordings", 404)["error"], "not_found");

@@ -129,8 +129,9 @@ Response HandleVodSegment(const ApiContext& ctx, const Request& req, const std::
   const std::string stream(req.Query("stream").value_or("main"));
   auto body = ctx.backend->OpenVodSegment(req.Param("camera"), stream, id);
   if (!body) return FromError(body.error());
+  const bool growing = body->growing;
   Response r = StreamResponse(std::move(*body), false);
-  r.headers.emplace_back("Cache-Control", "private, max-age=3600");
+  r.headers.emplace_back("Cache-Control", growing ? "no-cache" : "private, max-age=3600");
   return r;
 }
 
@@ -152,14 +153,17 @@ Response HandleVodFmp4(const ApiContext& ctx, const Request& req, bool fragments
   if (!seg) return FromError(seg.error());
   Response r;
   r.content_type = "video/mp4";
-  // Segment ids name stored frames, which never change: the bytes are those of the id (and, for
-  // fragments, of the origin their decode times count from).
-  std::string etag =
-      "\"" + std::string(fragments ? "m4s-" : "init-") + stream + "-" + std::string(id);
-  if (fragments) etag += "-" + std::to_string(origin.ticks());
-  etag += "\"";
+  // Segment ids name stored frames, which never change once their recording is written: the
+  // bytes are those of the id (and, for fragments, of the origin their decode times count
+  // from). A segment of the recording being written may still change: neither cached nor tagged.
+  std::string etag;
+  if (!seg->growing) {
+    etag = "\"" + std::string(fragments ? "m4s-" : "init-") + stream + "-" + std::string(id);
+    if (fragments) etag += "-" + std::to_string(origin.ticks());
+    etag += "\"";
+  }
   r.source = MemoryBody(fragments ? std::move(seg->fragments) : std::move(seg->init), etag);
-  r.headers.emplace_back("Cache-Control", "private, max-age=3600");
+  r.headers.emplace_back("Cache-Control", seg->growing ? "no-cache" : "private, max-age=3600");
   r.headers.emplace_back("X-Codecs", seg->codecs);
   return r;
 }

@@ -155,10 +155,18 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
     }
     limit = *v;
   }
+  // The cursor: "<start>" or "<start>.<skip>": the runs from the first starting at or after
+  // `start` (a clipped start, 90 kHz), the first `skip` of those starting exactly there left out
+  // (runs that share a start, after a clock step back, are not repeated or lost between pages).
   std::optional<int64_t> cursor;
+  int64_t skip = 0;
   if (auto text = req.Query("cursor"); text && !text->empty()) {
-    cursor = ParseInt(*text);
-    if (!cursor) return ErrorResponse(400, "bad_request", "cursor: not one this API gave");
+    const size_t dot = text->find('.');
+    cursor = ParseInt(text->substr(0, dot));
+    if (dot != std::string_view::npos) skip = ParseInt(text->substr(dot + 1)).value_or(-1);
+    if (!cursor || skip < 0) {
+      return ErrorResponse(400, "bad_request", "cursor: not one this API gave");
+    }
   }
   const std::string& camera = req.Param("id");
   auto list = ctx.backend->ListRecordings(camera, std::get<0>(stream), from, to);
@@ -175,6 +183,7 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
         std::lower_bound(runs.begin(), runs.end(), *cursor,
                          [](const Run& r, int64_t c) { return r.start.ticks() < c; }) -
         runs.begin());
+    first = std::min(runs.size(), first + static_cast<size_t>(std::min<int64_t>(skip, INT32_MAX)));
   }
   const size_t last = std::min(runs.size(), first + static_cast<size_t>(limit));
   json& page = j["runs"] = json::array();
@@ -188,7 +197,13 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
     }
     page.push_back(RunJson(runs[i]));
   }
-  j["next"] = last < runs.size() ? json(std::to_string(runs[last].start.ticks())) : json(nullptr);
+  j["next"] = nullptr;
+  if (last < runs.size()) {
+    const Time90k t = runs[last].start;
+    size_t same = 0;  // runs before the next page that start where it does
+    while (same < last && runs[last - 1 - same].start == t) ++same;
+    j["next"] = std::to_string(t.ticks()) + (same ? "." + std::to_string(same) : "");
+  }
   uint64_t bytes = 0;
   Duration90k recorded(0);
   for (const Run& r : runs) {
