@@ -216,6 +216,7 @@ class HttpApiTest(unittest.TestCase):
 
         # Invalid changes are refused whole, naming the field; the camera records on.
         for bad in [{"url": "http://x/y"}, {"transport": "sctp"}, {"retain_days": -1},
+                    {"retain_days": 1200000000}, {"retain_bytes": 2 ** 62},
                     {"id": "cam4"}, {"colour": "red"}]:
             status, j = self.send("PATCH", "/api/cameras/cam3", bad)
             self.assertEqual(status, 400, (bad, j))
