@@ -29,5 +29,8 @@ echo "  ffplay rtsp://127.0.0.1:8554/cam1/main      (the simulated camera itself
 echo "  open http://localhost:${PORT:-8080}/api/hls/cam1/player   (live view in a browser)"
 echo "  vlc http://localhost:${PORT:-8080}/api/hls/cam1/live.m3u8"
 echo "  curl http://localhost:${PORT:-8080}/api/status"
+echo "  curl http://localhost:${PORT:-8080}/api/cameras/cam1/recordings   (runs and gaps: the timeline)"
+echo "  curl http://localhost:${PORT:-8080}/api/cameras/cam1/days"
+echo "  open \"http://localhost:${PORT:-8080}/api/hls/cam1/vod/player?from=<a start from above>&to=<its end>\""
 echo
 build/nightjar run --config "$config"
