@@ -110,7 +110,9 @@ class HlsTest(unittest.TestCase):
         # cam1: main + sub (video); cam2: video with AAC audio.
         cams = [nj.camera("cam1", cls.cam.url("/cam1/main"), name="Front Door",
                           sub_url=cls.cam.url("/cam1/sub")),
-                nj.camera("cam2", cls.cam.url("/cam2/audio"))]
+                nj.camera("cam2", cls.cam.url("/cam2/audio")),
+                # Live view only: never recorded, yet watchable.
+                nj.camera("door", cls.cam.url("/cam2/sub"), record=False)]
         cls.rec = nj.Recorder(cls.tmp.name, cameras=cams, storage={"min_free_mb": 0},
                               api_port=cls.port)
         nj.wait_port(cls.port, proc=cls.rec.proc)
@@ -335,6 +337,15 @@ class HlsTest(unittest.TestCase):
         status, _, tail = fetch(f"{self.base}/api/hls/cam2/{segs[0]}",
                                 headers={"Range": f"bytes={half}-"})
         self.assertEqual((status, tail), (206, whole[half:]))
+
+    def test_live_view_of_a_stream_that_is_not_recorded(self):
+        self.wait_for(lambda: self.stream("door")["frames"] >= 30)
+        self.assert_decodes(f"{self.base}/api/hls/door/live.m3u8", seconds=3)
+        status, headers, jpeg = fetch(f"{self.base}/api/cameras/door/snapshot.jpg")
+        self.assertEqual((status, headers["Content-Type"], jpeg[:2]), (200, "image/jpeg", b"\xff\xd8"))
+        self.assertEqual(self.stream("door")["frames_recorded"], 0)
+        j = json.loads(fetch(f"{self.base}/api/cameras/door/recordings")[2])
+        self.assertEqual((j["runs"], j["total"]["recordings"]), ([], 0))
 
     def test_timeline_runs_gaps_and_days(self):
         j = json.loads(curl(f"{self.base}/api/cameras/cam1/recordings"))
