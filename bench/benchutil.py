@@ -55,3 +55,14 @@ def stop(procs, sig=signal.SIGTERM, timeout=30):
             p.wait()
     for p in procs:
         finished(p)
+
+
+def count_log_warnings(path):
+    """Lines nightjar logged at warning or error level (" W " / " E "): (count, the first)."""
+    n, first = 0, None
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line[23:26] in (" W ", " E "):
+                n += 1
+                first = first or line.strip()
+    return n, first

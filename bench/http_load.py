@@ -42,7 +42,8 @@ import threading
 import time
 import urllib.request
 
-from benchutil import CHILDREN, finished, free_port, spawn, stop, wait_port
+from benchutil import (CHILDREN, count_log_warnings, finished, free_port, spawn, stop,
+                       wait_port)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -150,16 +151,6 @@ def aligned_sample(api, timeout=20):
         prev = cur
         time.sleep(0.1)
     raise TimeoutError(f"frames_recorded did not move on every stream within {timeout} s")
-
-
-def count_log_warnings(path):
-    n, first = 0, None
-    with open(path, errors="replace") as f:
-        for line in f:
-            if line[23:26] in (" W ", " E "):
-                n += 1
-                first = first or line.strip()
-    return n, first
 
 
 def fmt_time(sec):

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from benchutil import CHILDREN, free_port, spawn, stop, wait_port
+from benchutil import CHILDREN, count_log_warnings, free_port, spawn, stop, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -248,12 +248,7 @@ def status_totals(st):
 
 def count_log_errors(path):
     """Lines nightjar logged at warning or error level (" W " / " E "), and the first of them."""
-    n, first = 0, None
-    with open(path, errors="replace") as f:
-        for line in f:
-            if line[23:26] in (" W ", " E "):
-                n += 1
-                first = first or line.strip()
+    n, first = count_log_warnings(path)
     return {"count": n, "first": first}
 
 
