@@ -69,8 +69,7 @@ T Must(Result<T> r, const char* what) {
 }
 
 int Run(const Options& o) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string base = std::string(tmp && *tmp ? tmp : "/tmp") + "/nj-catalog-XXXXXX";
+  std::string base = (std::filesystem::temp_directory_path() / "nj-catalog-XXXXXX").string();
   if (!mkdtemp(base.data())) {
     std::perror("mkdtemp");
     return 1;

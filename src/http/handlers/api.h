@@ -56,6 +56,8 @@ Response HandleDeleteStream(const ApiContext& ctx, const Request& req);
 // handlers/recordings.cc
 Response HandleRecordings(const ApiContext& ctx, const Request& req);
 Response HandleDays(const ApiContext& ctx, const Request& req);
+// 400 unless `stream` (a query's stream=, a path's {kind}) is "main" or "sub".
+std::optional<Response> CheckStream(std::string_view stream);
 // The POST /api/cameras body, strictly checked (kInvalidArgument naming the bad field).
 Result<CameraSpec> ParseCameraSpec(std::string_view body);
 // handlers/view.cc

@@ -127,12 +127,13 @@ std::variant<std::vector<StreamInfo>, Response> StreamsOf(const ApiContext& ctx,
   return ErrorResponse(404, "not_found", "no camera \"" + id + "\"");
 }
 
-std::optional<Response> CheckKind(const std::string& kind) {
-  if (kind == "main" || kind == "sub") return std::nullopt;
-  return ErrorResponse(400, "bad_request", "stream: expected main or sub, got \"" + kind + "\"");
-}
-
 }  // namespace
+
+std::optional<Response> CheckStream(std::string_view stream) {
+  if (stream == "main" || stream == "sub") return std::nullopt;
+  return ErrorResponse(400, "bad_request",
+                       "stream: expected main or sub, got \"" + std::string(stream) + "\"");
+}
 
 Result<CameraSpec> ParseCameraSpec(std::string_view body) {
   NJ_TRY(json j, ParseObject(body));
@@ -197,7 +198,7 @@ Response HandleListStreams(const ApiContext& ctx, const Request& req) {
 
 Response HandleGetStream(const ApiContext& ctx, const Request& req) {
   const std::string& kind = req.Param("kind");
-  if (auto bad = CheckKind(kind)) return std::move(*bad);
+  if (auto bad = CheckStream(kind)) return std::move(*bad);
   auto streams = StreamsOf(ctx, req.Param("id"));
   if (auto* r = std::get_if<Response>(&streams)) return std::move(*r);
   for (const auto& s : std::get<0>(streams)) {
@@ -209,7 +210,7 @@ Response HandleGetStream(const ApiContext& ctx, const Request& req) {
 
 Response HandlePutStream(const ApiContext& ctx, const Request& req) {
   const std::string& kind = req.Param("kind");
-  if (auto bad = CheckKind(kind)) return std::move(*bad);
+  if (auto bad = CheckStream(kind)) return std::move(*bad);
   auto body = ParseObject(req.body);
   if (!body) return FromError(body.error());
   if (body->size() != 1 || !body->contains("url") || !(*body)["url"].is_string()) {
@@ -229,7 +230,7 @@ Response HandlePutStream(const ApiContext& ctx, const Request& req) {
 
 Response HandleDeleteStream(const ApiContext& ctx, const Request& req) {
   const std::string& kind = req.Param("kind");
-  if (auto bad = CheckKind(kind)) return std::move(*bad);
+  if (auto bad = CheckStream(kind)) return std::move(*bad);
   if (kind == "main") {
     return ErrorResponse(400, "bad_request",
                          "a camera always has its main stream; DELETE the camera instead");

@@ -3,8 +3,8 @@
 // segment/ts/{msn} and parts part/ts/{msn}.{part}, and the browser players
 // (/api/hls/{camera}/player, /vod/player) with their files under /ui/. `stream=sub` picks the
 // sub stream and is carried into every URI of the playlist.
-#include <charconv>
 
+#include "base/strings.h"
 #include "http/handlers/api.h"
 
 namespace nightjar::http {
@@ -16,10 +16,9 @@ namespace {
 constexpr int kLiveWaitMs = 10000;
 
 std::optional<uint64_t> ParseNumber(std::string_view s) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
+  auto v = ParseInt64(s, 0);
+  if (!v) return std::nullopt;
+  return static_cast<uint64_t>(*v);
 }
 
 Result<std::shared_ptr<LiveView>> LiveOf(const ApiContext& ctx, const Request& req) {

@@ -60,9 +60,7 @@ Response HandleList(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(400, "bad_request", "the camera parameter is required");
   }
   const std::string stream(req.Query("stream").value_or("main"));
-  if (stream != "main" && stream != "sub") {
-    return ErrorResponse(400, "bad_request", "stream must be main or sub");
-  }
+  if (auto bad = CheckStream(stream)) return std::move(*bad);
   std::optional<Time90k> from, to;
   if (auto bad = ParseTimeParam(req, "from", from)) return std::move(*bad);
   if (auto bad = ParseTimeParam(req, "to", to)) return std::move(*bad);

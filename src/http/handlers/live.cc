@@ -1,8 +1,8 @@
 // Live view beside HLS: GET /api/cameras/{id}/live.ws[?stream=sub] (a WebSocket of fragmented
 // MP4 from the latest key frame; live/live_feed.h describes the messages) and
 // GET /api/cameras/{id}/snapshot.jpg[?stream=sub][&width=N] (the latest key frame as JPEG).
-#include <charconv>
 
+#include "base/strings.h"
 #include "http/handlers/api.h"
 
 namespace nightjar::http {
@@ -23,10 +23,9 @@ Response HandleLiveWebSocket(const ApiContext& ctx, const Request& req) {
 Response HandleSnapshot(const ApiContext& ctx, const Request& req) {
   uint32_t width = 0;
   if (auto w = req.Query("width")) {
-    auto [end, ec] = std::from_chars(w->data(), w->data() + w->size(), width);
-    if (ec != std::errc() || end != w->data() + w->size() || width > 7680) {
-      return ErrorResponse(400, "bad_request", "width: expected a number up to 7680");
-    }
+    auto v = ParseInt64(*w, 0, 7680);
+    if (!v) return ErrorResponse(400, "bad_request", "width: expected a number up to 7680");
+    width = static_cast<uint32_t>(*v);
   }
   auto live = ctx.backend->Live(req.Param("id"), req.Query("stream").value_or("main"));
   if (!live) return FromError(live.error());

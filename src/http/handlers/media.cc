@@ -3,9 +3,9 @@
 // segment/ts/{id}; with format=fmp4, fragmented MP4 segments under segment/fmp4/{id} and their
 // init segments under init/{id}, which MSE players append as they are). TS segments are muxed
 // while they are sent; fMP4 ones (a few MB) in memory, so they have a length and take Range.
-#include <charconv>
 #include <cmath>
 
+#include "base/strings.h"
 #include "http/handlers/api.h"
 
 namespace nightjar::http {
@@ -142,12 +142,9 @@ Response HandleVodFmp4(const ApiContext& ctx, const Request& req, bool fragments
   const std::string stream(req.Query("stream").value_or("main"));
   Time90k origin(0);
   if (auto t0 = req.Query("t0"); t0 && !t0->empty()) {
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(t0->data(), t0->data() + t0->size(), v);
-    if (ec != std::errc() || end != t0->data() + t0->size() || v < 0) {
-      return ErrorResponse(400, "bad_request", "t0: expected a 90 kHz time");
-    }
-    origin = Time90k(v);
+    auto v = ParseInt64(*t0, 0);
+    if (!v) return ErrorResponse(400, "bad_request", "t0: expected a 90 kHz time");
+    origin = Time90k(*v);
   }
   auto seg = ctx.backend->OpenVodFmp4(req.Param("camera"), stream, id, fragments, origin);
   if (!seg) return FromError(seg.error());

@@ -8,11 +8,11 @@
 //     every calendar day that has recordings, with the seconds recorded on it, in the given UTC
 //     offset or (without tz) the server's local time zone, daylight saving time included.
 #include <algorithm>
-#include <charconv>
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
 #include "http/handlers/api.h"
 #include "http/handlers/json.h"
 
@@ -23,22 +23,6 @@ using nlohmann::json;
 
 constexpr int64_t kDefaultLimit = 1000;
 constexpr int64_t kMaxLimit = 10000;
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// The stream query parameter, or the 400.
-std::variant<std::string, Response> StreamParam(const Request& req) {
-  std::string stream(req.Query("stream").value_or("main"));
-  if (stream != "main" && stream != "sub") {
-    return ErrorResponse(400, "bad_request", "stream must be main or sub");
-  }
-  return stream;
-}
 
 // A run of the listing with what the timeline shows about it, clipped to the range.
 struct Run {
@@ -130,8 +114,8 @@ std::optional<int64_t> ParseOffset(std::string_view s) {
   const std::string_view hh = s.substr(1, 2);
   const std::string_view mm = s.size() == 6 ? s.substr(4, 2) : s.substr(3, 2);
   if (s.size() == 6 && s[3] != ':') return std::nullopt;
-  auto h = ParseInt(hh), m = ParseInt(mm);
-  if (!h || !m || *h > 14 || *m > 59) return std::nullopt;
+  auto h = ParseInt64(hh, 0, 14), m = ParseInt64(mm, 0, 59);
+  if (!h || !m) return std::nullopt;
   const int64_t secs = *h * 3600 + *m * 60;
   return s[0] == '-' ? -secs : secs;
 }
@@ -139,8 +123,8 @@ std::optional<int64_t> ParseOffset(std::string_view s) {
 }  // namespace
 
 Response HandleRecordings(const ApiContext& ctx, const Request& req) {
-  auto stream = StreamParam(req);
-  if (auto* r = std::get_if<Response>(&stream)) return std::move(*r);
+  const std::string stream(req.Query("stream").value_or("main"));
+  if (auto bad = CheckStream(stream)) return std::move(*bad);
   std::optional<Time90k> from, to;
   if (auto bad = ParseTimeParam(req, "from", from)) return std::move(*bad);
   if (auto bad = ParseTimeParam(req, "to", to)) return std::move(*bad);
@@ -149,8 +133,8 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
   }
   int64_t limit = kDefaultLimit;
   if (auto text = req.Query("limit")) {
-    auto v = ParseInt(*text);
-    if (!v || *v < 1 || *v > kMaxLimit) {
+    auto v = ParseInt64(*text, 1, kMaxLimit);
+    if (!v) {
       return ErrorResponse(400, "bad_request", "limit: expected 1 to " + std::to_string(kMaxLimit));
     }
     limit = *v;
@@ -162,18 +146,21 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
   int64_t skip = 0;
   if (auto text = req.Query("cursor"); text && !text->empty()) {
     const size_t dot = text->find('.');
-    cursor = ParseInt(text->substr(0, dot));
-    if (dot != std::string_view::npos) skip = ParseInt(text->substr(dot + 1)).value_or(-1);
-    if (!cursor || skip < 0) {
+    auto start = ParseInt64(text->substr(0, dot));
+    auto skipped =
+        dot == std::string_view::npos ? Result<int64_t>(0) : ParseInt64(text->substr(dot + 1), 0);
+    if (!start || !skipped) {
       return ErrorResponse(400, "bad_request", "cursor: not one this API gave");
     }
+    cursor = *start;
+    skip = *skipped;
   }
   const std::string& camera = req.Param("id");
-  auto list = ctx.backend->ListRecordings(camera, std::get<0>(stream), from, to);
+  auto list = ctx.backend->ListRecordings(camera, stream, from, to);
   if (!list) return FromError(list.error());
   const std::vector<Run> runs = Runs(*list, from, to);
 
-  json j = {{"camera", camera}, {"stream", std::get<0>(stream)}};
+  json j = {{"camera", camera}, {"stream", stream}};
   PutTime(j, "from", from);
   PutTime(j, "to", to);
   // The page: runs starting at or after the cursor (a run's clipped start, in 90 kHz ticks).
@@ -218,8 +205,8 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
 }
 
 Response HandleDays(const ApiContext& ctx, const Request& req) {
-  auto stream = StreamParam(req);
-  if (auto* r = std::get_if<Response>(&stream)) return std::move(*r);
+  const std::string stream(req.Query("stream").value_or("main"));
+  if (auto bad = CheckStream(stream)) return std::move(*bad);
   std::optional<int64_t> offset;
   if (auto text = req.Query("tz"); text && !text->empty()) {
     offset = ParseOffset(*text);
@@ -229,7 +216,7 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
     }
   }
   const std::string& camera = req.Param("id");
-  auto spans = ctx.backend->RecordingSpans(camera, std::get<0>(stream));
+  auto spans = ctx.backend->RecordingSpans(camera, stream);
   if (!spans) return FromError(spans.error());
 
   struct Total {
@@ -254,7 +241,7 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
       t = until;
     }
   }
-  json j = {{"camera", camera}, {"stream", std::get<0>(stream)}};
+  json j = {{"camera", camera}, {"stream", stream}};
   j["tz"] = offset ? json(std::string(*req.Query("tz"))) : json("local");
   json& out = j["days"] = json::array();
   for (const auto& [date, d] : days) {
