@@ -191,6 +191,17 @@ def camera(id, url, **keys):
     return {"id": id, "url": url, **keys}
 
 
+def wait_for(pred, log, timeout=60):
+    """Polls pred() every 0.2 s until it holds; after `timeout` s fails showing log() (the
+    daemon's log, read only then)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not reached\n" + log()[-5000:])
+
+
 def vlc_command(home="/tmp"):
     """cvlc run as an unprivileged user (VLC refuses to run as root) with HOME=`home`, or None."""
     if not shutil.which("cvlc"):

@@ -141,12 +141,7 @@ class HlsTest(unittest.TestCase):
 
     @classmethod
     def wait_for(cls, pred, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred():
-                return
-            time.sleep(0.2)
-        raise AssertionError("condition not reached\n" + cls.rec.output()[-5000:])
+        nj.wait_for(pred, cls.rec.output, timeout)
 
     def path(self, name):
         return os.path.join(self.tmp.name, name)

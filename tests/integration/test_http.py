@@ -59,13 +59,10 @@ class HttpApiTest(unittest.TestCase):
 
     @classmethod
     def wait_for(cls, pred, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred():
-                return
-            time.sleep(0.2)
-        cls.log.seek(0)
-        raise AssertionError("condition not reached\n" + cls.log.read())
+        def log():
+            cls.log.seek(0)
+            return cls.log.read()
+        nj.wait_for(pred, log, timeout)
 
     def test_health_status_and_metrics(self):
         status, headers, body = fetch(self.base + "/api/health")
