@@ -15,11 +15,14 @@
 #include "base/time.h"
 #include "cli/commands.h"
 #include "cli/data_dir.h"
-#include "cli/json_time.h"
+#include "app/json_time.h"
+#include "app/catalog.h"
 #include "db/database.h"
 
 namespace nightjar::cli {
 namespace {
+
+using app::PutTime;
 
 using nlohmann::json;
 
@@ -31,27 +34,13 @@ struct ListOptions {
   bool json = false;
 };
 
-// [from, to) as given on the command line; an absent bound is far enough to include everything
-// (and small enough that ListRecordings' from - kMaxRecordingDuration cannot overflow).
+// [from, to) as given on the command line (absent: unbounded).
 struct Range {
   std::optional<Time90k> from, to;
-  Time90k lo() const { return from.value_or(Time90k(INT64_MIN / 4)); }
-  Time90k hi() const { return to.value_or(Time90k(INT64_MAX / 4)); }
 };
 
-struct Run {
-  size_t first = 0;  // index into the recordings
-  size_t count = 0;
-  Time90k start, end;
-};
-
-struct Listing {
-  db::CameraRow camera;
-  db::StreamRow stream;
-  std::vector<db::RecordingRow> recordings;       // by start
-  std::map<int64_t, db::SampleEntryRow> entries;  // by id: few, shared by many recordings
-  std::vector<Run> runs;
-};
+using app::Listing;
+using db::RunSpan;
 
 // A usage error (exit 2) or a lookup failure (exit 1), with the message for stderr.
 struct Failure {
@@ -73,64 +62,9 @@ std::optional<Failure> ParseRange(const ListOptions& o, Range& r) {
   return std::nullopt;
 }
 
-// Finds the camera, naming the known ones when it is missing so a typo is easy to fix.
-Result<db::CameraRow> FindCamera(db::Database& d, const std::string& short_name) {
-  auto camera = d.GetCameraByShortName(short_name);
-  if (camera || camera.error().code() != ErrorCode::kNotFound) return camera;
-  NJ_TRY(auto all, d.ListCameras());
-  std::string known;
-  for (const auto& c : all) known += (known.empty() ? "" : ", ") + c.short_name;
-  return Err(ErrorCode::kNotFound, "no camera \"" + short_name +
-                                       "\"; known cameras: " + (known.empty() ? "(none)" : known));
-}
-
-Result<db::StreamRow> FindStream(db::Database& d, const db::CameraRow& camera,
-                                 db::StreamKind kind) {
-  NJ_TRY(auto streams, d.ListStreams(camera.id));
-  std::string known;
-  for (auto& s : streams) {
-    if (s.kind == kind) return std::move(s);
-    known += (known.empty() ? "" : ", ") + std::string(db::StreamKindName(s.kind));
-  }
-  return Err(ErrorCode::kNotFound, "camera " + camera.short_name + " has no " +
-                                       std::string(db::StreamKindName(kind)) + " stream" +
-                                       (known.empty() ? "" : "; it has: " + known));
-}
-
-// Consecutive recordings (by start) with the same run_start_id form one run.
-std::vector<Run> GroupRuns(const std::vector<db::RecordingRow>& recs) {
-  std::vector<Run> runs;
-  for (size_t i = 0; i < recs.size(); ++i) {
-    if (runs.empty() || recs[i].run_start_id != recs[runs.back().first].run_start_id) {
-      runs.push_back({i, 0, recs[i].start, recs[i].end()});
-    }
-    Run& r = runs.back();
-    r.count++;
-    r.end = std::max(r.end, recs[i].end());
-  }
-  return runs;
-}
-
-Result<Listing> Load(db::Database& d, const ListOptions& o, db::StreamKind kind,
-                     const Range& range) {
-  Listing l;
-  NJ_TRY(l.camera, FindCamera(d, o.camera));
-  NJ_TRY(l.stream, FindStream(d, l.camera, kind));
-  NJ_TRY(l.recordings, d.ListRecordings(l.stream.id, range.lo(), range.hi()));
-  for (const auto& r : l.recordings) {
-    if (l.entries.count(r.video_sample_entry_id)) continue;
-    NJ_TRY(l.entries[r.video_sample_entry_id], d.GetSampleEntry(r.video_sample_entry_id));
-  }
-  l.runs = GroupRuns(l.recordings);
-  return l;
-}
-
 // ---- Output -----------------------------------------------------------------------------------
 
-std::string IdOf(const db::RecordingRow& r) {
-  return std::to_string(db::StreamIdOf(r.composite_id)) + "/" +
-         std::to_string(db::RecordingIdOf(r.composite_id));
-}
+std::string IdOf(const db::RecordingRow& r) { return app::RecordingName(r); }
 
 std::string Resolution(const db::SampleEntryRow& e) {
   if (!e.width || !e.height) return "-";
@@ -186,7 +120,7 @@ json ListingJson(const Listing& l, const Range& range) {
   json& runs = j["runs"] = json::array();
   json& gaps = j["gaps"] = json::array();
   for (size_t i = 0; i < l.runs.size(); ++i) {
-    const Run& run = l.runs[i];
+    const RunSpan& run = l.runs[i];
     json rj = {{"recordings", run.count},
                {"first_id", IdOf(l.recordings[run.first])},
                {"last_id", IdOf(l.recordings[run.first + run.count - 1])}};
@@ -221,7 +155,7 @@ void PrintListing(const Listing& l) {
     wcodec = std::max(wcodec, static_cast<int>(e.codec.size()));
   }
   for (size_t i = 0; i < l.runs.size(); ++i) {
-    const Run& run = l.runs[i];
+    const RunSpan& run = l.runs[i];
     std::printf("\nrun %zu: %s .. %s  %.3f s, %zu recordings\n", i + 1,
                 FormatLocalDateTime(run.start).c_str(), FormatLocalDateTime(run.end).c_str(),
                 (run.end - run.start).ToSeconds(), run.count);
@@ -271,7 +205,7 @@ int RunList(const ListOptions& o) {
                  d.error().ToString().c_str());
     return kExitNotFound;
   }
-  auto listing = Load(**d, o, *kind, range);
+  auto listing = app::LoadListing(**d, o.camera, *kind, range.from, range.to);
   if (!listing) {
     std::fprintf(stderr, "list: %s\n", listing.error().message().c_str());
     return kExitNotFound;

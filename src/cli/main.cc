@@ -2,12 +2,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/version.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Nightjar network video recorder", "nightjar"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "nightjar 0.1.0");
+  app.set_version_flag("--version", "nightjar " + std::string(nightjar::kVersion));
   nightjar::cli::Command selected;
   auto select = [&selected](nightjar::cli::Command c) { selected = std::move(c); };
   auto add = [&](const char* name, const char* help, nightjar::cli::Command (*reg)(CLI::App&)) {

@@ -15,12 +15,14 @@
 #include "base/time.h"
 #include "cli/commands.h"
 #include "cli/data_dir.h"
-#include "cli/json_time.h"
-#include "cli/stream_status.h"
+#include "app/json_time.h"
+#include "app/status_file.h"
 #include "db/database.h"
 
 namespace nightjar::cli {
 namespace {
+
+using app::PutTime;
 
 using nlohmann::json;
 
@@ -287,10 +289,10 @@ int RunStatus(const StatusOptions& o) {
     return kExitNotFound;
   }
   // Live stream statistics, when a `nightjar run` on this directory publishes them.
-  std::optional<json> live = ReadStreamStatus(*data + "/status.json");
+  std::optional<json> live = app::ReadStreamStatus(*data + "/status.json");
   if (live) {
     const int64_t updated = live->value("updated_90k", int64_t{0});
-    (*live)["stale"] = (clock.Now() - Time90k(updated)).ticks() > kStaleAfter.ticks();
+    (*live)["stale"] = (clock.Now() - Time90k(updated)).ticks() > app::kStaleAfter.ticks();
   }
   if (o.json) {
     json j = StatusJson(*st);

@@ -117,6 +117,28 @@ Result<CameraRow> Database::GetCameraByShortName(std::string_view short_name) {
   return OneRow<CameraRow>(stmt, ReadCamera, "camera \"" + std::string(short_name) + "\"");
 }
 
+Result<std::pair<CameraRow, StreamRow>> Database::FindStream(std::string_view camera,
+                                                            StreamKind kind) {
+  auto row = GetCameraByShortName(camera);
+  if (!row) {
+    if (row.error().code() != ErrorCode::kNotFound) return std::unexpected(row.error());
+    NJ_TRY(auto all, ListCameras());
+    std::string known;
+    for (const auto& c : all) known += (known.empty() ? "" : ", ") + c.short_name;
+    return Err(ErrorCode::kNotFound, "no camera \"" + std::string(camera) +
+                                         "\"; known cameras: " + (known.empty() ? "(none)" : known));
+  }
+  NJ_TRY(auto streams, ListStreams(row->id));
+  std::string known;
+  for (auto& s : streams) {
+    if (s.kind == kind) return std::pair(std::move(*row), std::move(s));
+    known += (known.empty() ? "" : ", ") + std::string(StreamKindName(s.kind));
+  }
+  return Err(ErrorCode::kNotFound, "camera " + std::string(camera) + " has no " +
+                                       std::string(StreamKindName(kind)) + " stream" +
+                                       (known.empty() ? "" : "; it has: " + known));
+}
+
 // ---- Streams ----------------------------------------------------------------------------------
 
 Result<int64_t> Database::InsertStream(const StreamRow& row) {

@@ -91,6 +91,10 @@ class Database {
   Result<std::vector<CameraRow>> ListCameras();  // by id
   Result<CameraRow> GetCamera(int64_t id);
   Result<CameraRow> GetCameraByShortName(std::string_view short_name);
+  // The one (camera, stream) lookup of the CLI and the API: the camera by short name, then its
+  // stream of `kind`. kNotFound naming what exists ("known cameras: cam1, cam2"; "it has: main")
+  // so that a typo is easy to fix.
+  Result<std::pair<CameraRow, StreamRow>> FindStream(std::string_view camera, StreamKind kind);
 
   // Inserts row (row.id and row.next_recording_id are ignored) and returns the new id.
   Result<int64_t> InsertStream(const StreamRow& row);

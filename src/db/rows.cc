@@ -1,5 +1,6 @@
 #include "db/rows.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace nightjar::db {
@@ -72,6 +73,19 @@ Result<UserRole> ParseUserRole(std::string_view text) {
   if (text == "user") return UserRole::kUser;
   if (text == "viewer") return UserRole::kViewer;
   return Err(ErrorCode::kInvalidArgument, "unknown user role \"" + std::string(text) + "\"");
+}
+
+std::vector<RunSpan> GroupRuns(const std::vector<RecordingRow>& recs) {
+  std::vector<RunSpan> runs;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (runs.empty() || recs[i].run_start_id != recs[runs.back().first].run_start_id) {
+      runs.push_back({i, 0, recs[i].start, recs[i].end()});
+    }
+    RunSpan& r = runs.back();
+    r.count++;
+    r.end = std::max(r.end, recs[i].end());
+  }
+  return runs;
 }
 
 }  // namespace nightjar::db

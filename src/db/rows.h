@@ -198,6 +198,16 @@ struct SessionRow {
   Time90k expires;
 };
 
+// Recordings listed by start, grouped into runs: consecutive recordings sharing a run_start_id
+// were recorded back to back from one connection (docs/schema.md). The one grouping of
+// `nightjar list` and the API. Runs are by start; each spans its recordings' [start, end).
+struct RunSpan {
+  size_t first = 0;  // index of its first recording
+  size_t count = 0;
+  Time90k start, end;
+};
+std::vector<RunSpan> GroupRuns(const std::vector<RecordingRow>& recordings);
+
 }  // namespace nightjar::db
 
 #endif  // NIGHTJAR_DB_ROWS_H_

@@ -26,6 +26,8 @@
 
 namespace nightjar::http {
 
+class Principal;
+
 enum class Method { kGet, kHead, kPost, kPut, kDelete, kPatch, kOptions, kOther };
 std::string_view MethodName(Method m);   // "GET", ... ("OTHER" for kOther)
 Method ParseMethod(std::string_view s);  // case-sensitive (RFC 9110 §9.1)
@@ -65,6 +67,8 @@ struct Request {
   bool wait_expired = false;
   // The request asks to upgrade to a WebSocket (RFC 6455 §4.2.1).
   bool websocket = false;
+  // Who it acts for, set by the router's guard (router.h); null when no guard runs.
+  std::shared_ptr<const Principal> principal;
 
   // The path parameter (always present when the route declares it).
   const std::string& Param(std::string_view name) const;

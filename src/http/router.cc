@@ -54,7 +54,7 @@ Result<std::vector<std::string>> DecodeSegments(std::string_view path) {
 
 void Router::Add(Method method, std::string pattern, Handler handler, RouteOptions options) {
   assert(!pattern.empty() && pattern.front() == '/');
-  Route r{method, std::move(pattern), {}, std::move(handler), options};
+  Route r{method, std::move(pattern), {}, std::move(handler), std::move(options)};
   for (std::string_view s : PathSegments(r.pattern)) r.segments.emplace_back(s);
   for (const Route& other : routes_) {
     assert(!(other.method == method && other.pattern == r.pattern));
@@ -85,7 +85,12 @@ MatchResult Router::Match(Method method, std::string_view path) const {
     allowed.push_back(r.method);
     if (r.method == Method::kGet) allowed.push_back(Method::kHead);
   }
-  if (allowed.empty()) return NoRoute{};
+  if (allowed.empty()) {
+    if (fallback_ && (method == Method::kGet || method == Method::kHead)) {
+      return RouteMatch{&*fallback_, {}};
+    }
+    return NoRoute{};
+  }
   std::string allow;
   for (Method m : {Method::kGet, Method::kHead, Method::kPost, Method::kPut, Method::kPatch,
                    Method::kDelete, Method::kOptions}) {
@@ -94,6 +99,44 @@ MatchResult Router::Match(Method method, std::string_view path) const {
     allow += MethodName(m);
   }
   return WrongMethod{std::move(allow)};
+}
+
+void Router::SetFallback(Handler handler, RouteOptions options) {
+  fallback_ = Route{Method::kGet, "*", {}, std::move(handler), std::move(options)};
+}
+
+Result<void> Router::Check() const {
+  for (const Route& r : routes_) {
+    if (r.options.permission == Permission::kUndeclared) {
+      return Err(ErrorCode::kInvalidArgument, std::string(MethodName(r.method)) + " " + r.pattern +
+                                                  " declares no permission");
+    }
+  }
+  if (fallback_ && fallback_->options.permission == Permission::kUndeclared) {
+    return Err(ErrorCode::kInvalidArgument, "the fallback route declares no permission");
+  }
+  return Ok();
+}
+
+std::string Router::CameraOf(const Route& route, const Request& req) {
+  const std::string& name = route.options.camera_param;
+  if (name.empty()) return "";
+  if (auto it = req.params.find(name); it != req.params.end()) return it->second;
+  return std::string(req.Query(name).value_or(""));
+}
+
+std::string_view PermissionName(Permission p) {
+  switch (p) {
+    case Permission::kUndeclared: return "undeclared";
+    case Permission::kPublic: return "public";
+    case Permission::kAuthenticated: return "authenticated";
+    case Permission::kViewLive: return "view_live";
+    case Permission::kViewRecordings: return "view_recordings";
+    case Permission::kExport: return "export";
+    case Permission::kManageCameras: return "manage_cameras";
+    case Permission::kAdmin: return "admin";
+  }
+  return "undeclared";
 }
 
 Result<QueryParams> ParseQuery(std::string_view query) {

@@ -6,7 +6,11 @@
 // contains '/', '\\' or NUL, is refused as path traversal (400) before any route is consulted,
 // so no handler ever sees one. GET routes also answer HEAD (the server drops the body).
 //
-// Adding an endpoint is one Add() line in handlers/routes.cc plus its handler file.
+// Adding an endpoint is one Add() line in handlers/routes.cc plus its handler file. Every route
+// declares the Permission it needs and, when it concerns one camera, where the camera's id is
+// (a path parameter or a query parameter): an authentication module's Guard reads both.
+// A GET/HEAD request that no route matches goes to the fallback route when one is set (a
+// single-page web app owning "/" and its client-side paths).
 //
 // Thread safety: build the router before the server starts; Match is then const and may be
 // called from any thread.
@@ -23,6 +27,7 @@
 #include "base/error.h"
 #include "base/strings.h"
 #include "http/message.h"
+#include "http/principal.h"
 
 namespace nightjar::http {
 
@@ -35,6 +40,11 @@ struct RouteOptions {
   bool blocking = true;
   // Largest request body accepted (413 beyond it).
   uint64_t max_body_bytes = 1 << 20;
+  // What the principal needs (principal.h); kUndeclared fails Router::Check.
+  Permission permission = Permission::kUndeclared;
+  // The name of the path parameter, else query parameter, that holds the camera id the
+  // permission applies to ("id", "camera"); empty: the route concerns no single camera.
+  std::string camera_param;
 };
 
 struct Route {
@@ -67,8 +77,31 @@ class Router {
 
   const std::vector<Route>& routes() const { return routes_; }
 
+  // The route for GET/HEAD requests that match no route (404 without one). Its pattern is "*".
+  void SetFallback(Handler handler, RouteOptions options);
+
+  // Runs before every handler, where the handler runs (on the blocking pool for blocking
+  // routes), after the body was read: it may set req.principal, and returns a response (401,
+  // 403, 404...) to refuse the request. Without a guard every request proceeds with no
+  // principal. Set before the server starts.
+  using Guard = std::function<std::optional<Response>(Request& req, const Route& route)>;
+  void SetGuard(Guard guard) { guard_ = std::move(guard); }
+  // The guard's verdict for `req` on `route` (nullopt: go on).
+  std::optional<Response> Authorize(Request& req, const Route& route) const {
+    return guard_ ? guard_(req, route) : std::nullopt;
+  }
+
+  // kInvalidArgument naming the first route that declares no permission.
+  Result<void> Check() const;
+
+  // The camera a request on `route` concerns: its camera_param from the path, else the query;
+  // empty when the route names none.
+  static std::string CameraOf(const Route& route, const Request& req);
+
  private:
   std::vector<Route> routes_;
+  std::optional<Route> fallback_;
+  Guard guard_;
 };
 
 // A request-target split and checked (RFC 9112 §3.2: origin-form, or absolute-form whose

@@ -142,10 +142,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   asio::awaitable<bool> ServeOne();
   asio::awaitable<bool> ReadBody(bhttp::request_parser<bhttp::empty_body>& hp, const Route& route,
                                  Request& req, std::optional<Response>& error);
-  asio::awaitable<Response> Dispatch(const Request& req, const Route& route) {
-    if (!route.options.blocking) co_return Invoke(route.handler, req);
-    co_return co_await RunBlocking(server_->blocking,
-                                   [&route, &req] { return Invoke(route.handler, req); });
+  // The router's guard, then the handler: inline, or on the blocking pool.
+  asio::awaitable<Response> Dispatch(Request& req, const Route& route) {
+    const Router& router = server_->router;
+    auto run = [&router, &route, &req] {
+      return Invoke(
+          [&](const Request&) -> Response {
+            if (auto refused = router.Authorize(req, route)) return std::move(*refused);
+            return route.handler(req);
+          },
+          req);
+    };
+    if (!route.options.blocking) co_return run();
+    co_return co_await RunBlocking(server_->blocking, run);
   }
   // Dispatch, then while the response says to wait: wait for its waiter (or the deadline, or
   // the server stopping) and run the handler again.

@@ -124,10 +124,16 @@ void Streamer::Stop(std::function<void()> done) {
   });
 }
 
-void Streamer::SetObserver(std::shared_ptr<FrameObserver> observer) {
+void Streamer::AddObserver(std::shared_ptr<media::FrameObserver> observer) {
+  auto slot = std::make_shared<ObserverSlot>();
+  slot->observer = std::move(observer);
   std::lock_guard lock(mu_);
-  observer_ = std::move(observer);
-  observer_generation_++;
+  observers_.push_back(std::move(slot));
+}
+
+void Streamer::RemoveObserver(const media::FrameObserver* observer) {
+  std::lock_guard lock(mu_);
+  std::erase_if(observers_, [&](const auto& slot) { return slot->observer.get() == observer; });
 }
 
 StreamStats Streamer::Stats() const {
@@ -240,19 +246,21 @@ void Streamer::EndSession() {
   audio_config_.reset();
   audio_config_sent_ = false;
   video_config_.reset();
-  observer_has_video_ = observer_has_audio_ = false;
   audio_entry_applied_ = false;
   resolving_ = false;
-  std::shared_ptr<FrameObserver> observer;
+  std::vector<std::shared_ptr<ObserverSlot>> observers;
   {
     std::lock_guard lock(mu_);
-    observer = observer_;
+    observers = observers_;
     for (const auto& t : client_->track_stats()) {
       stats_.packets_lost += t.lost;
       stats_.frames_dropped += t.dropped;
     }
   }
-  if (observer) observer->OnDisconnect();
+  for (const auto& slot : observers) {
+    slot->has_video = slot->has_audio = false;  // the next session brings new configurations
+    slot->observer->OnDisconnect();
+  }
 }
 
 void Streamer::OnPlaying(const std::vector<rtsp::ClientTrack>& tracks) {
@@ -365,27 +373,21 @@ void Streamer::UpdateRates(Time90k now) {
 }
 
 void Streamer::Emit(Queued q) {
-  std::shared_ptr<FrameObserver> observer;
-  uint64_t observer_generation = 0;
+  std::vector<std::shared_ptr<ObserverSlot>> observers;
   {
     std::lock_guard lock(mu_);
-    observer = observer_;
-    observer_generation = observer_generation_;
+    observers = observers_;
   }
-  if (observer) {
-    // An observer set after the session began has not seen the configurations its first
+  const bool video = q.frame.track == storage::Track::kVideo;
+  const std::optional<rtsp::TrackConfig>& current = video ? video_config_ : audio_config_;
+  for (const auto& slot : observers) {
+    // An observer added after the session began has not seen the configurations its first
     // frames need: hand it the current one with the first frame of each track.
-    if (observer_generation != observer_configured_) {
-      observer_configured_ = observer_generation;
-      observer_has_video_ = observer_has_audio_ = false;
-    }
-    const bool video = q.frame.track == storage::Track::kVideo;
-    bool& has = video ? observer_has_video_ : observer_has_audio_;
-    const std::optional<rtsp::TrackConfig>& current = video ? video_config_ : audio_config_;
+    bool& has = video ? slot->has_video : slot->has_audio;
     const rtsp::TrackConfig* config = q.config ? &*q.config : nullptr;
     if (!config && !has && current) config = &*current;
     has |= config != nullptr;
-    observer->OnFrame(q.frame, config);
+    slot->observer->OnFrame(q.frame, config);
   }
   if (!options_.record) return;
   if (queue_.size() >= kMaxQueued) {

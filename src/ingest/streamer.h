@@ -32,6 +32,7 @@
 #include "ingest/camera_config.h"
 #include "ingest/decode_time.h"
 #include "ingest/stream_stats.h"
+#include "media/frame.h"
 #include "rtsp/client.h"
 #include "storage/engine.h"
 
@@ -48,16 +49,6 @@ struct StreamerOptions {
   Duration90k stagger;             // shortens the first recording (storage/recorder.h)
 };
 
-// Receives every frame the streamer produces, recorded or not (live view). Called on the
-// streamer's strand; must not block.
-class FrameObserver {
- public:
-  virtual ~FrameObserver() = default;
-  // `config` is set on the first frame and whenever the track's configuration changes.
-  virtual void OnFrame(const storage::Frame& frame, const rtsp::TrackConfig* config) = 0;
-  virtual void OnDisconnect() = 0;
-};
-
 class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::ClientHandler {
  public:
   Streamer(boost::asio::io_context& io, boost::asio::thread_pool& blocking, storage::Engine& engine,
@@ -69,7 +60,10 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   void Stop(std::function<void()> done);
 
   StreamStats Stats() const;
-  void SetObserver(std::shared_ptr<FrameObserver> observer);  // any thread
+  // Frame observers (live view, motion detection...): any number, added and removed from any
+  // thread. One added mid-session gets the current configurations with its first frames.
+  void AddObserver(std::shared_ptr<media::FrameObserver> observer);
+  void RemoveObserver(const media::FrameObserver* observer);
 
   // rtsp::ClientHandler, called by the streamer's own client on the strand.
   void OnPlaying(const std::vector<rtsp::ClientTrack>& tracks) override;
@@ -98,8 +92,12 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   storage::Engine& engine_;
   const Clock& clock_;
   const StreamerOptions options_;
-  std::shared_ptr<FrameObserver> observer_;  // guarded by mu_
-  uint64_t observer_generation_ = 0;         // guarded by mu_; bumps per SetObserver
+  // An observer and which configurations it has been given (strand state).
+  struct ObserverSlot {
+    std::shared_ptr<media::FrameObserver> observer;
+    bool has_video = false, has_audio = false;
+  };
+  std::vector<std::shared_ptr<ObserverSlot>> observers_;  // guarded by mu_
 
   // Strand state.
   bool stopping_ = false;
@@ -113,11 +111,8 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   std::optional<size_t> video_track_, audio_track_;
   std::optional<rtsp::TrackConfig> audio_config_;
   bool audio_config_sent_ = false;
-  // The session's current video configuration, and the observer that has been given the
-  // current configurations (an observer set mid-session gets them with its first frames).
+  // The session's current video configuration (an observer added mid-session gets it).
   std::optional<rtsp::TrackConfig> video_config_;
-  uint64_t observer_configured_ = 0;
-  bool observer_has_video_ = false, observer_has_audio_ = false;
   bool audio_entry_applied_ = false;  // the recorder has the audio's sample entry
   DecodeTimeAssigner<Queued> decode_times_;
   std::unique_ptr<storage::StreamRecording> recording_;

@@ -4,7 +4,6 @@
 
 #include <future>
 
-#include "rtsp/url.h"
 
 namespace nightjar::ingest {
 
@@ -17,40 +16,6 @@ constexpr double kGoldenFraction = 0.6180339887498949;
 
 }  // namespace
 
-Result<void> ValidateCamera(const CameraConfig& c) {
-  if (c.id.empty() || c.id.size() > 64) {
-    return Err(ErrorCode::kInvalidArgument, "camera id must be 1 to 64 characters");
-  }
-  for (char ch : c.id) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-') {
-      return Err(ErrorCode::kInvalidArgument,
-                 "camera id \"" + c.id + "\" may only hold letters, digits, '_' and '-'");
-    }
-  }
-  if (auto u = rtsp::ParseRtspUrl(c.url); !u) {
-    return Err(ErrorCode::kInvalidArgument, "camera " + c.id + " url: " + u.error().message());
-  }
-  if (c.sub_url) {
-    if (auto u = rtsp::ParseRtspUrl(*c.sub_url); !u) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "camera " + c.id + " sub_url: " + u.error().message());
-    }
-  }
-  // The config file's bounds (docs/config.md): larger values would overflow the 90 kHz
-  // arithmetic of retention (a wrapped age limit would delete everything).
-  if (c.retain_bytes && (*c.retain_bytes < 0 || *c.retain_bytes > kMaxRetainBytes)) {
-    return Err(ErrorCode::kInvalidArgument, "camera " + c.id + " retain_bytes must be 0 to 2^60");
-  }
-  if (c.retain_days && (*c.retain_days <= 0 || *c.retain_days > kMaxRetainDays)) {
-    return Err(ErrorCode::kInvalidArgument,
-               "camera " + c.id + " retain_days must be 1 to " + std::to_string(kMaxRetainDays));
-  }
-  if (c.max_reconnect_attempts < 0) {
-    return Err(ErrorCode::kInvalidArgument,
-               "camera " + c.id + " max_reconnect_attempts must be >= 0");
-  }
-  return Ok();
-}
 
 Supervisor::Supervisor(boost::asio::io_context& io, storage::Engine& engine, const Clock& clock,
                        SupervisorOptions options)
@@ -62,7 +27,7 @@ Supervisor::~Supervisor() {
 }
 
 Result<void> Supervisor::AddCamera(const CameraConfig& camera) {
-  NJ_CHECK_OK(ValidateCamera(camera));
+  NJ_CHECK_OK(config::Validate(camera));
   std::lock_guard lock(mu_);
   if (cameras_.contains(camera.id)) {
     return Err(ErrorCode::kAlreadyExists, "camera " + camera.id + " already exists");
@@ -87,11 +52,12 @@ Result<void> Supervisor::AddCamera(const CameraConfig& camera) {
     if (camera.username) {
       o.client.credentials = rtsp::Credentials{*camera.username, camera.password.value_or("")};
     }
-    o.client.transport = camera.transport;
+    o.client.transport = camera.transport == config::Transport::kUdp ? rtsp::TransportKind::kUdp
+                                                                      : rtsp::TransportKind::kTcp;
     o.client.timeout = options_.timeout;
     o.client.want_audio = camera.audio;
     o.backoff = options_.backoff;
-    o.max_reconnect_attempts = camera.max_reconnect_attempts;
+    o.max_reconnect_attempts = static_cast<int>(camera.max_reconnect_attempts);
     // Streams that start together rotate apart: golden-ratio spread over the recording length.
     const double frac = std::fmod(static_cast<double>(started_streams_++) * kGoldenFraction, 1.0);
     o.stagger = Duration90k(
@@ -107,11 +73,11 @@ Result<void> Supervisor::AddCamera(const CameraConfig& camera) {
 }
 
 Result<void> Supervisor::UpdateSettings(const CameraConfig& camera) {
-  NJ_CHECK_OK(ValidateCamera(camera));
+  NJ_CHECK_OK(config::Validate(camera));
   std::lock_guard lock(mu_);
   auto it = cameras_.find(camera.id);
   if (it == cameras_.end()) return Err(ErrorCode::kNotFound, "no camera " + camera.id);
-  if (!SameConnections(it->second.config, camera)) {
+  if (!config::SameConnections(it->second.config, camera)) {
     return Err(ErrorCode::kInvalidArgument,
                "camera " + camera.id + ": a changed connection needs a restart of its streams");
   }
@@ -120,11 +86,6 @@ Result<void> Supervisor::UpdateSettings(const CameraConfig& camera) {
   return ApplyBudgets();
 }
 
-bool SameConnections(const CameraConfig& a, const CameraConfig& b) {
-  return a.url == b.url && a.sub_url == b.sub_url && a.username == b.username &&
-         a.password == b.password && a.transport == b.transport && a.audio == b.audio &&
-         a.record == b.record && a.max_reconnect_attempts == b.max_reconnect_attempts;
-}
 
 Result<void> Supervisor::ApplyBudgets() {
   int64_t weight = 0;
@@ -210,6 +171,14 @@ std::shared_ptr<Streamer> Supervisor::Find(const std::string& camera, db::Stream
   if (it == cameras_.end()) return nullptr;
   const size_t index = kind == db::StreamKind::kMain ? 0 : 1;
   return index < it->second.streamers.size() ? it->second.streamers[index] : nullptr;
+}
+
+bool Supervisor::AddObserver(const std::string& camera, db::StreamKind kind,
+                             std::shared_ptr<media::FrameObserver> observer) {
+  auto streamer = Find(camera, kind);
+  if (!streamer) return false;
+  streamer->AddObserver(std::move(observer));
+  return true;
 }
 
 }  // namespace nightjar::ingest

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "ingest/camera_config.h"
+#include "ingest/camera_runner.h"
 #include "ingest/stream_stats.h"
 #include "ingest/streamer.h"
 #include "storage/engine.h"
@@ -36,26 +37,28 @@ struct SupervisorOptions {
   Duration90k recording_duration = Duration90k::FromSeconds(60);  // staggers spread over it
 };
 
-class Supervisor {
+class Supervisor final : public CameraRunner {
  public:
   Supervisor(boost::asio::io_context& io, storage::Engine& engine, const Clock& clock,
              SupervisorOptions options);
-  ~Supervisor();  // StopAll()
+  ~Supervisor() override;  // StopAll()
 
   // Creates (or reuses) the camera's database rows and starts its streams. kAlreadyExists if a
   // camera with this id runs; kInvalidArgument for an invalid configuration.
-  Result<void> AddCamera(const CameraConfig& camera);
+  Result<void> AddCamera(const CameraConfig& camera) override;
   // Stops the camera's streams, finalizing their recordings; its recordings stay. kNotFound.
-  Result<void> RemoveCamera(const std::string& id);
+  Result<void> RemoveCamera(const std::string& id) override;
   // Replaces a running camera's name and retention settings without touching its streams (the
   // new budgets apply at once). kNotFound; kInvalidArgument when `camera` differs in anything
   // its connections depend on (SameConnections), which needs RemoveCamera + AddCamera instead.
-  Result<void> UpdateSettings(const CameraConfig& camera);
+  Result<void> UpdateSettings(const CameraConfig& camera) override;
   // Stops everything (graceful shutdown). Idempotent.
   void StopAll();
 
-  std::vector<CameraConfig> cameras() const;
-  std::vector<StreamStats> Stats() const;
+  std::vector<CameraConfig> cameras() const override;
+  std::vector<StreamStats> Stats() const override;
+  bool AddObserver(const std::string& camera, db::StreamKind kind,
+                   std::shared_ptr<media::FrameObserver> observer) override;
   // The streamer of a camera's stream (live view attaches observers), or null.
   std::shared_ptr<Streamer> Find(const std::string& camera, db::StreamKind kind) const;
 
@@ -77,17 +80,6 @@ class Supervisor {
   std::map<std::string, Running> cameras_;  // guarded by mu_
   uint64_t started_streams_ = 0;            // guarded by mu_; spreads the staggers
 };
-
-// Whether two configurations of a camera stream the same way: URLs, credentials, transport,
-// audio, recording and reconnect policy (what UpdateSettings cannot change).
-bool SameConnections(const CameraConfig& a, const CameraConfig& b);
-
-// Bounds of a camera's retention settings (the config file's too).
-inline constexpr int64_t kMaxRetainBytes = int64_t{1} << 60;
-inline constexpr int64_t kMaxRetainDays = 36500;
-
-// Checks a camera configuration: id (1-64 characters of [A-Za-z0-9_-]), URLs parse as rtsp://.
-Result<void> ValidateCamera(const CameraConfig& camera);
 
 }  // namespace nightjar::ingest
 

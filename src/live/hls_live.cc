@@ -22,11 +22,11 @@ std::string IsoMs(int64_t unix_ms) {
 
 }  // namespace
 
-mp4::SampleEntrySpec SpecOf(const rtsp::TrackConfig& c) {
+mp4::SampleEntrySpec SpecOf(const media::TrackConfig& c) {
   mp4::SampleEntrySpec s;
   s.codec = c.codec;
   s.config = c.config;
-  if (c.kind == rtsp::TrackConfig::Kind::kVideo) {
+  if (c.kind == media::TrackConfig::Kind::kVideo) {
     s.kind = mp4::SampleEntrySpec::Kind::kVideo;
     s.width = static_cast<uint16_t>(c.width);
     s.height = static_cast<uint16_t>(c.height);
@@ -44,8 +44,8 @@ HlsLive::HlsLive(const LiveOptions& options, uint64_t first_msn, uint64_t discon
       discontinuity_sequence_(discontinuity_sequence),
       discontinuities_total_(discontinuity_sequence) {}
 
-Result<void> HlsLive::Configure(const rtsp::TrackConfig& video,
-                                const std::optional<rtsp::TrackConfig>& audio) {
+Result<void> HlsLive::Configure(const media::TrackConfig& video,
+                                const std::optional<media::TrackConfig>& audio) {
   std::vector<mp4::SampleEntrySpec> a;
   if (audio && audio->codec.starts_with("mp4a")) a.push_back(SpecOf(*audio));
   NJ_TRY(mux_, mp4::TsMuxer::Create({SpecOf(video)}, a));

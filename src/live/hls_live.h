@@ -27,7 +27,7 @@
 namespace nightjar::live {
 
 // The mp4 layer's description of a live track configuration.
-mp4::SampleEntrySpec SpecOf(const rtsp::TrackConfig& c);
+mp4::SampleEntrySpec SpecOf(const media::TrackConfig& c);
 
 class HlsLive {
  public:
@@ -36,8 +36,8 @@ class HlsLive {
   // (Re)configures the muxer; the next segment starts a discontinuity unless it is the first.
   // Audio other than AAC is left out (MPEG-TS has no standard mapping for G.711 in HLS).
   // kUnsupported for a video codec other than H.264/H.265.
-  Result<void> Configure(const rtsp::TrackConfig& video,
-                         const std::optional<rtsp::TrackConfig>& audio);
+  Result<void> Configure(const media::TrackConfig& video,
+                         const std::optional<media::TrackConfig>& audio);
   // Adds a frame; `wall_ms` is its wall-clock time (Unix ms, for EXT-X-PROGRAM-DATE-TIME).
   // Video before the first key frame (and audio before the first video) is skipped.
   void Add(const LiveFrame& f, int64_t wall_ms);

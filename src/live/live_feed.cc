@@ -9,8 +9,8 @@ namespace nightjar::live {
 
 LiveFeed::LiveFeed(std::shared_ptr<LiveStream> stream) : stream_(std::move(stream)) {}
 
-std::function<void()> LiveFeed::PushLocked(const LiveFrame& f, const rtsp::TrackConfig* video,
-                                           const std::optional<rtsp::TrackConfig>& audio) {
+std::function<void()> LiveFeed::PushLocked(const LiveFrame& f, const media::TrackConfig* video,
+                                           const std::optional<media::TrackConfig>& audio) {
   if (closed_ || ended_) return nullptr;
   if (need_key_) {
     if (!f.video() || !f.frame.key || !video) return nullptr;

@@ -41,8 +41,8 @@ class LiveFeed : public http::MessageFeed {
  private:
   friend class LiveStream;
   // Called by the stream with its mutex held; returns the wake callback to call after unlocking.
-  std::function<void()> PushLocked(const LiveFrame& f, const rtsp::TrackConfig* video,
-                                   const std::optional<rtsp::TrackConfig>& audio);
+  std::function<void()> PushLocked(const LiveFrame& f, const media::TrackConfig* video,
+                                   const std::optional<media::TrackConfig>& audio);
   void NewConfigLocked();
   std::function<void()> EndLocked();
   Result<void> InitLocked(std::vector<http::WsMessage>* out);
@@ -51,7 +51,7 @@ class LiveFeed : public http::MessageFeed {
   std::deque<LiveFrame> queue_;
   size_t bytes_ = 0;
   bool need_key_ = true, need_init_ = true, ended_ = false, closed_ = false;
-  std::optional<rtsp::TrackConfig> video_, audio_;  // as of the init segment to send
+  std::optional<media::TrackConfig> video_, audio_;  // as of the init segment to send
   uint32_t audio_rate_ = 0;
   std::optional<int64_t> base_;  // live dts -> fragment decode time
   int64_t next_time_ = 0;        // decode time after the last frame sent

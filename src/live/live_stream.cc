@@ -8,12 +8,6 @@
 namespace nightjar::live {
 namespace {
 
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void Call(std::vector<std::function<void()>>& fns) {
   for (auto& f : fns) {
     if (f) f();
@@ -22,8 +16,11 @@ void Call(std::vector<std::function<void()>>& fns) {
 
 }  // namespace
 
-LiveStream::LiveStream(std::string camera, std::string stream, LiveOptions options)
-    : camera_(std::move(camera)), stream_(std::move(stream)), options_(options) {}
+LiveStream::LiveStream(std::string camera, std::string stream, const nightjar::Clock& clock,
+                       LiveOptions options)
+    : camera_(std::move(camera)), stream_(std::move(stream)), clock_(clock), options_(options) {}
+
+int64_t LiveStream::NowUnixMs() const { return clock_.Now().ticks() / 90; }
 
 LiveStream::~LiveStream() = default;
 
@@ -32,14 +29,14 @@ std::vector<std::function<void()>> LiveStream::ChangedLocked() {
   return std::exchange(waiters_, {});
 }
 
-void LiveStream::OnFrame(const storage::Frame& frame, const rtsp::TrackConfig* config) {
-  const auto now = Clock::now();
+void LiveStream::OnFrame(const media::Frame& frame, const media::TrackConfig* config) {
+  const auto now = MonotonicNow();
   std::vector<std::function<void()>> wake;
   {
     std::lock_guard lock(mu_);
     if (ended_) return;
     streaming_ = true;
-    const bool video = frame.track == storage::Track::kVideo;
+    const bool video = frame.track == media::Track::kVideo;
     if (config && video && video_config_ != *config) {
       video_config_ = *config;
       config_generation_++;
@@ -197,7 +194,7 @@ std::shared_ptr<LiveFeed> LiveStream::Subscribe() {
 }
 
 void LiveStream::TouchHlsLocked() {
-  hls_last_use_ = Clock::now();
+  hls_last_use_ = MonotonicNow();
   if (hls_ || !video_config_ || ended_) return;
   hls_ = std::make_unique<HlsLive>(options_, hls_next_msn_, hls_discontinuities_);
   if (auto r = hls_->Configure(*video_config_, audio_config_); !r) {

@@ -1,5 +1,5 @@
 // Live view of one camera stream: the frames of the current GOP in memory, fed by the stream's
-// Streamer (ingest::FrameObserver), whether or not the stream is recorded, and served three ways:
+// Streamer (media::FrameObserver), whether or not the stream is recorded, and served three ways:
 //   - WebSocket subscribers (live/live_feed.h): fragmented MP4 starting at the latest key frame;
 //   - LL-HLS (live/hls_live.h): MPEG-TS segments of whole GOPs with ~0.5 s parts, muxed only
 //     while someone is watching (the segmenter starts on the first HLS request, from the
@@ -12,7 +12,7 @@
 //
 // Memory: the current GOP (bounded by max_gop_bytes; a camera with a longer GOP than that gets
 // no buffer until its next key frame), per subscriber a bounded queue, and the HLS window while
-// HLS is in use. Frame bytes are shared with the recorder (storage::Frame::data), not copied.
+// HLS is in use. Frame bytes are shared with the recorder (media::Frame::data), not copied.
 //
 // Thread safety: every member function may be called from any thread; one mutex per stream. The
 // observer side runs on the streamer's strand and never blocks beyond that mutex; muxing one
@@ -30,9 +30,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "ingest/streamer.h"
-#include "rtsp/depacketizer.h"
-#include "storage/frame.h"
+#include "base/clock.h"
+#include "media/frame.h"
 
 namespace nightjar::live {
 
@@ -41,12 +40,12 @@ class LiveFeed;
 
 // A frame on the stream's live timeline.
 struct LiveFrame {
-  storage::Frame frame;
+  media::Frame frame;
   int64_t dts = 0;  // 90 kHz: video decode time; audio presentation time mapped onto video's
   int64_t pts = 0;  // dts + cto for video; = dts for audio
   // Estimated duration (90 kHz): the previous interval of the same track.
   int64_t duration = 0;
-  bool video() const { return frame.track == storage::Track::kVideo; }
+  bool video() const { return frame.track == media::Track::kVideo; }
 };
 
 struct LiveOptions {
@@ -60,21 +59,22 @@ struct LiveOptions {
 
 // The latest key frame with what decodes it.
 struct KeyFrame {
-  rtsp::TrackConfig config;
-  storage::Bytes data;
+  media::TrackConfig config;
+  media::Bytes data;
   int64_t dts = 0;
 };
 
-class LiveStream : public ingest::FrameObserver, public std::enable_shared_from_this<LiveStream> {
+class LiveStream : public media::FrameObserver, public std::enable_shared_from_this<LiveStream> {
  public:
-  LiveStream(std::string camera, std::string stream, LiveOptions options = {});
+  // `clock` (wall time for PROGRAM-DATE-TIME and part ages) outlives the stream.
+  LiveStream(std::string camera, std::string stream, const nightjar::Clock& clock, LiveOptions options = {});
   ~LiveStream() override;
 
   const std::string& camera() const { return camera_; }
   const std::string& stream() const { return stream_; }
 
-  // ingest::FrameObserver (the streamer's strand).
-  void OnFrame(const storage::Frame& frame, const rtsp::TrackConfig* config) override;
+  // media::FrameObserver (the streamer's strand).
+  void OnFrame(const media::Frame& frame, const media::TrackConfig* config) override;
   void OnDisconnect() override;
   // The camera was removed: subscribers' feeds end, waiters wake.
   void End();
@@ -113,26 +113,33 @@ class LiveStream : public ingest::FrameObserver, public std::enable_shared_from_
 
  private:
   friend class LiveFeed;
-  using Clock = std::chrono::steady_clock;
+  // Monotonic instants, from clock_.MonotonicNanos().
+  using Instant = std::chrono::steady_clock::time_point;
+  Instant MonotonicNow() const {
+    return Instant(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::nanoseconds(clock_.MonotonicNanos())));
+  }
   void TouchHlsLocked();
   std::vector<std::function<void()>> ChangedLocked();
 
   const std::string camera_, stream_;
+  const nightjar::Clock& clock_;
   const LiveOptions options_;
+  int64_t NowUnixMs() const;  // wall time from clock_
   mutable std::mutex mu_;
-  std::optional<rtsp::TrackConfig> video_config_, audio_config_;
+  std::optional<media::TrackConfig> video_config_, audio_config_;
   uint64_t config_generation_ = 0;  // bumped when the video configuration changes
   std::vector<LiveFrame> gop_;      // from the latest key frame
   size_t gop_bytes_ = 0;
   int64_t last_video_dts_ = 0, last_video_duration_ = 3000;
   int64_t last_audio_pts_ = 0, last_audio_duration_ = 0;
-  Clock::time_point last_video_arrival_;
+  Instant last_video_arrival_;
   std::optional<int64_t> audio_offset_;  // 90 kHz; audio time -> video timeline
   bool streaming_ = false;
   bool ended_ = false;
   std::vector<std::weak_ptr<LiveFeed>> feeds_;
   std::unique_ptr<HlsLive> hls_;
-  Clock::time_point hls_last_use_;
+  Instant hls_last_use_;
   uint64_t hls_next_msn_ = 0;  // carried across segmenter restarts
   uint64_t hls_discontinuities_ = 0;
   uint64_t version_ = 0;

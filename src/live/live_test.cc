@@ -26,9 +26,9 @@ std::string ClipsDir() {
 // The clip's frames in arrival order (video by decode time, audio interleaved by time), with
 // the configurations the depacketizer would attach.
 struct Clip {
-  rtsp::TrackConfig video, audio;
+  media::TrackConfig video, audio;
   struct Item {
-    storage::Frame frame;
+    media::Frame frame;
     int64_t time90;
   };
   std::vector<Item> items;
@@ -47,8 +47,8 @@ Clip LoadClip(const std::string& name) {
   for (const auto& t : file->tracks) {
     const bool video = t.kind == mp4::DemuxedTrack::Kind::kVideo;
     if (t.kind == mp4::DemuxedTrack::Kind::kOther) continue;
-    rtsp::TrackConfig& cfg = video ? c.video : c.audio;
-    cfg.kind = video ? rtsp::TrackConfig::Kind::kVideo : rtsp::TrackConfig::Kind::kAudio;
+    media::TrackConfig& cfg = video ? c.video : c.audio;
+    cfg.kind = video ? media::TrackConfig::Kind::kVideo : media::TrackConfig::Kind::kAudio;
     cfg.codec = video ? (t.format == "avc1" ? "avc1.640028" : "hvc1.1.6.L120.90") : "mp4a.40.2";
     cfg.config = t.codec_config;
     cfg.width = t.width;
@@ -56,8 +56,8 @@ Clip LoadClip(const std::string& name) {
     cfg.clock_rate = video ? 90000 : t.sample_rate;
     cfg.channels = t.channels;
     for (const auto& s : t.samples) {
-      storage::Frame f;
-      f.track = video ? storage::Track::kVideo : storage::Track::kAudio;
+      media::Frame f;
+      f.track = video ? media::Track::kVideo : media::Track::kAudio;
       f.key = s.key;
       f.media_time = video ? s.dts * 90000 / t.timescale : s.dts * cfg.clock_rate / t.timescale;
       f.cto = video ? static_cast<int32_t>((s.pts - s.dts) * 90000 / t.timescale) : 0;
@@ -76,8 +76,8 @@ Clip LoadClip(const std::string& name) {
 void Feed(LiveStream& s, const Clip& c, size_t begin, size_t end) {
   for (size_t i = begin; i < end && i < c.items.size(); ++i) {
     const auto& f = c.items[i].frame;
-    const bool video = f.track == storage::Track::kVideo;
-    const rtsp::TrackConfig* cfg = nullptr;
+    const bool video = f.track == media::Track::kVideo;
+    const media::TrackConfig* cfg = nullptr;
     if (i == begin || f.key) cfg = video ? &c.video : &c.audio;
     if (!video && c.audio.codec.empty()) continue;
     s.OnFrame(f, cfg);
@@ -86,15 +86,17 @@ void Feed(LiveStream& s, const Clip& c, size_t begin, size_t end) {
 
 size_t VideoFrames(const Clip& c) {
   return static_cast<size_t>(std::count_if(c.items.begin(), c.items.end(), [](const auto& i) {
-    return i.frame.track == storage::Track::kVideo;
+    return i.frame.track == media::Track::kVideo;
   }));
 }
+
+const RealClock kClock;  // the playlists' wall times (PROGRAM-DATE-TIME, part ages)
 
 TEST(LiveStreamTest, BuffersOnlyTheCurrentGopAndGivesTheLatestKeyFrame) {
   if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
   Clip c = LoadClip("audio.mp4");
   ASSERT_FALSE(c.items.empty());
-  auto s = std::make_shared<LiveStream>("cam1", "main");
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock);
   EXPECT_FALSE(s->LatestKeyFrame());
   Feed(*s, c, 0, c.items.size());
   auto key = s->LatestKeyFrame();
@@ -102,7 +104,7 @@ TEST(LiveStreamTest, BuffersOnlyTheCurrentGopAndGivesTheLatestKeyFrame) {
   EXPECT_EQ(key->config.width, c.video.width);
   int64_t last_key = -1;
   for (const auto& i : c.items) {
-    if (i.frame.key && i.frame.track == storage::Track::kVideo) last_key = i.frame.media_time;
+    if (i.frame.key && i.frame.track == media::Track::kVideo) last_key = i.frame.media_time;
   }
   EXPECT_EQ(key->dts, last_key);
   EXPECT_GT(s->buffered_bytes(), 0u);
@@ -116,7 +118,7 @@ TEST(LiveStreamTest, HlsPartsConcatenateToSegmentsAndRespectThePartTarget) {
   if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
   Clip c = LoadClip("audio.mp4");
   ASSERT_FALSE(c.items.empty());
-  auto s = std::make_shared<LiveStream>("cam1", "main");
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock);
   std::string playlist;
   // Nothing yet: the playlist request waits.
   EXPECT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kWait);
@@ -162,7 +164,7 @@ TEST(LiveStreamTest, BlockingReloadWaitsForThePartAndRefusesFarFuture) {
   if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
   Clip c = LoadClip("audio.mp4");
   ASSERT_FALSE(c.items.empty());
-  auto s = std::make_shared<LiveStream>("cam1", "main");
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock);
   std::string playlist;
   s->Playlist({}, &playlist);
   Feed(*s, c, 0, 200);
@@ -197,7 +199,7 @@ TEST(LiveFeedTest, StartsWithInitThenTheLatestKeyFrame) {
   if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
   Clip c = LoadClip("audio.mp4");
   ASSERT_FALSE(c.items.empty());
-  auto s = std::make_shared<LiveStream>("cam1", "main");
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock);
   Feed(*s, c, 0, 100);
   auto feed = s->Subscribe();
   std::vector<http::WsMessage> m;
@@ -230,7 +232,7 @@ TEST(LiveFeedTest, SlowSubscriberSkipsToTheNextKeyFrame) {
   ASSERT_FALSE(c.items.empty());
   LiveOptions o;
   o.max_feed_bytes = 256 << 10;
-  auto s = std::make_shared<LiveStream>("cam1", "main", o);
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock, o);
   auto feed = s->Subscribe();
   Feed(*s, c, 0, c.items.size());  // never taken meanwhile
   EXPECT_GT(feed->skips(), 0u);

@@ -37,21 +37,12 @@
 #include <vector>
 
 #include "base/error.h"
+#include "media/frame.h"
 #include "rtsp/sdp.h"
 
 namespace nightjar::rtsp {
 
-// What the storage engine needs to describe a track (db::SampleEntryRow without ids).
-struct TrackConfig {
-  enum class Kind { kVideo, kAudio } kind = Kind::kVideo;
-  std::string codec;               // RFC 6381 ("avc1.640028", "hvc1.1.6.L120.90", "mp4a.40.2"),
-                                   // "ulaw" or "alaw"
-  std::vector<uint8_t> config;     // avcC / hvcC payload, AudioSpecificConfig, or empty for G.711
-  uint32_t width = 0, height = 0;  // video, from the SPS
-  uint32_t clock_rate = 90000;     // RTP clock: 90000 video, sample rate audio
-  uint32_t channels = 0;           // audio
-  bool operator==(const TrackConfig&) const = default;
-};
+using media::TrackConfig;  // media/frame.h
 
 struct AccessUnit {
   int64_t timestamp = 0;  // unwrapped RTP timestamp (clock_rate units) of the first packet

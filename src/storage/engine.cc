@@ -179,8 +179,16 @@ void Engine::MaintenanceLoop() {
     maint_cv_.wait_for(lock, interval, [&] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    (void)Checkpoint();  // errors are per file and already in the rows' state
-    (void)ApplyRetention();
+    // A failed pass is retried at the next interval; it is logged and counted (/metrics) so that
+    // a database that keeps refusing (disk full, corruption) does not go unnoticed.
+    if (auto ok = Checkpoint(); !ok) {
+      maintenance_errors_++;
+      spdlog::error("checkpoint failed: {}", ok.error().ToString());
+    }
+    if (auto ok = ApplyRetention(); !ok) {
+      maintenance_errors_++;
+      spdlog::error("retention pass failed: {}", ok.error().ToString());
+    }
     lock.lock();
   }
 }

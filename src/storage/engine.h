@@ -121,6 +121,8 @@ class Engine {
   WriterStats WriterStatsFor(size_t dir_index) const { return dirs_[dir_index].writer->Stats(); }
   int64_t deleted_by_retention() const { return deleted_by_retention_; }
   int64_t deleted_bytes_by_retention() const { return deleted_bytes_by_retention_; }
+  // Checkpoint and retention passes of the maintenance thread that failed (each logged).
+  int64_t maintenance_errors() const { return maintenance_errors_; }
 
  private:
   friend class StreamRecording::Sink;
@@ -155,6 +157,7 @@ class Engine {
   RecoveryReport recovery_;
   std::atomic<int64_t> deleted_by_retention_{0};
   std::atomic<int64_t> deleted_bytes_by_retention_{0};
+  std::atomic<int64_t> maintenance_errors_{0};
 
   std::mutex open_mu_;
   std::map<int64_t, OpenRec> open_;            // guarded by open_mu_: recordings being written

@@ -13,7 +13,11 @@
 #include <string>
 
 #include "base/clock.h"
-#include "http/backend.h"
+#include "http/services/cameras.h"
+#include "http/services/catalog.h"
+#include "http/services/live.h"
+#include "http/services/media.h"
+#include "http/services/system.h"
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -22,11 +26,17 @@ namespace nightjar::http {
 
 // What handlers share. Everything referenced must outlive the server.
 struct ApiContext {
-  Backend* backend = nullptr;
+  // The resources' services (app/ implements them). A feature with routes of its own (auth,
+  // events, ...) adds its service here and its routes to routes.cc.
+  CameraService* cameras = nullptr;
+  CatalogService* catalog = nullptr;
+  MediaService* media = nullptr;
+  LiveService* live = nullptr;
+  SystemService* system = nullptr;
   RequestMetrics* metrics = nullptr;  // the server's, for /metrics
   const Clock* clock = nullptr;       // wall time for uptime
   Time90k started;                    // when the daemon started
-  std::string version = "0.1.0";
+  std::string version;  // base/version.h
   std::string web_dir;  // the built web UI (web/dist); empty: none
 };
 
@@ -59,7 +69,7 @@ Response HandleDays(const ApiContext& ctx, const Request& req);
 // 400 unless `stream` (a query's stream=, a path's {kind}) is "main" or "sub".
 std::optional<Response> CheckStream(std::string_view stream);
 // The POST /api/cameras body, strictly checked (kInvalidArgument naming the bad field).
-Result<CameraSpec> ParseCameraSpec(std::string_view body);
+Result<config::CameraConfig> ParseCameraBody(std::string_view body);
 // handlers/view.cc
 Response HandleViewMp4(const ApiContext& ctx, const Request& req);
 // `from` and `to` of the query (ParseTime forms), from < to; else the 400 to return.

@@ -1,9 +1,10 @@
 // /api/cameras: list (GET), add (POST, JSON body), one camera (GET /{id}), change (PATCH /{id}:
 // a JSON merge patch, RFC 7396; PUT /{id}: the whole configuration), remove (DELETE /{id}), and
 // its streams (/{id}/streams[/{kind}]: GET; PUT {"url"} sets a stream's URL, adding the sub
-// stream; DELETE removes the sub stream). Bodies are checked strictly here (types, unknown
-// fields, id syntax) so the backend receives a well-typed CameraSpec; it then checks meaning
-// (taken id, usable URL, a camera the config file owns).
+// stream; DELETE removes the sub stream). Bodies go through the camera codec
+// (config/camera_config.h: the same field table as nightjar.toml and the database), so a body is
+// refused naming the field exactly as the config file would be; the service then checks what
+// only it can (a taken id, a camera the config file owns).
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -15,77 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-// Camera ids appear in URL paths and file names: keep them to a safe alphabet.
-bool ValidId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-Result<std::string> GetString(const json& j, const char* key) {
-  if (!j.is_string())
-    return Err(ErrorCode::kInvalidArgument, std::string(key) + " must be a string");
-  return j.get<std::string>();
-}
-
-Result<int64_t> GetNonNegative(const json& j, const char* key) {
-  if (!j.is_number_integer() || j.get<int64_t>() < 0) {
-    return Err(ErrorCode::kInvalidArgument, std::string(key) + " must be a non-negative integer");
-  }
-  return j.get<int64_t>();
-}
-
-// Applies one field of the body to `spec`; kInvalidArgument naming the field when it is wrong.
-Result<void> ApplyField(const std::string& key, const json& v, CameraSpec& spec) {
-  const bool null = v.is_null();
-  if (key == "id") {
-    NJ_TRY(spec.id, GetString(v, "id"));
-  } else if (key == "name") {
-    NJ_TRY(spec.name, GetString(v, "name"));
-  } else if (key == "url") {
-    NJ_TRY(spec.url, GetString(v, "url"));
-  } else if (key == "sub_url" || key == "username" || key == "password") {
-    auto& field = key == "sub_url"    ? spec.sub_url
-                  : key == "username" ? spec.username
-                                      : spec.password;
-    if (null) {
-      field.reset();  // absent, or removed by a merge patch
-    } else {
-      NJ_TRY(field, GetString(v, key.c_str()));
-    }
-  } else if (key == "transport") {
-    NJ_TRY(spec.transport, GetString(v, "transport"));
-    if (spec.transport != "tcp" && spec.transport != "udp") {
-      return Err(ErrorCode::kInvalidArgument, "transport must be \"tcp\" or \"udp\"");
-    }
-  } else if (key == "record") {
-    if (!v.is_boolean()) return Err(ErrorCode::kInvalidArgument, "record must be true or false");
-    spec.record = v.get<bool>();
-  } else if (key == "audio") {
-    if (!v.is_boolean()) return Err(ErrorCode::kInvalidArgument, "audio must be true or false");
-    spec.audio = v.get<bool>();
-  } else if (key == "retain_bytes" || key == "retain_days") {
-    auto& field = key == "retain_bytes" ? spec.retain_bytes : spec.retain_days;
-    if (null) {
-      field.reset();
-    } else {
-      NJ_TRY(field, GetNonNegative(v, key.c_str()));
-    }
-  } else if (key == "max_reconnect_attempts") {
-    NJ_TRY(int64_t n, GetNonNegative(v, "max_reconnect_attempts"));
-    if (n > 1'000'000)
-      return Err(ErrorCode::kInvalidArgument, "max_reconnect_attempts is too large");
-    spec.max_reconnect_attempts = static_cast<int>(n);
-  } else {
-    return Err(ErrorCode::kInvalidArgument, "unknown field \"" + key + "\"");
-  }
-  return Ok();
-}
-
 Result<json> ParseObject(std::string_view body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Err(ErrorCode::kInvalidArgument, "the body is not valid JSON");
@@ -93,25 +23,20 @@ Result<json> ParseObject(std::string_view body) {
   return j;
 }
 
-// Applies every field of `j` to `spec`; an "id" must be the one `spec` has when it has one.
-Result<void> ApplyObject(const json& j, CameraSpec& spec) {
-  const std::string id = spec.id;
-  for (const auto& [key, value] : j.items()) NJ_CHECK_OK(ApplyField(key, value, spec));
-  if (!id.empty() && spec.id != id) {
+// Applies every field of `j` to `c`; an "id" must be the one `c` has when it has one.
+Result<void> ApplyObject(const json& j, config::CameraConfig& c) {
+  const std::string id = c.id;
+  NJ_CHECK_OK(config::ApplyJson(j, c));
+  if (!id.empty() && c.id != id) {
     return Err(ErrorCode::kInvalidArgument, "id cannot change (it names the recordings)");
   }
-  if (!ValidId(spec.id)) {
-    return Err(ErrorCode::kInvalidArgument, "id is required: 1-64 letters, digits, '-' or '_'");
-  }
-  if (spec.url.empty()) return Err(ErrorCode::kInvalidArgument, "url is required");
-  if (spec.name.empty()) spec.name = spec.id;
-  return Ok();
+  return config::FinishApiCamera(c);
 }
 
 // Camera `id` with `change` applied (Backend::UpdateCamera); the response says what happened.
-Response Update(const ApiContext& ctx, const std::string& id, const Backend::CameraChange& change,
+Response Update(const ApiContext& ctx, const std::string& id, const CameraService::Change& change,
                 int status = 200) {
-  auto restarted = ctx.backend->UpdateCamera(id, change);
+  auto restarted = ctx.cameras->Update(id, change);
   if (!restarted) return FromError(restarted.error());
   return Response::Json(status, {{"id", id}, {"updated", true}, {"restarted", *restarted}});
 }
@@ -119,10 +44,10 @@ Response Update(const ApiContext& ctx, const std::string& id, const Backend::Cam
 // The camera's streams, or the error response.
 std::variant<std::vector<StreamInfo>, Response> StreamsOf(const ApiContext& ctx,
                                                           const std::string& id) {
-  auto cameras = ctx.backend->ListCameras();
+  auto cameras = ctx.cameras->List();
   if (!cameras) return FromError(cameras.error());
   for (auto& c : *cameras) {
-    if (c.id == id) return std::move(c.streams);
+    if (c.config.id == id) return std::move(c.streams);
   }
   return ErrorResponse(404, "not_found", "no camera \"" + id + "\"");
 }
@@ -135,15 +60,15 @@ std::optional<Response> CheckStream(std::string_view stream) {
                        "stream: expected main or sub, got \"" + std::string(stream) + "\"");
 }
 
-Result<CameraSpec> ParseCameraSpec(std::string_view body) {
+Result<config::CameraConfig> ParseCameraBody(std::string_view body) {
   NJ_TRY(json j, ParseObject(body));
-  CameraSpec spec;
-  NJ_CHECK_OK(ApplyObject(j, spec));
-  return spec;
+  config::CameraConfig c;
+  NJ_CHECK_OK(ApplyObject(j, c));
+  return c;
 }
 
 Response HandleListCameras(const ApiContext& ctx, const Request&) {
-  auto cameras = ctx.backend->ListCameras();
+  auto cameras = ctx.cameras->List();
   if (!cameras) return FromError(cameras.error());
   json j = json::array();
   for (const auto& c : *cameras) j.push_back(CameraJson(c));
@@ -151,27 +76,27 @@ Response HandleListCameras(const ApiContext& ctx, const Request&) {
 }
 
 Response HandleGetCamera(const ApiContext& ctx, const Request& req) {
-  auto cameras = ctx.backend->ListCameras();
+  auto cameras = ctx.cameras->List();
   if (!cameras) return FromError(cameras.error());
   for (const auto& c : *cameras) {
-    if (c.id == req.Param("id")) return Response::Json(200, CameraJson(c));
+    if (c.config.id == req.Param("id")) return Response::Json(200, CameraJson(c));
   }
   return ErrorResponse(404, "not_found", "no camera \"" + req.Param("id") + "\"");
 }
 
 Response HandleAddCamera(const ApiContext& ctx, const Request& req) {
-  auto spec = ParseCameraSpec(req.body);
-  if (!spec) return FromError(spec.error());
-  if (auto added = ctx.backend->AddCamera(*spec); !added) return FromError(added.error());
-  Response res = Response::Json(201, {{"id", spec->id}, {"added", true}});
-  res.headers.emplace_back("Location", "/api/cameras/" + spec->id);
+  auto camera = ParseCameraBody(req.body);
+  if (!camera) return FromError(camera.error());
+  if (auto added = ctx.cameras->Add(*camera); !added) return FromError(added.error());
+  Response res = Response::Json(201, {{"id", camera->id}, {"added", true}});
+  res.headers.emplace_back("Location", "/api/cameras/" + camera->id);
   return res;
 }
 
 Response HandlePatchCamera(const ApiContext& ctx, const Request& req) {
   auto patch = ParseObject(req.body);
   if (!patch) return FromError(patch.error());
-  return Update(ctx, req.Param("id"), [&](CameraSpec& spec) { return ApplyObject(*patch, spec); });
+  return Update(ctx, req.Param("id"), [&](config::CameraConfig& c) { return ApplyObject(*patch, c); });
 }
 
 Response HandlePutCamera(const ApiContext& ctx, const Request& req) {
@@ -179,11 +104,11 @@ Response HandlePutCamera(const ApiContext& ctx, const Request& req) {
   if (!body) return FromError(body.error());
   // The whole configuration: what the body leaves out takes its default. Cameras are created
   // with POST /api/cameras (an unknown id is 404).
-  return Update(ctx, req.Param("id"), [&](CameraSpec& spec) -> Result<void> {
-    CameraSpec replaced;
-    replaced.id = spec.id;
+  return Update(ctx, req.Param("id"), [&](config::CameraConfig& c) -> Result<void> {
+    config::CameraConfig replaced;
+    replaced.id = c.id;
     NJ_CHECK_OK(ApplyObject(*body, replaced));
-    spec = std::move(replaced);
+    c = std::move(replaced);
     return Ok();
   });
 }
@@ -218,10 +143,10 @@ Response HandlePutStream(const ApiContext& ctx, const Request& req) {
   }
   const std::string url = (*body)["url"].get<std::string>();
   bool created = false;
-  auto restarted = ctx.backend->UpdateCamera(req.Param("id"), [&](CameraSpec& spec) {
-    created = kind == "sub" && !spec.sub_url;
-    (kind == "main" ? spec.url : spec.sub_url.emplace()) = url;
-    return Result<void>();
+  auto restarted = ctx.cameras->Update(req.Param("id"), [&](config::CameraConfig& c) {
+    created = kind == "sub" && !c.sub_url;
+    (kind == "main" ? c.url : c.sub_url.emplace()) = url;
+    return config::FinishApiCamera(c);
   });
   if (!restarted) return FromError(restarted.error());
   return Response::Json(created ? 201 : 200,
@@ -235,16 +160,16 @@ Response HandleDeleteStream(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(400, "bad_request",
                          "a camera always has its main stream; DELETE the camera instead");
   }
-  return Update(ctx, req.Param("id"), [](CameraSpec& spec) -> Result<void> {
-    if (!spec.sub_url) return Err(ErrorCode::kNotFound, "camera " + spec.id + " has no sub stream");
-    spec.sub_url.reset();
+  return Update(ctx, req.Param("id"), [](config::CameraConfig& c) -> Result<void> {
+    if (!c.sub_url) return Err(ErrorCode::kNotFound, "camera " + c.id + " has no sub stream");
+    c.sub_url.reset();
     return Ok();
   });
 }
 
 Response HandleRemoveCamera(const ApiContext& ctx, const Request& req) {
   const std::string& id = req.Param("id");
-  if (auto removed = ctx.backend->RemoveCamera(id); !removed) return FromError(removed.error());
+  if (auto removed = ctx.cameras->Remove(id); !removed) return FromError(removed.error());
   return Response::Json(200, {{"id", id}, {"removed", true}});
 }
 

@@ -1,4 +1,4 @@
-// The /api handlers over real loopback HTTP with a fake Backend.
+// The /api handlers over real loopback HTTP with fake services (one fake implements them all).
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -18,13 +18,17 @@ using nlohmann::json;
 
 const Time90k kT0 = Time90k::FromUnixSeconds(1'771'509'600);  // 2026-02-19T14:00:00Z
 
-class FakeBackend : public Backend {
+class FakeBackend : public CameraService,
+                    public CatalogService,
+                    public MediaService,
+                    public LiveService,
+                    public SystemService {
  public:
   FakeBackend() {
     CameraInfo c;
-    c.id = "cam1";
-    c.name = "Front Door";
-    c.transport = "tcp";
+    c.config.id = "cam1";
+    c.config.name = "Front Door";
+    c.config.url = "rtsp://admin:hunter2@10.0.0.5/stream1";
     StreamInfo s;
     s.kind = "main";
     s.url = "rtsp://admin:hunter2@10.0.0.5/stream1";  // the backend forgot to redact
@@ -39,37 +43,38 @@ class FakeBackend : public Backend {
     cameras_.push_back(c);
   }
 
-  Result<std::vector<CameraInfo>> ListCameras() override {
+  Result<std::vector<CameraInfo>> List() override {
     std::lock_guard lock(mu_);
     return cameras_;
   }
-  Result<void> AddCamera(const CameraSpec& spec) override {
+  Result<void> Add(const config::CameraConfig& spec) override {
     std::lock_guard lock(mu_);
     for (const auto& c : cameras_) {
-      if (c.id == spec.id) return Err(ErrorCode::kAlreadyExists, "camera " + spec.id + " exists");
+      if (c.config.id == spec.id) {
+        return Err(ErrorCode::kAlreadyExists, "camera " + spec.id + " exists");
+      }
     }
     if (!spec.url.starts_with("rtsp://")) {
       return Err(ErrorCode::kInvalidArgument, "url must be rtsp://");
     }
     last_spec_ = spec;
     CameraInfo c;
-    c.id = spec.id;
-    c.name = spec.name;
+    c.config = spec;
     c.streams.push_back({.kind = "main", .url = spec.url, .state = "connecting"});
     cameras_.push_back(c);
     return Ok();
   }
-  Result<void> RemoveCamera(std::string_view id) override {
+  Result<void> Remove(std::string_view id) override {
     std::lock_guard lock(mu_);
-    auto n = std::erase_if(cameras_, [&](const CameraInfo& c) { return c.id == id; });
+    auto n = std::erase_if(cameras_, [&](const CameraInfo& c) { return c.config.id == id; });
     if (n == 0) return Err(ErrorCode::kNotFound, "no camera " + std::string(id));
     return Ok();
   }
   // cam1's configuration: from the API, so it may change.
-  Result<bool> UpdateCamera(std::string_view id, const CameraChange& change) override {
+  Result<bool> Update(std::string_view id, const Change& change) override {
     std::lock_guard lock(mu_);
     if (id != "cam1") return Err(ErrorCode::kNotFound, "no camera " + std::string(id));
-    CameraSpec spec = cam1_;
+    config::CameraConfig spec = cam1_;
     NJ_CHECK_OK(change(spec));
     if (spec.id != "cam1") return Err(ErrorCode::kInvalidArgument, "id cannot change");
     if (!spec.url.starts_with("rtsp://") ||
@@ -126,7 +131,7 @@ class FakeBackend : public Backend {
     for (const auto& r : list->recordings) out.emplace_back(r.start, r.end);
     return out;
   }
-  Result<Counters> GetCounters() override { return Counters{7, 7000}; }
+  Result<Counters> GetCounters() override { return Counters{7, 7000, 0}; }
 
   // A ten-byte "file" for cam1's main stream.
   class Bytes final : public BodySource {
@@ -239,8 +244,8 @@ class FakeBackend : public Backend {
 
   std::mutex mu_;
   std::vector<CameraInfo> cameras_;
-  std::optional<CameraSpec> last_spec_;
-  CameraSpec cam1_{.id = "cam1",
+  std::optional<config::CameraConfig> last_spec_;
+  config::CameraConfig cam1_{.id = "cam1",
                    .name = "Front Door",
                    .url = "rtsp://admin:hunter2@10.0.0.5/stream1",
                    .password = "hunter2"};
@@ -252,7 +257,17 @@ class HandlersTest : public ::testing::Test {
   void SetUp() override {
     server_ = std::make_unique<TestServer>(ServerOptions{}, [this](RequestMetrics& metrics) {
       Router router;
-      AddApiRoutes(router, ApiContext{&backend_, &metrics, &clock_, kT0, "0.1.0"});
+      ApiContext ctx;
+      ctx.cameras = &backend_;
+      ctx.catalog = &backend_;
+      ctx.media = &backend_;
+      ctx.live = &backend_;
+      ctx.system = &backend_;
+      ctx.metrics = &metrics;
+      ctx.clock = &clock_;
+      ctx.started = kT0;
+      ctx.version = "0.1.0";
+      AddApiRoutes(router, ctx);
       return router;
     });
     ASSERT_TRUE(server_->Start());
@@ -417,11 +432,11 @@ TEST_F(HandlersTest, MetricsText) {
 }
 
 TEST(RedactUrlTest, Forms) {
-  EXPECT_EQ(RedactUrl("rtsp://u:p@h/x"), "rtsp://u:***@h/x");
-  EXPECT_EQ(RedactUrl("rtsp://u:p@ss@h:554/x?y=1"), "rtsp://u:***@h:554/x?y=1");
-  EXPECT_EQ(RedactUrl("rtsp://u@h/x"), "rtsp://u@h/x");
-  EXPECT_EQ(RedactUrl("rtsp://h/x@y"), "rtsp://h/x@y");
-  EXPECT_EQ(RedactUrl("nonsense"), "nonsense");
+  EXPECT_EQ(config::RedactUrl("rtsp://u:p@h/x"), "rtsp://u:***@h/x");
+  EXPECT_EQ(config::RedactUrl("rtsp://u:p@ss@h:554/x?y=1"), "rtsp://u:***@h:554/x?y=1");
+  EXPECT_EQ(config::RedactUrl("rtsp://u@h/x"), "rtsp://u@h/x");
+  EXPECT_EQ(config::RedactUrl("rtsp://h/x@y"), "rtsp://h/x@y");
+  EXPECT_EQ(config::RedactUrl("nonsense"), "nonsense");
 }
 
 TEST_F(HandlersTest, ExportIsTsByDefaultAndMp4OnRequest) {

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "http/handlers/api.h"
+#include "http/principal.h"
 
 namespace nightjar::http {
 namespace {
@@ -22,7 +23,7 @@ std::optional<uint64_t> ParseNumber(std::string_view s) {
 }
 
 Result<std::shared_ptr<LiveView>> LiveOf(const ApiContext& ctx, const Request& req) {
-  return ctx.backend->Live(req.Param("camera"), req.Query("stream").value_or("main"));
+  return ctx.live->Live(req.Param("camera"), req.Query("stream").value_or("main"));
 }
 
 Response Waiting(LiveView& live, uint64_t version, const Request& req, const char* what) {
@@ -107,7 +108,13 @@ Response HandleLivePlaylist(const ApiContext& ctx, const Request& req) {
 Response HandleSegment(const ApiContext& ctx, const Request& req) {
   const std::string id(StripTs(req.Param("id")));
   auto msn = ParseNumber(id);
-  if (!msn) return HandleVodSegment(ctx, req, id);  // VOD ids are not plain numbers
+  if (!msn) {  // VOD ids are not plain numbers; the route's permission covers live segments
+    if (req.principal &&
+        !req.principal->Allows(Permission::kViewRecordings, req.Param("camera"))) {
+      return ErrorResponse(404, "not_found", "no segment \"" + id + "\"");
+    }
+    return HandleVodSegment(ctx, req, id);
+  }
   return LiveBytes(ctx, req, "segment", id,
                    [msn = *msn](LiveView& live, auto* out) { return live.Segment(msn, out); });
 }
@@ -126,11 +133,11 @@ Response HandlePart(const ApiContext& ctx, const Request& req) {
 
 Response HandlePlayer(const ApiContext& ctx, const Request& req) {
   // Unknown cameras get a 404 here rather than a page that can only fail.
-  auto cameras = ctx.backend->ListCameras();
+  auto cameras = ctx.cameras->List();
   if (!cameras) return FromError(cameras.error());
   const std::string& camera = req.Param("camera");
   bool known = false;
-  for (const auto& c : *cameras) known |= c.id == camera;
+  for (const auto& c : *cameras) known |= c.config.id == camera;
   if (!known) return ErrorResponse(404, "not_found", "no camera \"" + camera + "\"");
   Response r = ServeWebFile(ctx, req, "player.html");
   r.headers.emplace_back("Cache-Control", "no-cache");

@@ -17,7 +17,7 @@ void PutSpan(json& j, Time90k start, Time90k end) {
 
 json StreamJson(const StreamInfo& s) {
   json j = {{"kind", s.kind},
-            {"url", RedactUrl(s.url)},
+            {"url", config::RedactUrl(s.url)},
             {"state", s.state},
             {"fps", s.fps},
             {"bitrate_bps", s.bitrate_bps},
@@ -35,30 +35,15 @@ json StreamJson(const StreamInfo& s) {
   return j;
 }
 
-namespace {
-
-json OptionalInt(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
-
-}  // namespace
-
 json CameraJson(const CameraInfo& c) {
-  json j = {{"id", c.id},
-            {"name", c.name},
-            {"record", c.record},
-            {"audio", c.audio},
-            {"source", c.from_config ? "config" : "api"},
-            {"transport", c.transport},
-            {"retain_bytes", OptionalInt(c.retain_bytes)},
-            {"retain_days", OptionalInt(c.retain_days)},
-            {"max_reconnect_attempts", c.max_reconnect_attempts}};
-  // The seed NVR's camera list carries "url": the main stream's.
-  j["url"] = nullptr;
+  // The configuration as the codec shows it (no secrets, URLs redacted), then what only the
+  // running daemon knows.
+  json j = config::ToApiJson(c.config);
+  j.erase("username");  // credentials stay out of listings
+  j["source"] = c.from_config ? "config" : "api";
+  if (!c.config.sub_url) j.erase("sub_url");
   json& streams = j["streams"] = json::array();
-  for (const auto& s : c.streams) {
-    if (s.kind == "main") j["url"] = RedactUrl(s.url);
-    if (s.kind == "sub") j["sub_url"] = RedactUrl(s.url);
-    streams.push_back(StreamJson(s));
-  }
+  for (const auto& s : c.streams) streams.push_back(StreamJson(s));
   return j;
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "base/time.h"
-#include "http/backend.h"
+#include "http/services/cameras.h"
 
 namespace nightjar::http {
 

@@ -67,7 +67,7 @@ Response HandleList(const ApiContext& ctx, const Request& req) {
   if (from && to && *from >= *to) {
     return ErrorResponse(400, "bad_request", "from must be before to");
   }
-  auto list = ctx.backend->ListRecordings(*camera, stream, from, to);
+  auto list = ctx.catalog->ListRecordings(*camera, stream, from, to);
   if (!list) return FromError(list.error());
   return Response::Json(200, ListingJson(*list, from, to));
 }

@@ -8,7 +8,7 @@
 namespace nightjar::http {
 
 Response HandleLiveWebSocket(const ApiContext& ctx, const Request& req) {
-  auto live = ctx.backend->Live(req.Param("id"), req.Query("stream").value_or("main"));
+  auto live = ctx.live->Live(req.Param("id"), req.Query("stream").value_or("main"));
   if (!live) return FromError(live.error());
   if (!req.websocket) {
     Response r = ErrorResponse(426, "upgrade_required", "this resource is a WebSocket");
@@ -27,7 +27,7 @@ Response HandleSnapshot(const ApiContext& ctx, const Request& req) {
     if (!v) return ErrorResponse(400, "bad_request", "width: expected a number up to 7680");
     width = static_cast<uint32_t>(*v);
   }
-  auto live = ctx.backend->Live(req.Param("id"), req.Query("stream").value_or("main"));
+  auto live = ctx.live->Live(req.Param("id"), req.Query("stream").value_or("main"));
   if (!live) return FromError(live.error());
   auto jpeg = (*live)->SnapshotJpeg(width);
   if (!jpeg) return FromError(jpeg.error());

@@ -67,7 +67,7 @@ Response HandleExport(const ApiContext& ctx, const Request& req) {
   Time90k from, to;
   if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
   if (format == "mp4") {
-    auto media = ctx.backend->OpenMp4(*camera, stream, from, to);
+    auto media = ctx.media->OpenMp4(*camera, stream, from, to);
     if (!media) return FromError(media.error());
     Response r;
     r.content_type = media->content_type;
@@ -76,7 +76,7 @@ Response HandleExport(const ApiContext& ctx, const Request& req) {
                            "attachment; filename=\"" + media->filename + "\"");
     return r;
   }
-  auto ts = ctx.backend->OpenTs(*camera, stream, from, to);
+  auto ts = ctx.media->OpenTs(*camera, stream, from, to);
   if (!ts) return FromError(ts.error());
   return StreamResponse(std::move(*ts), true);
 }
@@ -91,7 +91,7 @@ Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
   const bool fmp4 = format == "fmp4";
   Time90k from, to;
   if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
-  auto segments = ctx.backend->VodSegments(camera, stream, from, to, kVodSegmentTarget);
+  auto segments = ctx.media->VodSegments(camera, stream, from, to, kVodSegmentTarget);
   if (!segments) return FromError(segments.error());
   int64_t longest = 1;
   for (const auto& s : *segments) longest = std::max(longest, s.duration_90k);
@@ -127,7 +127,7 @@ Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
 
 Response HandleVodSegment(const ApiContext& ctx, const Request& req, const std::string& id) {
   const std::string stream(req.Query("stream").value_or("main"));
-  auto body = ctx.backend->OpenVodSegment(req.Param("camera"), stream, id);
+  auto body = ctx.media->OpenVodSegment(req.Param("camera"), stream, id);
   if (!body) return FromError(body.error());
   const bool growing = body->growing;
   Response r = StreamResponse(std::move(*body), false);
@@ -146,7 +146,7 @@ Response HandleVodFmp4(const ApiContext& ctx, const Request& req, bool fragments
     if (!v) return ErrorResponse(400, "bad_request", "t0: expected a 90 kHz time");
     origin = Time90k(*v);
   }
-  auto seg = ctx.backend->OpenVodFmp4(req.Param("camera"), stream, id, fragments, origin);
+  auto seg = ctx.media->OpenVodFmp4(req.Param("camera"), stream, id, fragments, origin);
   if (!seg) return FromError(seg.error());
   Response r;
   r.content_type = "video/mp4";

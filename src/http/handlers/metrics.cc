@@ -35,7 +35,7 @@ void AppendIngest(std::string& out, const std::vector<CameraInfo>& cameras) {
     AppendMetricHeader(out, series.name, series.type, series.help);
     for (const auto& c : cameras) {
       for (const auto& s : c.streams) {
-        AppendSample(out, series.name, {{"camera", c.id}, {"stream", s.kind}}, series.value(s));
+        AppendSample(out, series.name, {{"camera", c.config.id}, {"stream", s.kind}}, series.value(s));
       }
     }
   }
@@ -77,16 +77,19 @@ void AppendStorage(std::string& out, const StorageStatus& st, const Counters& co
   AppendMetricHeader(out, "nightjar_retention_deleted_bytes_total", "counter",
                      "Sample-file bytes deleted by retention.");
   AppendSample(out, "nightjar_retention_deleted_bytes_total", {}, counters.retention_deleted_bytes);
+  AppendMetricHeader(out, "nightjar_maintenance_errors_total", "counter",
+                     "Checkpoint and retention passes that failed (each is logged).");
+  AppendSample(out, "nightjar_maintenance_errors_total", {}, counters.maintenance_errors);
 }
 
 }  // namespace
 
 Response HandleMetrics(const ApiContext& ctx, const Request&) {
-  auto cameras = ctx.backend->ListCameras();
+  auto cameras = ctx.cameras->List();
   if (!cameras) return FromError(cameras.error());
-  auto storage = ctx.backend->Storage();
+  auto storage = ctx.system->Storage();
   if (!storage) return FromError(storage.error());
-  auto counters = ctx.backend->GetCounters();
+  auto counters = ctx.system->GetCounters();
   if (!counters) return FromError(counters.error());
   std::string out;
   AppendIngest(out, *cameras);

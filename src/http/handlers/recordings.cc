@@ -156,7 +156,7 @@ Response HandleRecordings(const ApiContext& ctx, const Request& req) {
     skip = *skipped;
   }
   const std::string& camera = req.Param("id");
-  auto list = ctx.backend->ListRecordings(camera, stream, from, to);
+  auto list = ctx.catalog->ListRecordings(camera, stream, from, to);
   if (!list) return FromError(list.error());
   const std::vector<Run> runs = Runs(*list, from, to);
 
@@ -216,7 +216,7 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
     }
   }
   const std::string& camera = req.Param("id");
-  auto spans = ctx.backend->RecordingSpans(camera, stream);
+  auto spans = ctx.catalog->RecordingSpans(camera, stream);
   if (!spans) return FromError(spans.error());
 
   struct Total {

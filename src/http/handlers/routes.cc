@@ -13,38 +13,62 @@ Handler Bind(const ApiContext& ctx, Fn fn) {
 }  // namespace
 
 void AddApiRoutes(Router& r, const ApiContext& ctx) {
-  const RouteOptions kInline{.blocking = false};
-  const RouteOptions kSmallBody{.max_body_bytes = 64 << 10};
-  r.Add(Method::kGet, "/api/health", Bind(ctx, HandleHealth), kInline);
-  r.Add(Method::kGet, "/api/status", Bind(ctx, HandleStatus));
-  r.Add(Method::kGet, "/api/list", Bind(ctx, HandleList));
-  r.Add(Method::kGet, "/api/cameras", Bind(ctx, HandleListCameras));
-  r.Add(Method::kPost, "/api/cameras", Bind(ctx, HandleAddCamera), kSmallBody);
-  r.Add(Method::kGet, "/api/cameras/{id}", Bind(ctx, HandleGetCamera));
-  r.Add(Method::kPatch, "/api/cameras/{id}", Bind(ctx, HandlePatchCamera), kSmallBody);
-  r.Add(Method::kPut, "/api/cameras/{id}", Bind(ctx, HandlePutCamera), kSmallBody);
-  r.Add(Method::kDelete, "/api/cameras/{id}", Bind(ctx, HandleRemoveCamera));
-  r.Add(Method::kGet, "/api/cameras/{id}/streams", Bind(ctx, HandleListStreams));
-  r.Add(Method::kGet, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandleGetStream));
-  r.Add(Method::kPut, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandlePutStream), kSmallBody);
-  r.Add(Method::kDelete, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandleDeleteStream));
-  r.Add(Method::kGet, "/api/cameras/{id}/recordings", Bind(ctx, HandleRecordings));
-  r.Add(Method::kGet, "/api/cameras/{id}/days", Bind(ctx, HandleDays));
-  r.Add(Method::kGet, "/api/cameras/{id}/view.mp4", Bind(ctx, HandleViewMp4));
-  r.Add(Method::kGet, "/api/cameras/{id}/live.ws", Bind(ctx, HandleLiveWebSocket));
-  r.Add(Method::kGet, "/api/cameras/{id}/snapshot.jpg", Bind(ctx, HandleSnapshot));
-  r.Add(Method::kGet, "/api/export", Bind(ctx, HandleExport));
-  r.Add(Method::kGet, "/api/hls/{camera}/live.m3u8", Bind(ctx, HandleLivePlaylist));
-  r.Add(Method::kGet, "/api/hls/{camera}/vod.m3u8", Bind(ctx, HandleVodPlaylist));
-  r.Add(Method::kGet, "/api/hls/{camera}/segment/ts/{id}", Bind(ctx, HandleSegment));
-  r.Add(Method::kGet, "/api/hls/{camera}/part/ts/{id}", Bind(ctx, HandlePart));
-  r.Add(Method::kGet, "/api/hls/{camera}/segment/fmp4/{id}", Bind(ctx, HandleVodFragments));
-  r.Add(Method::kGet, "/api/hls/{camera}/init/{id}", Bind(ctx, HandleVodInit));
-  r.Add(Method::kGet, "/api/hls/{camera}/player", Bind(ctx, HandlePlayer));
-  r.Add(Method::kGet, "/api/hls/{camera}/vod/player", Bind(ctx, HandlePlayer));
-  r.Add(Method::kGet, "/ui/{file}", Bind(ctx, HandleWebFile));
-  r.Add(Method::kGet, "/ui/assets/{asset}", Bind(ctx, HandleWebFile));
-  r.Add(Method::kGet, "/metrics", Bind(ctx, HandleMetrics));
+  using P = Permission;
+  // Options per route: who may call it (principal.h), which parameter names its camera, and
+  // how it runs (inline: never blocks; small body: JSON bodies).
+  auto opt = [](P p, std::string camera = "", bool inline_ = false, bool body = false) {
+    RouteOptions o;
+    o.permission = p;
+    o.camera_param = std::move(camera);
+    o.blocking = !inline_;
+    if (body) o.max_body_bytes = 64 << 10;
+    return o;
+  };
+  const auto G = Method::kGet;
+  r.Add(G, "/api/health", Bind(ctx, HandleHealth), opt(P::kPublic, "", true));
+  r.Add(G, "/api/status", Bind(ctx, HandleStatus), opt(P::kAuthenticated));
+  r.Add(G, "/api/list", Bind(ctx, HandleList), opt(P::kViewRecordings, "camera"));
+  r.Add(G, "/api/cameras", Bind(ctx, HandleListCameras), opt(P::kAuthenticated));
+  r.Add(Method::kPost, "/api/cameras", Bind(ctx, HandleAddCamera),
+        opt(P::kManageCameras, "", false, true));
+  r.Add(G, "/api/cameras/{id}", Bind(ctx, HandleGetCamera), opt(P::kViewLive, "id"));
+  r.Add(Method::kPatch, "/api/cameras/{id}", Bind(ctx, HandlePatchCamera),
+        opt(P::kManageCameras, "id", false, true));
+  r.Add(Method::kPut, "/api/cameras/{id}", Bind(ctx, HandlePutCamera),
+        opt(P::kManageCameras, "id", false, true));
+  r.Add(Method::kDelete, "/api/cameras/{id}", Bind(ctx, HandleRemoveCamera),
+        opt(P::kManageCameras, "id"));
+  r.Add(G, "/api/cameras/{id}/streams", Bind(ctx, HandleListStreams), opt(P::kViewLive, "id"));
+  r.Add(G, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandleGetStream),
+        opt(P::kViewLive, "id"));
+  r.Add(Method::kPut, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandlePutStream),
+        opt(P::kManageCameras, "id", false, true));
+  r.Add(Method::kDelete, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandleDeleteStream),
+        opt(P::kManageCameras, "id"));
+  r.Add(G, "/api/cameras/{id}/recordings", Bind(ctx, HandleRecordings),
+        opt(P::kViewRecordings, "id"));
+  r.Add(G, "/api/cameras/{id}/days", Bind(ctx, HandleDays), opt(P::kViewRecordings, "id"));
+  r.Add(G, "/api/cameras/{id}/view.mp4", Bind(ctx, HandleViewMp4), opt(P::kViewRecordings, "id"));
+  r.Add(G, "/api/cameras/{id}/live.ws", Bind(ctx, HandleLiveWebSocket), opt(P::kViewLive, "id"));
+  r.Add(G, "/api/cameras/{id}/snapshot.jpg", Bind(ctx, HandleSnapshot), opt(P::kViewLive, "id"));
+  r.Add(G, "/api/export", Bind(ctx, HandleExport), opt(P::kExport, "camera"));
+  r.Add(G, "/api/hls/{camera}/live.m3u8", Bind(ctx, HandleLivePlaylist),
+        opt(P::kViewLive, "camera"));
+  r.Add(G, "/api/hls/{camera}/vod.m3u8", Bind(ctx, HandleVodPlaylist),
+        opt(P::kViewRecordings, "camera"));
+  r.Add(G, "/api/hls/{camera}/segment/ts/{id}", Bind(ctx, HandleSegment),
+        opt(P::kViewLive, "camera"));
+  r.Add(G, "/api/hls/{camera}/part/ts/{id}", Bind(ctx, HandlePart), opt(P::kViewLive, "camera"));
+  r.Add(G, "/api/hls/{camera}/segment/fmp4/{id}", Bind(ctx, HandleVodFragments),
+        opt(P::kViewRecordings, "camera"));
+  r.Add(G, "/api/hls/{camera}/init/{id}", Bind(ctx, HandleVodInit),
+        opt(P::kViewRecordings, "camera"));
+  r.Add(G, "/api/hls/{camera}/player", Bind(ctx, HandlePlayer), opt(P::kViewLive, "camera"));
+  r.Add(G, "/api/hls/{camera}/vod/player", Bind(ctx, HandlePlayer),
+        opt(P::kViewRecordings, "camera"));
+  r.Add(G, "/ui/{file}", Bind(ctx, HandleWebFile), opt(P::kPublic));
+  r.Add(G, "/ui/assets/{asset}", Bind(ctx, HandleWebFile), opt(P::kPublic));
+  r.Add(G, "/metrics", Bind(ctx, HandleMetrics), opt(P::kAdmin));
 }
 
 }  // namespace nightjar::http

@@ -39,9 +39,9 @@ json StorageJson(const StorageStatus& s) {
 }  // namespace
 
 Response HandleStatus(const ApiContext& ctx, const Request&) {
-  auto storage = ctx.backend->Storage();
+  auto storage = ctx.system->Storage();
   if (!storage) return FromError(storage.error());
-  auto cameras = ctx.backend->ListCameras();
+  auto cameras = ctx.cameras->List();
   if (!cameras) return FromError(cameras.error());
   json j = {{"version", ctx.version}};
   if (ctx.clock) {

@@ -11,7 +11,7 @@ Response HandleViewMp4(const ApiContext& ctx, const Request& req) {
   const std::string stream(req.Query("stream").value_or("main"));
   Time90k from, to;
   if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
-  auto media = ctx.backend->OpenMp4(camera, stream, from, to);
+  auto media = ctx.media->OpenMp4(camera, stream, from, to);
   if (!media) return FromError(media.error());
   Response r;
   r.content_type = media->content_type;

@@ -1,4 +1,4 @@
-#include "cli/stream_status.h"
+#include "app/status_file.h"
 
 #include <spdlog/spdlog.h>
 
@@ -8,9 +8,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/json_time.h"
+#include "app/json_time.h"
 
-namespace nightjar::cli {
+namespace nightjar::app {
 
 using nlohmann::json;
 
@@ -69,4 +69,4 @@ std::optional<json> ReadStreamStatus(const std::string& path) {
   return j;
 }
 
-}  // namespace nightjar::cli
+}  // namespace nightjar::app

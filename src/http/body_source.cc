@@ -1,4 +1,4 @@
-#include "http/backend.h"
+#include "http/body_source.h"
 
 #include <cstring>
 
@@ -29,23 +29,6 @@ class Memory final : public BodySource {
 std::shared_ptr<BodySource> MemoryBody(std::vector<uint8_t> bytes, std::string etag,
                                        std::optional<Time90k> last_modified) {
   return std::make_shared<Memory>(std::move(bytes), std::move(etag), last_modified);
-}
-
-std::string RedactUrl(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const size_t start = scheme + 3;
-  const size_t end = url.find_first_of("/?#", start);
-  const std::string_view authority =
-      url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-  const size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  const size_t colon = authority.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::string(url);
-  std::string out(url.substr(0, start + colon + 1));
-  out += "***";
-  out += url.substr(start + at);
-  return out;
 }
 
 }  // namespace nightjar::http

@@ -1,8 +1,8 @@
 // The live stream statistics `nightjar run` publishes in <data>/status.json every 2 s, for the
 // offline `nightjar status` (which must not talk to the daemon to work). Removed at clean
 // shutdown; a stale file (older than kStaleAfter) is reported as such.
-#ifndef NIGHTJAR_CLI_STREAM_STATUS_H_
-#define NIGHTJAR_CLI_STREAM_STATUS_H_
+#ifndef NIGHTJAR_APP_STATUS_FILE_H_
+#define NIGHTJAR_APP_STATUS_FILE_H_
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,7 +12,7 @@
 #include "base/time.h"
 #include "ingest/stream_stats.h"
 
-namespace nightjar::cli {
+namespace nightjar::app {
 
 inline constexpr Duration90k kStaleAfter = Duration90k::FromSeconds(15);
 
@@ -25,6 +25,6 @@ void WriteStreamStatus(const std::string& path, const std::vector<ingest::Stream
 // The published document, or nullopt when there is none (no daemon running).
 std::optional<nlohmann::json> ReadStreamStatus(const std::string& path);
 
-}  // namespace nightjar::cli
+}  // namespace nightjar::app
 
-#endif  // NIGHTJAR_CLI_STREAM_STATUS_H_
+#endif  // NIGHTJAR_APP_STATUS_FILE_H_

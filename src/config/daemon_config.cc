@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "config/daemon_config.h"
 
 #include <toml++/toml.h>
 
@@ -7,10 +7,8 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
-#include "ingest/supervisor.h"
-#include "rtsp/url.h"
 
-namespace nightjar::cli {
+namespace nightjar::config {
 
 namespace {
 
@@ -73,7 +71,7 @@ class TableReader {
 
 constexpr int64_t kMiB = 1 << 20;
 
-Result<void> ReadStorage(TableReader& r, Config& c) {
+Result<void> ReadStorage(TableReader& r, DaemonConfig& c) {
   NJ_TRY(auto base, r.String("base_path"));
   if (base) c.base_path = *base;
   NJ_TRY(auto chunk_mb, r.Int("chunk_size_mb", 1, int64_t{1} << 30));
@@ -103,7 +101,7 @@ Result<void> ReadStorage(TableReader& r, Config& c) {
   return r.CheckUnknown();
 }
 
-Result<void> ReadApi(TableReader& r, Config& c) {
+Result<void> ReadApi(TableReader& r, DaemonConfig& c) {
   NJ_TRY(auto enabled, r.Bool("enabled"));
   if (enabled) c.api_enabled = *enabled;
   NJ_TRY(auto port, r.Int("port", 0, 65535));
@@ -143,56 +141,47 @@ Result<void> ReadApi(TableReader& r, Config& c) {
   return r.CheckUnknown();
 }
 
-Result<ingest::CameraConfig> ReadCamera(TableReader& r) {
-  ingest::CameraConfig cam;
-  NJ_TRY(auto id, r.String("id"));
-  if (!id) return std::unexpected(r.Fail(nullptr, "id", "every camera needs an id"));
-  cam.id = *id;
-  NJ_TRY(auto name, r.String("name"));
-  cam.name = name.value_or(cam.id);
-  NJ_TRY(auto url, r.String("url"));
-  if (!url) return std::unexpected(r.Fail(nullptr, "url", "every camera needs a url"));
-  if (auto u = rtsp::ParseRtspUrl(*url); !u) {
-    return std::unexpected(r.Fail(r.table().get("url"), "url", u.error().message()));
-  }
-  cam.url = *url;
-  NJ_TRY(cam.sub_url, r.String("sub_url"));
-  if (cam.sub_url) {
-    if (auto u = rtsp::ParseRtspUrl(*cam.sub_url); !u) {
-      return std::unexpected(r.Fail(r.table().get("sub_url"), "sub_url", u.error().message()));
+// One [[cameras]] table, field by field through the camera codec (camera_config.h), so the
+// file accepts exactly what the API and the database do.
+Result<CameraConfig> ReadCamera(TableReader& r) {
+  CameraConfig cam;
+  for (const auto& [k, node] : r.table()) {
+    const std::string key(k.str());
+    r.MarkUsed(key);
+    FieldValue v = nullptr;
+    if (auto str = node.value_exact<std::string>()) {
+      v = *str;
+    } else if (auto b = node.value_exact<bool>()) {
+      v = *b;
+    } else if (auto i = node.value_exact<int64_t>()) {
+      v = *i;
+    } else {  // a table, an array, a float or a date: no camera field is one
+      CameraConfig probe;
+      auto known = SetField(probe, key, nullptr);
+      const bool unknown = !known && known.error().message() == "unknown key";
+      return std::unexpected(r.Fail(
+          &node, key, unknown ? "unknown key" : "expected a string, an integer, true or false"));
+    }
+    if (auto ok = SetField(cam, key, v); !ok) {
+      return std::unexpected(r.Fail(&node, key, ok.error().message()));
     }
   }
-  NJ_TRY(cam.username, r.String("username"));
-  NJ_TRY(cam.password, r.String("password"));
-  NJ_TRY(auto transport, r.String("transport"));
-  if (transport) {
-    if (*transport == "tcp") {
-      cam.transport = rtsp::TransportKind::kTcp;
-    } else if (*transport == "udp") {
-      cam.transport = rtsp::TransportKind::kUdp;
-    } else {
+  for (std::string_view key : RequiredFields()) {
+    if (!r.table().get(key)) {
+      const std::string name(key);
       return std::unexpected(
-          r.Fail(r.table().get("transport"), "transport", "expected \"tcp\" or \"udp\""));
+          r.Fail(nullptr, name, "every camera needs " + std::string(name == "id" ? "an " : "a ") + name));
     }
   }
-  NJ_TRY(auto record, r.Bool("record"));
-  cam.record = record.value_or(true);
-  NJ_TRY(auto audio, r.Bool("audio"));
-  cam.audio = audio.value_or(true);
-  NJ_TRY(cam.retain_bytes, r.Int("retain_bytes", 0, ingest::kMaxRetainBytes));
-  NJ_TRY(cam.retain_days, r.Int("retain_days", 1, ingest::kMaxRetainDays));
-  NJ_TRY(auto attempts, r.Int("max_reconnect_attempts", 0, 1 << 30));
-  cam.max_reconnect_attempts = static_cast<int>(attempts.value_or(0));
-  NJ_CHECK_OK(r.CheckUnknown());
-  if (auto ok = ingest::ValidateCamera(cam); !ok) {
-    return std::unexpected(r.Fail(r.table().get("id"), "id", ok.error().message()));
-  }
+  if (cam.name.empty()) cam.name = cam.id;
   return cam;
 }
 
 }  // namespace
 
-Result<Config> ParseConfig(const std::string& text, const std::string& path) {
+std::string DefaultWebDir() { return NIGHTJAR_DEFAULT_WEB_DIR; }
+
+Result<DaemonConfig> ParseDaemonConfig(const std::string& text, const std::string& path) {
   toml::table root;
   try {  // Debian's toml++ reports errors by exception: converted here, at the adapter
     root = toml::parse(text, path);
@@ -200,7 +189,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& path) {
     return Err(ErrorCode::kInvalidArgument, path + ":" + std::to_string(e.source().begin.line) +
                                                 ": " + std::string(e.description()));
   }
-  Config c;
+  DaemonConfig c;
   TableReader top(root, "", path);
   auto section = [&](const char* name, auto read) -> Result<void> {
     top.MarkUsed(name);
@@ -214,14 +203,14 @@ Result<Config> ParseConfig(const std::string& text, const std::string& path) {
   };
   NJ_CHECK_OK(section("storage", ReadStorage));
   NJ_CHECK_OK(section("api", ReadApi));
-  NJ_CHECK_OK(section("log", [](TableReader& r, Config& c) -> Result<void> {
+  NJ_CHECK_OK(section("log", [](TableReader& r, DaemonConfig& c) -> Result<void> {
     NJ_TRY(auto level, r.String("level"));
     if (level) c.log_level = *level;
     NJ_TRY(auto json, r.Bool("json"));
     if (json) c.log_json = *json;
     return r.CheckUnknown();
   }));
-  NJ_CHECK_OK(section("ingest", [](TableReader& r, Config& c) -> Result<void> {
+  NJ_CHECK_OK(section("ingest", [](TableReader& r, DaemonConfig& c) -> Result<void> {
     NJ_TRY(auto threads, r.Int("io_threads", 1, 64));
     if (threads) c.io_threads = static_cast<int>(*threads);
     NJ_TRY(auto timeout, r.Int("rtsp_timeout_secs", 1, 300));
@@ -238,7 +227,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& path) {
       const std::string name = "cameras[" + std::to_string(i) + "]";
       if (!t) return std::unexpected(top.Fail(&(*a)[i], name, "expected a table"));
       TableReader r(*t, name, path);
-      NJ_TRY(ingest::CameraConfig cam, ReadCamera(r));
+      NJ_TRY(CameraConfig cam, ReadCamera(r));
       if (!ids.insert(cam.id).second) {
         return std::unexpected(r.Fail(t->get("id"), "id", "duplicate camera id " + cam.id));
       }
@@ -249,11 +238,11 @@ Result<Config> ParseConfig(const std::string& text, const std::string& path) {
   return c;
 }
 
-Result<Config> LoadConfig(const std::string& path) {
+Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   PosixFs fs;
   auto text = ReadFileToString(fs, path, 1 << 20);
   if (!text) return Err(text.error().code(), "cannot read " + path + ": " + text.error().message());
-  return ParseConfig(*text, path);
+  return ParseDaemonConfig(*text, path);
 }
 
-}  // namespace nightjar::cli
+}  // namespace nightjar::config

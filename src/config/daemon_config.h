@@ -1,8 +1,8 @@
 // nightjar.toml: the daemon's configuration (docs/config.md). The seed NVR's config.example.toml
 // is accepted unchanged; our keys live beside its keys. Unknown keys are errors (a typo must not
 // silently leave a camera unrecorded), each naming the file, line and key.
-#ifndef NIGHTJAR_CLI_CONFIG_H_
-#define NIGHTJAR_CLI_CONFIG_H_
+#ifndef NIGHTJAR_CONFIG_DAEMON_CONFIG_H_
+#define NIGHTJAR_CONFIG_DAEMON_CONFIG_H_
 
 #include <cstdint>
 #include <optional>
@@ -11,11 +11,14 @@
 
 #include "base/error.h"
 #include "base/time.h"
-#include "ingest/camera_config.h"
+#include "config/camera_config.h"
 
-namespace nightjar::cli {
+namespace nightjar::config {
 
-struct Config {
+// The build's own web/dist (an installed layout sets [api] web_dir instead).
+std::string DefaultWebDir();
+
+struct DaemonConfig {
   // [storage]
   std::string base_path = "./nightjar-data";  // the data directory (nightjar.db lives here)
   std::vector<std::string> dirs;              // sample-file directories; empty: <base>/sample
@@ -32,7 +35,7 @@ struct Config {
   uint16_t port = 8080;
   std::string tls_cert, tls_key;
   // The built web UI (players, /ui/); by default the build's own web/dist.
-  std::string web_dir = NIGHTJAR_DEFAULT_WEB_DIR;
+  std::string web_dir = DefaultWebDir();
   // [log]
   std::string log_level = "info";
   bool log_json = false;
@@ -40,16 +43,16 @@ struct Config {
   int io_threads = 1;
   int rtsp_timeout_secs = 10;
   // [[cameras]]
-  std::vector<ingest::CameraConfig> cameras;
+  std::vector<CameraConfig> cameras;
 };
 
 // Parses `text` (the contents of `path`, used in messages). kInvalidArgument on syntax errors,
 // unknown keys, wrong types and invalid values: "nightjar.toml:12: cameras[1].url: ...".
-Result<Config> ParseConfig(const std::string& text, const std::string& path);
+Result<DaemonConfig> ParseDaemonConfig(const std::string& text, const std::string& path);
 
 // Reads and parses a file; kNotFound if it does not exist.
-Result<Config> LoadConfig(const std::string& path);
+Result<DaemonConfig> LoadDaemonConfig(const std::string& path);
 
-}  // namespace nightjar::cli
+}  // namespace nightjar::config
 
-#endif  // NIGHTJAR_CLI_CONFIG_H_
+#endif  // NIGHTJAR_CONFIG_DAEMON_CONFIG_H_

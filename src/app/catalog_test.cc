@@ -1,0 +1,111 @@
+// The catalog over a real engine with recordings made through the recorder (simulated clock).
+#include "app/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "base/fs.h"
+#include "testutil/temp_dir.h"
+
+namespace nightjar::app {
+namespace {
+
+constexpr int64_t kFrame = 3000;  // 30 fps
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::EngineOptions o;
+    o.start_maintenance_thread = false;
+    o.recording_duration = Duration90k::FromSeconds(10);
+    auto e = storage::Engine::Open(fs_, clock_, tmp_ / "data", o);
+    ASSERT_TRUE(e) << e.error().ToString();
+    engine_ = std::move(*e);
+    auto cam = engine_->EnsureCamera("cam1", "Front");
+    ASSERT_TRUE(cam);
+    auto stream = engine_->EnsureStream(*cam, db::StreamKind::kMain, int64_t{1} << 40);
+    ASSERT_TRUE(stream);
+    stream_ = *stream;
+    db::SampleEntryRow se;
+    se.kind = db::SampleEntryKind::kVideo;
+    se.codec = "avc1.640028";
+    se.config = {1, 0x64, 0, 0x28, 0xff, 0xe0, 0};
+    se.width = 1920;
+    se.height = 1080;
+    auto entry = engine_->SampleEntry(se);
+    ASSERT_TRUE(entry);
+    entry_ = *entry;
+  }
+  // One connection's run of `seconds` of 30 fps video with a key frame every second.
+  void RecordRun(int seconds) {
+    auto rec = engine_->Record(stream_, 0);
+    ASSERT_TRUE(rec);
+    (*rec)->recorder().SetVideoSampleEntry(entry_);
+    for (int64_t i = 0; i < seconds * 30; ++i) {
+      media::Frame f;
+      f.media_time = i * kFrame;
+      f.key = i % 30 == 0;
+      f.data = std::make_shared<std::vector<uint8_t>>(f.key ? 5000 : 500, uint8_t{7});
+      (*rec)->recorder().OnFrame(f, clock_.Now());
+      clock_.Advance(Duration90k(kFrame));
+    }
+    (*rec)->recorder().Flush(clock_.Now());
+  }
+
+  testutil::TempDir tmp_;
+  PosixFs fs_;
+  SimulatedClock clock_{Time90k::FromUnixSeconds(1'771'500'000)};
+  std::unique_ptr<storage::Engine> engine_;
+  int64_t stream_ = 0, entry_ = 0;
+};
+
+TEST_F(CatalogTest, RunsAndGapsAreTheSameForTheCliListingAndTheApi) {
+  RecordRun(25);
+  clock_.Advance(Duration90k::FromSeconds(30));  // a gap
+  RecordRun(12);
+  // Close the last recordings (the engine writes their rows on close).
+  engine_.reset();
+  auto e = storage::Engine::Open(fs_, clock_, tmp_ / "data", {});
+  ASSERT_TRUE(e);
+  engine_ = std::move(*e);
+
+  auto listing = engine_->WithDb([&](db::Database& d) {
+    return LoadListing(d, "cam1", db::StreamKind::kMain, std::nullopt, std::nullopt);
+  });
+  ASSERT_TRUE(listing) << listing.error().ToString();
+  ASSERT_EQ(listing->runs.size(), 2u);
+  EXPECT_GE(listing->recordings.size(), 4u);  // 10 s recordings
+
+  Catalog catalog(*engine_);
+  auto api = catalog.ListRecordings("cam1", "main", std::nullopt, std::nullopt);
+  ASSERT_TRUE(api) << api.error().ToString();
+  ASSERT_EQ(api->runs.size(), listing->runs.size());
+  for (size_t i = 0; i < api->runs.size(); ++i) {
+    EXPECT_EQ(api->runs[i].start, listing->runs[i].start);
+    EXPECT_EQ(api->runs[i].end, listing->runs[i].end);
+    EXPECT_EQ(api->runs[i].recordings, static_cast<int64_t>(listing->runs[i].count));
+  }
+  EXPECT_GE((api->runs[1].start - api->runs[0].end).ToSeconds(), 29.0);
+  ASSERT_EQ(api->recordings.size(), listing->recordings.size());
+  EXPECT_EQ(api->recordings[0].id, RecordingName(listing->recordings[0]));
+  EXPECT_EQ(api->recordings[0].width, 1920u);
+
+  auto spans = catalog.RecordingSpans("cam1", "main");
+  ASSERT_TRUE(spans);
+  EXPECT_EQ(spans->size(), api->recordings.size());
+}
+
+TEST_F(CatalogTest, UnknownCamerasAndStreamsNameWhatExists) {
+  Catalog catalog(*engine_);
+  auto r = catalog.ListRecordings("cam9", "main", std::nullopt, std::nullopt);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(r.error().message().find("known cameras: cam1"), std::string::npos);
+  r = catalog.ListRecordings("cam1", "sub", std::nullopt, std::nullopt);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("it has: main"), std::string::npos);
+  EXPECT_FALSE(catalog.ListRecordings("cam1", "third", std::nullopt, std::nullopt));
+}
+
+}  // namespace
+}  // namespace nightjar::app

@@ -1,0 +1,72 @@
+#include "config/daemon_config.h"
+
+#include <gtest/gtest.h>
+
+namespace nightjar::config {
+namespace {
+
+TEST(DaemonConfig, SeedExampleAndOurCameraKeys) {
+  auto c = ParseDaemonConfig(R"([storage]
+base_path = "/var/lib/nightjar"
+chunk_size_mb = 512
+max_pools = 20
+segment_duration_secs = 60
+writer_queue_size = 64
+
+[api]
+enabled = true
+port = 8080
+
+[[cameras]]
+id = "cam1"
+name = "Front Door"
+url = "rtsp://admin:password@192.168.1.100:554/stream1"
+max_reconnect_attempts = 0
+
+[[cameras]]
+id = "cam2"
+url = "rtsp://h/main"
+sub_url = "rtsp://h/sub"
+transport = "udp"
+record = false
+retain_days = 3
+)",
+                             "nightjar.toml");
+  ASSERT_TRUE(c) << c.error().ToString();
+  ASSERT_EQ(c->cameras.size(), 2u);
+  EXPECT_EQ(c->total_budget_bytes, int64_t{512} * 20 << 20);
+  EXPECT_EQ(c->cameras[0].name, "Front Door");
+  EXPECT_EQ(c->cameras[1].name, "cam2");
+  EXPECT_EQ(c->cameras[1].transport, Transport::kUdp);
+  EXPECT_FALSE(c->cameras[1].record);
+  EXPECT_EQ(c->cameras[1].retain_days, 3);
+  EXPECT_EQ(c->cameras[1].sub_url, "rtsp://h/sub");
+}
+
+// Errors name the file, line and key, as the API names the field, from the same table.
+TEST(DaemonConfig, CameraErrorsNameLineAndKey) {
+  struct Case {
+    const char* text;
+    const char* want;
+  } cases[] = {
+      {"[[cameras]]\nid = \"c\"\nurl = \"rtsp://h/\"\nretain_days = 0\n",
+       "f.toml:4: cameras[0].retain_days: must be between 1 and 36500"},
+      {"[[cameras]]\nid = \"c\"\nurl = \"rtsp://h/\"\nrecord = 1\n",
+       "f.toml:4: cameras[0].record: expected true or false"},
+      {"[[cameras]]\nid = \"c\"\nurl = \"rtsp://h/\"\ncolour = \"red\"\n",
+       "f.toml:4: cameras[0].colour: unknown key"},
+      {"[[cameras]]\nid = \"c\"\nurl = \"rtsp://h/\"\nname = [1]\n",
+       "f.toml:4: cameras[0].name: expected a string"},
+      {"\n[[cameras]]\nurl = \"rtsp://h/\"\n", "f.toml:2: cameras[0].id: every camera needs an id"},
+      {"[[cameras]]\nid = \"a/b\"\nurl = \"rtsp://h/\"\n", "f.toml:2: cameras[0].id: expected"},
+  };
+  for (const auto& k : cases) {
+    auto c = ParseDaemonConfig(k.text, "f.toml");
+    ASSERT_FALSE(c) << k.text;
+    EXPECT_NE(c.error().message().find(k.want), std::string::npos)
+        << c.error().message() << " / want " << k.want;
+  }
+}
+
+}  // namespace
+}  // namespace nightjar::config
