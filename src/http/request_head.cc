@@ -19,6 +19,11 @@ void ConfigureHeadParser(HeadParser& parser, const RequestLimits& limits) {
   parser.body_limit(std::numeric_limits<uint64_t>::max());
 }
 
+boost::system::error_code CheckHeadSize(size_t head_bytes, const RequestLimits& limits) {
+  if (head_bytes > limits.max_header_bytes) return bhttp::error::header_limit;
+  return {};
+}
+
 RequestHead ConvertHead(const HeadParser& parser) {
   const auto& h = parser.get();
   RequestHead out;
@@ -40,6 +45,7 @@ Result<RequestHead> ParseRequestHead(std::string_view bytes, const RequestLimits
   // Not eager: put() stops after the header, as the server's async_read_header does.
   boost::system::error_code ec;
   const size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+  if (!ec) ec = CheckHeadSize(used, limits);
   if (ec == bhttp::error::need_more) {
     return Err(ErrorCode::kMalformed, "incomplete request head");
   }

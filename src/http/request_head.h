@@ -35,6 +35,12 @@ struct RequestLimits {
 // body is checked against the route's limit once the route is known).
 void ConfigureHeadParser(HeadParser& parser, const RequestLimits& limits);
 
+// Beast 1.74 applies the header limit to the request line and to the header fields separately,
+// so a head of almost twice the limit gets through; this holds the whole head to it.
+// `head_bytes`: what the parser consumed (the result of put or async_read_header). Returns
+// boost::beast::http::error::header_limit beyond the limit, else success.
+boost::system::error_code CheckHeadSize(size_t head_bytes, const RequestLimits& limits);
+
 struct RequestHead {
   // method, method_name, target, version, headers and websocket are set; path and query only by
   // ParseRequestHead (the server sets them when routing).

@@ -7,6 +7,8 @@
 namespace nightjar::http {
 namespace {
 
+namespace bhttp = boost::beast::http;
+
 TEST(RequestHeadTest, FillsRequestFromHead) {
   const std::string head =
       "GET /api/list?camera=cam%201&x HTTP/1.1\r\nHost: nvr\r\nX-A: 1\r\nx-a: 2\r\n\r\nnext";
@@ -90,6 +92,18 @@ TEST(RequestHeadTest, HeaderLimit) {
   auto r = ParseRequestHead(head, {.max_header_bytes = 64});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("larger than 64 bytes"), std::string::npos);
+}
+
+TEST(RequestHeadTest, HeaderLimitCoversRequestLineAndFieldsTogether) {
+  // Found by http_request_fuzz: Beast 1.74 limits the two separately.
+  const std::string line = "GET /" + std::string(40, 'a') + " HTTP/1.1\r\n";
+  const std::string fields = "X: " + std::string(40, 'b') + "\r\n\r\n";
+  ASSERT_LT(line.size(), 64u);
+  ASSERT_LT(fields.size(), 64u);
+  EXPECT_FALSE(ParseRequestHead(line + fields, {.max_header_bytes = 64}));
+  EXPECT_TRUE(ParseRequestHead(line + fields, {.max_header_bytes = 128}));
+  EXPECT_TRUE(CheckHeadSize(65, {.max_header_bytes = 64}) == bhttp::error::header_limit);
+  EXPECT_FALSE(CheckHeadSize(64, {.max_header_bytes = 64}));
 }
 
 }  // namespace

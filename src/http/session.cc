@@ -376,8 +376,9 @@ asio::awaitable<bool> Session<Stream>::ServeOne() {
   HeadParser hp;
   ConfigureHeadParser(hp, {.max_header_bytes = opts_.max_header_bytes});
   error_code ec;
-  co_await bhttp::async_read_header(stream_, buffer_, hp,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+  const size_t head_bytes = co_await bhttp::async_read_header(
+      stream_, buffer_, hp, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) ec = CheckHeadSize(head_bytes, {.max_header_bytes = opts_.max_header_bytes});
   Request req;
   req.remote = remote_;
   Response res;
