@@ -12,6 +12,8 @@ namespace {
 constexpr std::array<std::string_view, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+// 9999-12-31T23:59:59Z, the last instant with a four-digit year.
+constexpr int64_t kLastFixdateSecond = 253402300799;
 
 // Digits only, no sign, fits in uint64 (RFC 9110 §14.1.1 positions are 1*DIGIT).
 std::optional<uint64_t> ParsePosition(std::string_view s) {
@@ -144,7 +146,11 @@ std::optional<Time90k> ParseHttpDate(std::string_view s) {
   tm.tm_hour = *hh;
   tm.tm_min = *mm;
   tm.tm_sec = *ss;
-  return Time90k::FromUnixSeconds(static_cast<int64_t>(timegm(&tm)));
+  // Day 31 of a short month and second 60 (RFC 9110 §5.6.7 allows leap seconds) normalize to the
+  // next day or minute; refuse what would leave the four-digit year IMF-fixdate can carry.
+  const int64_t secs = static_cast<int64_t>(timegm(&tm));
+  if (secs > kLastFixdateSecond) return std::nullopt;
+  return Time90k::FromUnixSeconds(secs);
 }
 
 }  // namespace nightjar::http

@@ -74,5 +74,17 @@ TEST(RangeTest, HttpDateRoundTrip) {
   EXPECT_FALSE(ParseHttpDate(""));
 }
 
+TEST(RangeTest, HttpDateStaysWithinFourDigitYears) {
+  // Found by http_range_fuzz: the leap second normalized into year 10000, which FormatHttpDate
+  // cannot write as an IMF-fixdate.
+  EXPECT_FALSE(ParseHttpDate("Fri, 31 Dec 9999 23:59:60 GMT"));
+  auto last = ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(ParseHttpDate(FormatHttpDate(*last)), last);
+  auto leap = ParseHttpDate("Sat, 31 Dec 2016 23:59:60 GMT");  // the next second
+  ASSERT_TRUE(leap);
+  EXPECT_EQ(FormatHttpDate(*leap), "Sun, 01 Jan 2017 00:00:00 GMT");
+}
+
 }  // namespace
 }  // namespace nightjar::http

@@ -16,13 +16,13 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <exception>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <type_traits>
 
 #include "base/strings.h"
 #include "http/blocking.h"
+#include "http/request_head.h"
 #include "http/response_writer.h"
 #include "http/server_internal.h"
 
@@ -310,15 +310,6 @@ asio::awaitable<void> Session<Stream>::RunWebSocket(
   }
 }
 
-void FillRequest(const bhttp::request_parser<bhttp::empty_body>& hp, Request& req) {
-  const auto& h = hp.get();
-  req.method_name = std::string(h.method_string());
-  req.method = ParseMethod(req.method_name);
-  req.target = std::string(h.target());
-  req.version = h.version();
-  for (const auto& f : h) req.headers.Add(std::string(f.name_string()), std::string(f.value()));
-}
-
 // Routes `req`; on failure sets `res` to the error and returns nullptr.
 const Route* RouteRequest(const Router& router, Request& req, Response& res) {
   auto target = SplitTarget(req.target);
@@ -391,14 +382,12 @@ asio::awaitable<bool> Session<Stream>::ServeOne() {
   if (!co_await WaitForRequest()) co_return false;
   const auto t0 = std::chrono::steady_clock::now();
   Tcp().expires_after(opts_.request_timeout);
-  bhttp::request_parser<bhttp::empty_body> hp;
-  hp.header_limit(opts_.max_header_bytes);
-  // Checked against the route's limit once it is known. (Not boost::none: Beast 1.74 compares
-  // the Content-Length with the optional limit so that "no limit" refuses every body.)
-  hp.body_limit(std::numeric_limits<uint64_t>::max());
+  HeadParser hp;
+  ConfigureHeadParser(hp, {.max_header_bytes = opts_.max_header_bytes});
   error_code ec;
-  co_await bhttp::async_read_header(stream_, buffer_, hp,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+  const size_t head_bytes = co_await bhttp::async_read_header(
+      stream_, buffer_, hp, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) ec = CheckHeadSize(head_bytes, {.max_header_bytes = opts_.max_header_bytes});
   Request req;
   req.remote = remote_;
   Response res;
@@ -413,10 +402,11 @@ asio::awaitable<bool> Session<Stream>::ServeOne() {
   } else if (ec) {
     co_return false;  // timeout (slow or stalled request), reset, or the peer closed
   } else {
-    FillRequest(hp, req);
-    req.websocket = beast::websocket::is_upgrade(hp.get());
-    keep_alive = hp.get().keep_alive();
-    const bool has_body = hp.chunked() || hp.content_length().value_or(0) > 0;
+    RequestHead head = ConvertHead(hp);  // the same conversion as ParseRequestHead's
+    req = std::move(head.request);
+    req.remote = remote_;
+    keep_alive = head.keep_alive;
+    const bool has_body = head.has_body;
     if (const Route* route = RouteRequest(server_->router, req, res)) {
       std::optional<Response> error;
       if (!co_await ReadBody(hp, *route, req, error)) co_return false;
