@@ -86,6 +86,22 @@ class HttpApiTest(unittest.TestCase):
         self.assertGreater(j["runs"][0]["duration_s"], 3)
         self.assertEqual(j["recordings"][0]["codec"], "avc1.640028")
 
+    def test_cli_list_and_api_list_agree(self):
+        # One listing (app::LoadListing) and one run grouping serve both, read at the same time
+        # (the CLI reads the database read-only while the daemon records).
+        api = json.loads(fetch(self.base + "/api/list?camera=cam1")[2])
+        p = nj.nightjar("list", "--camera", "cam1", "--data", self.data, "--json", timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cli = json.loads(p.stdout)
+        # The newest recording may have grown between the two reads: compare what is settled.
+        ids = lambda j: [(r["id"], r["start_90k"]) for r in j["recordings"]]
+        n = min(len(api["recordings"]), len(cli["recordings"]))
+        self.assertGreater(n, 0)
+        self.assertEqual(ids(api)[:n], ids(cli)[:n])
+        self.assertEqual([r["start_90k"] for r in api["runs"]],
+                         [r["start_90k"] for r in cli["runs"]])
+        self.assertEqual(len(api["gaps"]), len(cli["gaps"]))
+
     def test_view_mp4_of_a_range_decodes_exactly_and_serves_ranges(self):
         self.wait_for(lambda: self.frames("cam1") >= 240)
         status, _, body = fetch(self.base + "/api/list?camera=cam1")
