@@ -45,6 +45,7 @@ const Field kFields[] = {
     {.name = "id", .member = &C::id, .max = kMaxCameraIdLength, .check = CheckId,
      .column = true, .required = true},
     {.name = "name", .member = &C::name, .max = kMaxCameraNameLength, .column = true},
+    {.name = "location", .member = &C::location, .max = kMaxCameraNameLength},
     {.name = "url", .member = &C::url, .max = kUrlMax, .check = CheckUrl, .url = true,
      .required = true},
     {.name = "sub_url", .member = &C::sub_url, .max = kUrlMax, .check = CheckUrl, .url = true},

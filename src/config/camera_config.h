@@ -35,6 +35,7 @@ std::string_view TransportName(Transport t);  // "tcp", "udp"
 struct CameraConfig {
   std::string id;    // short name: "cam1" (URL paths, file names, CLI --camera); see ValidCameraId
   std::string name;  // display name; the id when not given
+  std::optional<std::string> location;  // where it is ("Back yard"): groups cameras in the UI
   std::string url;   // main stream, rtsp://
   std::optional<std::string> sub_url;
   std::optional<std::string> username, password;  // override credentials in the URLs
@@ -51,7 +52,7 @@ struct CameraConfig {
 
 // Limits shared by every reader (config file, API, database).
 inline constexpr size_t kMaxCameraIdLength = 64;
-inline constexpr size_t kMaxCameraNameLength = 256;
+inline constexpr size_t kMaxCameraNameLength = 256;  // also locations
 inline constexpr size_t kMaxUrlLength = 2048;
 inline constexpr size_t kMaxCredentialLength = 256;
 inline constexpr int64_t kMaxRetainBytes = int64_t{1} << 60;  // 90 kHz arithmetic stays in range
