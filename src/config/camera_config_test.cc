@@ -21,6 +21,7 @@ CameraConfig Full() {
   CameraConfig c;
   c.id = "cam1";
   c.name = "Front door";
+  c.location = "Porch";
   c.url = "rtsp://admin:hunter2@10.0.0.5/main";
   c.sub_url = "rtsp://10.0.0.5/sub";
   c.username = "admin";
@@ -98,6 +99,7 @@ TEST(CameraConfig, ApiJsonHidesSecrets) {
   EXPECT_EQ(j["username"], "admin");
   EXPECT_EQ(j["id"], "cam1");
   EXPECT_EQ(j["retain_days"], 7);
+  EXPECT_EQ(j["location"], "Porch");
   EXPECT_EQ(j.dump().find("hunter2"), std::string::npos);
 }
 
