@@ -57,8 +57,8 @@ class Cameras final : public http::CameraService {
   ingest::CameraRunner& runner_;
   CameraStore& store_;
   std::vector<CameraListener*> listeners_;
-  std::mutex mu_;                       // one change (add, update, remove) at a time
-  std::set<std::string> config_ids_;    // cameras of the config file (read-only here)
+  std::mutex mu_;                     // one change (add, update, remove) at a time
+  std::set<std::string> config_ids_;  // cameras of the config file (read-only here)
 };
 
 // A stream's statistics as the API shows them.

@@ -195,23 +195,22 @@ TEST_F(CamerasTest, RefusalsChangeNothing) {
   ASSERT_TRUE(cameras_->Start({Camera("file1")}).empty());
   auto r = cameras_->Update("file1", [](config::CameraConfig&) { return Result<void>(); });
   EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(cameras_->Update("nope", [](config::CameraConfig&) { return Result<void>(); })
-                .error()
-                .code(),
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      cameras_->Update("nope", [](config::CameraConfig&) { return Result<void>(); }).error().code(),
+      ErrorCode::kNotFound);
   ASSERT_TRUE(cameras_->Add(Camera("cam1")));
-  for (auto change : std::vector<http::CameraService::Change>{
-           [](config::CameraConfig& c) -> Result<void> {
-             c.id = "cam2";
-             return Ok();
-           },
-           [](config::CameraConfig& c) -> Result<void> {
-             c.retain_days = 0;
-             return Ok();
-           },
-           [](config::CameraConfig&) -> Result<void> {
-             return Err(ErrorCode::kInvalidArgument, "no");
-           }}) {
+  for (auto change :
+       std::vector<http::CameraService::Change>{[](config::CameraConfig& c) -> Result<void> {
+                                                  c.id = "cam2";
+                                                  return Ok();
+                                                },
+                                                [](config::CameraConfig& c) -> Result<void> {
+                                                  c.retain_days = 0;
+                                                  return Ok();
+                                                },
+                                                [](config::CameraConfig&) -> Result<void> {
+                                                  return Err(ErrorCode::kInvalidArgument, "no");
+                                                }}) {
     EXPECT_FALSE(cameras_->Update("cam1", change));
   }
   EXPECT_EQ(runner_.running["cam1"], Camera("cam1"));

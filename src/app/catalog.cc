@@ -39,9 +39,8 @@ Result<http::RecordingList> Catalog::ListRecordings(std::string_view camera,
                                                     std::optional<Time90k> from,
                                                     std::optional<Time90k> to) {
   NJ_TRY(db::StreamKind kind, db::ParseStreamKind(stream));
-  NJ_TRY(Listing l, engine_.WithDb([&](db::Database& d) {
-    return LoadListing(d, camera, kind, from, to);
-  }));
+  NJ_TRY(Listing l,
+         engine_.WithDb([&](db::Database& d) { return LoadListing(d, camera, kind, from, to); }));
   http::RecordingList list;
   list.camera = std::string(camera);
   list.stream = std::string(stream);
@@ -66,8 +65,8 @@ Result<http::RecordingList> Catalog::ListRecordings(std::string_view camera,
   return list;
 }
 
-Result<std::vector<std::pair<Time90k, Time90k>>> Catalog::RecordingSpans(
-    std::string_view camera, std::string_view stream) {
+Result<std::vector<std::pair<Time90k, Time90k>>> Catalog::RecordingSpans(std::string_view camera,
+                                                                         std::string_view stream) {
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
   return engine_.WithDb([&](db::Database& d) { return d.ListRecordingSpans(stream_id); });
 }

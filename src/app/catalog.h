@@ -37,8 +37,7 @@ std::string RecordingName(const db::RecordingRow& r);
 
 // The stream's id for camera `camera` and stream "main"/"sub" (kInvalidArgument for another
 // kind, kNotFound as LoadListing).
-Result<int64_t> StreamId(storage::Engine& engine, std::string_view camera,
-                         std::string_view stream);
+Result<int64_t> StreamId(storage::Engine& engine, std::string_view camera, std::string_view stream);
 
 class Catalog final : public http::CatalogService {
  public:
@@ -47,8 +46,8 @@ class Catalog final : public http::CatalogService {
   Result<http::RecordingList> ListRecordings(std::string_view camera, std::string_view stream,
                                              std::optional<Time90k> from,
                                              std::optional<Time90k> to) override;
-  Result<std::vector<std::pair<Time90k, Time90k>>> RecordingSpans(
-      std::string_view camera, std::string_view stream) override;
+  Result<std::vector<std::pair<Time90k, Time90k>>> RecordingSpans(std::string_view camera,
+                                                                  std::string_view stream) override;
 
  private:
   storage::Engine& engine_;

@@ -1,5 +1,6 @@
 // How JSON documents (the CLI's --json output, status.json) write times: ISO 8601 with the
-// local offset for people (6 fractional digits, so it reads back to the same 90 kHz tick), plus the exact 90 kHz integer.
+// local offset for people (6 fractional digits, so it reads back to the same 90 kHz tick), plus the
+// exact 90 kHz integer.
 #ifndef NIGHTJAR_APP_JSON_TIME_H_
 #define NIGHTJAR_APP_JSON_TIME_H_
 

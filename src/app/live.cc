@@ -53,7 +53,7 @@ class LiveViewImpl final : public http::LiveView {
 }  // namespace
 
 Result<std::shared_ptr<http::LiveView>> LiveViews::Live(std::string_view camera,
-                                                   std::string_view stream) {
+                                                        std::string_view stream) {
   NJ_TRY(db::StreamKind kind, db::ParseStreamKind(stream));
   (void)kind;
   std::lock_guard lock(mu_);

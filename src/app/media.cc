@@ -88,21 +88,22 @@ class Mp4Body final : public http::BodySource {
 }  // namespace
 
 Result<http::MediaBody> Media::OpenMp4(std::string_view camera, std::string_view stream,
-                                               Time90k from, Time90k to) {
+                                       Time90k from, Time90k to) {
   NJ_CHECK_OK(CheckRange(from, to));
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
   NJ_TRY(storage::MediaPlan plan, storage::PlanRangeLeased(engine_, storage::EngineCatalog(engine_),
                                                            fs_, stream_id, from, to));
   NJ_TRY(auto mp4, mp4::VirtualMp4::Build(plan.mp4));
   http::MediaBody body;
-  body.filename = std::string(camera) + "-" + std::string(stream) + "-" + Stamp(plan.start) + ".mp4";
+  body.filename =
+      std::string(camera) + "-" + std::string(stream) + "-" + Stamp(plan.start) + ".mp4";
   body.content_type = "video/mp4";
   body.source = std::make_shared<Mp4Body>(std::move(plan), std::move(mp4));
   return body;
 }
 
 Result<http::StreamBody> Media::OpenTs(std::string_view camera, std::string_view stream,
-                                               Time90k from, Time90k to) {
+                                       Time90k from, Time90k to) {
   NJ_CHECK_OK(CheckRange(from, to));
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
   NJ_TRY(storage::MediaPlan plan, storage::PlanRangeLeased(engine_, storage::EngineCatalog(engine_),
@@ -128,9 +129,8 @@ Result<storage::MediaPlan> Media::PlanSegment(int64_t stream_id, std::string_vie
 }
 
 Result<std::vector<http::VodSegment>> Media::VodSegments(std::string_view camera,
-                                                                 std::string_view stream,
-                                                                 Time90k from, Time90k to,
-                                                                 int64_t target_90k) {
+                                                         std::string_view stream, Time90k from,
+                                                         Time90k to, int64_t target_90k) {
   NJ_CHECK_OK(CheckRange(from, to));
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
   auto catalog = storage::EngineCatalog(engine_);
@@ -144,9 +144,8 @@ Result<std::vector<http::VodSegment>> Media::VodSegments(std::string_view camera
   return out;
 }
 
-Result<http::StreamBody> Media::OpenVodSegment(std::string_view camera,
-                                                       std::string_view stream,
-                                                       std::string_view id) {
+Result<http::StreamBody> Media::OpenVodSegment(std::string_view camera, std::string_view stream,
+                                               std::string_view id) {
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
   NJ_TRY(storage::MediaPlan plan, PlanSegment(stream_id, id));
   const Time90k start = plan.start;
@@ -163,9 +162,8 @@ Result<http::StreamBody> Media::OpenVodSegment(std::string_view camera,
   return body;
 }
 
-Result<http::Fmp4Segment> Media::OpenVodFmp4(std::string_view camera,
-                                                     std::string_view stream, std::string_view id,
-                                                     bool fragments, Time90k origin) {
+Result<http::Fmp4Segment> Media::OpenVodFmp4(std::string_view camera, std::string_view stream,
+                                             std::string_view id, bool fragments, Time90k origin) {
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
   NJ_TRY(storage::MediaPlan plan, PlanSegment(stream_id, id));
   // Decode times from the wall clock (less the origin): consecutive segments continue one

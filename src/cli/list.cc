@@ -11,12 +11,12 @@
 #include <tuple>
 #include <vector>
 
+#include "app/catalog.h"
+#include "app/json_time.h"
 #include "base/clock.h"
 #include "base/time.h"
 #include "cli/commands.h"
 #include "cli/data_dir.h"
-#include "app/json_time.h"
-#include "app/catalog.h"
 #include "db/database.h"
 
 namespace nightjar::cli {

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "app/json_time.h"
+#include "app/status_file.h"
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/time.h"
 #include "cli/commands.h"
 #include "cli/data_dir.h"
-#include "app/json_time.h"
-#include "app/status_file.h"
 #include "db/database.h"
 
 namespace nightjar::cli {

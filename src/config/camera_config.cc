@@ -42,11 +42,19 @@ constexpr int64_t kCredMax = kMaxCredentialLength;
 
 // The one list of camera fields (docs/API.md §Camera fields documents each).
 const Field kFields[] = {
-    {.name = "id", .member = &C::id, .max = kMaxCameraIdLength, .check = CheckId,
-     .column = true, .required = true},
+    {.name = "id",
+     .member = &C::id,
+     .max = kMaxCameraIdLength,
+     .check = CheckId,
+     .column = true,
+     .required = true},
     {.name = "name", .member = &C::name, .max = kMaxCameraNameLength, .column = true},
     {.name = "location", .member = &C::location, .max = kMaxCameraNameLength},
-    {.name = "url", .member = &C::url, .max = kUrlMax, .check = CheckUrl, .url = true,
+    {.name = "url",
+     .member = &C::url,
+     .max = kUrlMax,
+     .check = CheckUrl,
+     .url = true,
      .required = true},
     {.name = "sub_url", .member = &C::sub_url, .max = kUrlMax, .check = CheckUrl, .url = true},
     {.name = "username", .member = &C::username, .max = kCredMax},
@@ -56,7 +64,9 @@ const Field kFields[] = {
     {.name = "audio", .member = &C::audio},
     {.name = "retain_bytes", .member = &C::retain_bytes, .min = 0, .max = kMaxRetainBytes},
     {.name = "retain_days", .member = &C::retain_days, .min = 1, .max = kMaxRetainDays},
-    {.name = "max_reconnect_attempts", .member = &C::max_reconnect_attempts, .min = 0,
+    {.name = "max_reconnect_attempts",
+     .member = &C::max_reconnect_attempts,
+     .min = 0,
      .max = kMaxReconnectAttempts},
 };
 
@@ -67,7 +77,9 @@ const Field* FindField(std::string_view name) {
   return nullptr;
 }
 
-Error Invalid(std::string message) { return Error(ErrorCode::kInvalidArgument, std::move(message)); }
+Error Invalid(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message));
+}
 
 Result<std::string> StringOf(const Field& f, const FieldValue& v) {
   const auto* s = std::get_if<std::string>(&v);
@@ -83,8 +95,8 @@ Result<int64_t> IntOf(const Field& f, const FieldValue& v) {
   const auto* n = std::get_if<int64_t>(&v);
   if (!n) return std::unexpected(Invalid("expected an integer"));
   if (*n < f.min || *n > f.max) {
-    return std::unexpected(Invalid("must be between " + std::to_string(f.min) + " and " +
-                                   std::to_string(f.max)));
+    return std::unexpected(
+        Invalid("must be between " + std::to_string(f.min) + " and " + std::to_string(f.max)));
   }
   return *n;
 }
@@ -269,7 +281,8 @@ Result<CameraConfig> FromStoredJson(std::string id, std::string name, std::strin
     FieldValue v = nullptr;
     if (auto sealed = j.find(key + "_sealed"); sealed != j.end() && sealed->is_string()) {
       auto opened = box.Open(sealed->get<std::string>());
-      if (!opened) return Err(opened.error().code(), where + ": " + key + ": " + opened.error().message());
+      if (!opened)
+        return Err(opened.error().code(), where + ": " + key + ": " + opened.error().message());
       v = std::move(*opened);
     } else if (auto plain = j.find(key); plain != j.end()) {
       NJ_TRY(v, ValueOf(*plain));
@@ -281,7 +294,8 @@ Result<CameraConfig> FromStoredJson(std::string id, std::string name, std::strin
     }
   }
   if (c.url.empty()) return Err(ErrorCode::kMalformed, where + " has no url");
-  if (auto ok = Validate(c); !ok) return Err(ErrorCode::kMalformed, where + ": " + ok.error().message());
+  if (auto ok = Validate(c); !ok)
+    return Err(ErrorCode::kMalformed, where + ": " + ok.error().message());
   return c;
 }
 

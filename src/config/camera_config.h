@@ -36,7 +36,7 @@ struct CameraConfig {
   std::string id;    // short name: "cam1" (URL paths, file names, CLI --camera); see ValidCameraId
   std::string name;  // display name; the id when not given
   std::optional<std::string> location;  // where it is ("Back yard"): groups cameras in the UI
-  std::string url;   // main stream, rtsp://
+  std::string url;                      // main stream, rtsp://
   std::optional<std::string> sub_url;
   std::optional<std::string> username, password;  // override credentials in the URLs
   Transport transport = Transport::kTcp;

@@ -111,9 +111,9 @@ TEST(CameraConfig, ApplyJsonIsStrictAndMergePatches) {
   EXPECT_EQ(c.retain_days, 2);
   for (const char* bad :
        {R"({"colour":"red"})", R"({"record":"yes"})", R"({"transport":"sctp"})",
-        R"({"retain_days":0})", R"({"retain_days":1200000000})", R"({"retain_bytes":4611686018427387904})",
-        R"({"url":"http://x/y"})", R"({"url":null})", R"({"id":"a b"})", R"({"name":[1]})",
-        R"({"max_reconnect_attempts":-1})", R"([1])"}) {
+        R"({"retain_days":0})", R"({"retain_days":1200000000})",
+        R"({"retain_bytes":4611686018427387904})", R"({"url":"http://x/y"})", R"({"url":null})",
+        R"({"id":"a b"})", R"({"name":[1]})", R"({"max_reconnect_attempts":-1})", R"([1])"}) {
     CameraConfig copy = c;
     auto r = ApplyJson(json::parse(bad), copy);
     ASSERT_FALSE(r) << bad;

@@ -169,8 +169,8 @@ Result<CameraConfig> ReadCamera(TableReader& r) {
   for (std::string_view key : RequiredFields()) {
     if (!r.table().get(key)) {
       const std::string name(key);
-      return std::unexpected(
-          r.Fail(nullptr, name, "every camera needs " + std::string(name == "id" ? "an " : "a ") + name));
+      return std::unexpected(r.Fail(
+          nullptr, name, "every camera needs " + std::string(name == "id" ? "an " : "a ") + name));
     }
   }
   if (cam.name.empty()) cam.name = cam.id;

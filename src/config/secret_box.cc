@@ -39,8 +39,8 @@ Result<void> Create(const std::string& path) {
     if (errno == EEXIST) return Ok();  // another process made it first: read theirs
     return std::unexpected(IoError("cannot create the key file", path));
   }
-  const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-                  ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
   ::close(fd);
   sodium_memzero(key.data(), key.size());
   if (!ok) {
@@ -101,10 +101,9 @@ Result<std::string> SecretBox::Open(std::string_view sealed) const {
   }
   const size_t n = bytes->size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
   std::string plain(n, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<uint8_t*>(plain.data()),
-                                 bytes->data() + crypto_secretbox_NONCEBYTES,
-                                 bytes->size() - crypto_secretbox_NONCEBYTES, bytes->data(),
-                                 key_.data()) != 0) {
+  if (crypto_secretbox_open_easy(
+          reinterpret_cast<uint8_t*>(plain.data()), bytes->data() + crypto_secretbox_NONCEBYTES,
+          bytes->size() - crypto_secretbox_NONCEBYTES, bytes->data(), key_.data()) != 0) {
     return Err(ErrorCode::kPermissionDenied,
                "cannot open a sealed value (another data directory's key?)");
   }

@@ -21,7 +21,7 @@ TEST(SecretBox, CreatesAPrivateKeyOnceAndReusesIt) {
   EXPECT_EQ(st.st_size, 32);
   const std::string sealed = a->Seal("hunter2");
   EXPECT_EQ(sealed.find("hunter2"), std::string::npos);
-  EXPECT_NE(sealed, a->Seal("hunter2"));  // a fresh nonce each time
+  EXPECT_NE(sealed, a->Seal("hunter2"));   // a fresh nonce each time
   auto b = SecretBox::LoadOrCreate(path);  // the same key again
   ASSERT_TRUE(b);
   auto opened = b->Open(sealed);

@@ -118,15 +118,15 @@ Result<CameraRow> Database::GetCameraByShortName(std::string_view short_name) {
 }
 
 Result<std::pair<CameraRow, StreamRow>> Database::FindStream(std::string_view camera,
-                                                            StreamKind kind) {
+                                                             StreamKind kind) {
   auto row = GetCameraByShortName(camera);
   if (!row) {
     if (row.error().code() != ErrorCode::kNotFound) return std::unexpected(row.error());
     NJ_TRY(auto all, ListCameras());
     std::string known;
     for (const auto& c : all) known += (known.empty() ? "" : ", ") + c.short_name;
-    return Err(ErrorCode::kNotFound, "no camera \"" + std::string(camera) +
-                                         "\"; known cameras: " + (known.empty() ? "(none)" : known));
+    return Err(ErrorCode::kNotFound, "no camera \"" + std::string(camera) + "\"; known cameras: " +
+                                         (known.empty() ? "(none)" : known));
   }
   NJ_TRY(auto streams, ListStreams(row->id));
   std::string known;

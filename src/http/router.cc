@@ -108,8 +108,8 @@ void Router::SetFallback(Handler handler, RouteOptions options) {
 Result<void> Router::Check() const {
   for (const Route& r : routes_) {
     if (r.options.permission == Permission::kUndeclared) {
-      return Err(ErrorCode::kInvalidArgument, std::string(MethodName(r.method)) + " " + r.pattern +
-                                                  " declares no permission");
+      return Err(ErrorCode::kInvalidArgument,
+                 std::string(MethodName(r.method)) + " " + r.pattern + " declares no permission");
     }
   }
   if (fallback_ && fallback_->options.permission == Permission::kUndeclared) {
@@ -127,14 +127,22 @@ std::string Router::CameraOf(const Route& route, const Request& req) {
 
 std::string_view PermissionName(Permission p) {
   switch (p) {
-    case Permission::kUndeclared: return "undeclared";
-    case Permission::kPublic: return "public";
-    case Permission::kAuthenticated: return "authenticated";
-    case Permission::kViewLive: return "view_live";
-    case Permission::kViewRecordings: return "view_recordings";
-    case Permission::kExport: return "export";
-    case Permission::kManageCameras: return "manage_cameras";
-    case Permission::kAdmin: return "admin";
+    case Permission::kUndeclared:
+      return "undeclared";
+    case Permission::kPublic:
+      return "public";
+    case Permission::kAuthenticated:
+      return "authenticated";
+    case Permission::kViewLive:
+      return "view_live";
+    case Permission::kViewRecordings:
+      return "view_recordings";
+    case Permission::kExport:
+      return "export";
+    case Permission::kManageCameras:
+      return "manage_cameras";
+    case Permission::kAdmin:
+      return "admin";
   }
   return "undeclared";
 }

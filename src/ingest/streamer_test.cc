@@ -94,7 +94,7 @@ class Recording : public ::testing::Test {
       cam.id = "cam1";
       cam.url = "rtsp://127.0.0.1:" + std::to_string(server.port()) + "/cam1/" + clip;
       cam.transport = transport == rtsp::TransportKind::kUdp ? config::Transport::kUdp
-                                                           : config::Transport::kTcp;
+                                                             : config::Transport::kTcp;
       EXPECT_TRUE(sup.AddCamera(cam));
       for (int i = 0; i < 600 && sup.Stats()[0].frames < frames; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));

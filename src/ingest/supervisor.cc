@@ -4,7 +4,6 @@
 
 #include <future>
 
-
 namespace nightjar::ingest {
 
 namespace {
@@ -15,7 +14,6 @@ constexpr int kMainWeight = 4, kSubWeight = 1;
 constexpr double kGoldenFraction = 0.6180339887498949;
 
 }  // namespace
-
 
 Supervisor::Supervisor(boost::asio::io_context& io, storage::Engine& engine, const Clock& clock,
                        SupervisorOptions options)
@@ -53,7 +51,7 @@ Result<void> Supervisor::AddCamera(const CameraConfig& camera) {
       o.client.credentials = rtsp::Credentials{*camera.username, camera.password.value_or("")};
     }
     o.client.transport = camera.transport == config::Transport::kUdp ? rtsp::TransportKind::kUdp
-                                                                      : rtsp::TransportKind::kTcp;
+                                                                     : rtsp::TransportKind::kTcp;
     o.client.timeout = options_.timeout;
     o.client.want_audio = camera.audio;
     o.backoff = options_.backoff;
@@ -85,7 +83,6 @@ Result<void> Supervisor::UpdateSettings(const CameraConfig& camera) {
   spdlog::info("camera {}: settings updated", camera.id);
   return ApplyBudgets();
 }
-
 
 Result<void> Supervisor::ApplyBudgets() {
   int64_t weight = 0;

@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "base/error.h"
 #include "base/clock.h"
+#include "base/error.h"
 #include "media/frame.h"
 
 namespace nightjar::live {
@@ -67,7 +67,8 @@ struct KeyFrame {
 class LiveStream : public media::FrameObserver, public std::enable_shared_from_this<LiveStream> {
  public:
   // `clock` (wall time for PROGRAM-DATE-TIME and part ages) outlives the stream.
-  LiveStream(std::string camera, std::string stream, const nightjar::Clock& clock, LiveOptions options = {});
+  LiveStream(std::string camera, std::string stream, const nightjar::Clock& clock,
+             LiveOptions options = {});
   ~LiveStream() override;
 
   const std::string& camera() const { return camera_; }

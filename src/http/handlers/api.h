@@ -13,14 +13,14 @@
 #include <string>
 
 #include "base/clock.h"
+#include "http/message.h"
+#include "http/metrics.h"
+#include "http/router.h"
 #include "http/services/cameras.h"
 #include "http/services/catalog.h"
 #include "http/services/live.h"
 #include "http/services/media.h"
 #include "http/services/system.h"
-#include "http/message.h"
-#include "http/metrics.h"
-#include "http/router.h"
 
 namespace nightjar::http {
 
@@ -36,8 +36,8 @@ struct ApiContext {
   RequestMetrics* metrics = nullptr;  // the server's, for /metrics
   const Clock* clock = nullptr;       // wall time for uptime
   Time90k started;                    // when the daemon started
-  std::string version;  // base/version.h
-  std::string web_dir;  // the built web UI (web/dist); empty: none
+  std::string version;                // base/version.h
+  std::string web_dir;                // the built web UI (web/dist); empty: none
 };
 
 // Adds every /api route and /metrics to `router`. `ctx` is copied into the handlers.

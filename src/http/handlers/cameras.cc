@@ -96,7 +96,8 @@ Response HandleAddCamera(const ApiContext& ctx, const Request& req) {
 Response HandlePatchCamera(const ApiContext& ctx, const Request& req) {
   auto patch = ParseObject(req.body);
   if (!patch) return FromError(patch.error());
-  return Update(ctx, req.Param("id"), [&](config::CameraConfig& c) { return ApplyObject(*patch, c); });
+  return Update(ctx, req.Param("id"),
+                [&](config::CameraConfig& c) { return ApplyObject(*patch, c); });
 }
 
 Response HandlePutCamera(const ApiContext& ctx, const Request& req) {

@@ -246,9 +246,9 @@ class FakeBackend : public CameraService,
   std::vector<CameraInfo> cameras_;
   std::optional<config::CameraConfig> last_spec_;
   config::CameraConfig cam1_{.id = "cam1",
-                   .name = "Front Door",
-                   .url = "rtsp://admin:hunter2@10.0.0.5/stream1",
-                   .password = "hunter2"};
+                             .name = "Front Door",
+                             .url = "rtsp://admin:hunter2@10.0.0.5/stream1",
+                             .password = "hunter2"};
   std::optional<Time90k> last_from_, last_to_;
 };
 

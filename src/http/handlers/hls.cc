@@ -109,8 +109,7 @@ Response HandleSegment(const ApiContext& ctx, const Request& req) {
   const std::string id(StripTs(req.Param("id")));
   auto msn = ParseNumber(id);
   if (!msn) {  // VOD ids are not plain numbers; the route's permission covers live segments
-    if (req.principal &&
-        !req.principal->Allows(Permission::kViewRecordings, req.Param("camera"))) {
+    if (req.principal && !req.principal->Allows(Permission::kViewRecordings, req.Param("camera"))) {
       return ErrorResponse(404, "not_found", "no segment \"" + id + "\"");
     }
     return HandleVodSegment(ctx, req, id);

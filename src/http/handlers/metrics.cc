@@ -35,7 +35,8 @@ void AppendIngest(std::string& out, const std::vector<CameraInfo>& cameras) {
     AppendMetricHeader(out, series.name, series.type, series.help);
     for (const auto& c : cameras) {
       for (const auto& s : c.streams) {
-        AppendSample(out, series.name, {{"camera", c.config.id}, {"stream", s.kind}}, series.value(s));
+        AppendSample(out, series.name, {{"camera", c.config.id}, {"stream", s.kind}},
+                     series.value(s));
       }
     }
   }

@@ -39,8 +39,7 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(Method::kDelete, "/api/cameras/{id}", Bind(ctx, HandleRemoveCamera),
         opt(P::kManageCameras, "id"));
   r.Add(G, "/api/cameras/{id}/streams", Bind(ctx, HandleListStreams), opt(P::kViewLive, "id"));
-  r.Add(G, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandleGetStream),
-        opt(P::kViewLive, "id"));
+  r.Add(G, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandleGetStream), opt(P::kViewLive, "id"));
   r.Add(Method::kPut, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandlePutStream),
         opt(P::kManageCameras, "id", false, true));
   r.Add(Method::kDelete, "/api/cameras/{id}/streams/{kind}", Bind(ctx, HandleDeleteStream),

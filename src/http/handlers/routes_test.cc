@@ -22,7 +22,8 @@ std::string ReadDoc(const std::string& name) {
 // "/api/hls/{camera}/part/ts/{msn}.{part}" -> "/api/hls/{}/part/ts/{}"; a media extension after
 // a placeholder is part of the placeholder (ids are served with and without it).
 std::string Normalize(std::string path) {
-  path = std::regex_replace(path, std::regex(R"(\{[^}/]*\}(\.\{[^}/]*\})*(\.(mp4|m4s|ts))?)"), "{}");
+  path =
+      std::regex_replace(path, std::regex(R"(\{[^}/]*\}(\.\{[^}/]*\})*(\.(mp4|m4s|ts))?)"), "{}");
   return path;
 }
 
@@ -46,7 +47,8 @@ TEST(RouteTable, OpenApiNamesExactlyTheRoutes) {
   std::set<std::string> documented;
   std::string path;
   std::istringstream in(yaml);
-  static const std::regex kPath(R"(^  (/\S*):\s*$)"), kMethod(R"(^    (get|post|put|patch|delete):)");
+  static const std::regex kPath(R"(^  (/\S*):\s*$)"),
+      kMethod(R"(^    (get|post|put|patch|delete):)");
   for (std::string line; std::getline(in, line);) {
     std::smatch m;
     if (std::regex_match(line, m, kPath)) path = Normalize(m[1]);
