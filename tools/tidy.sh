@@ -24,8 +24,9 @@ jobs=${TIDY_JOBS:-$(nproc)}
 build=build-tidy
 command -v "$tidy" >/dev/null || { echo "tidy: $tidy not found (tools/setup.sh installs it)" >&2; exit 1; }
 
+mkdir -p "$build"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
-  -DNIGHTJAR_BENCH=OFF >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log" >&2; exit 1; }
+  -DNIGHTJAR_BENCH=OFF >"$build/cmake.log" 2>&1 || { cat "$build/cmake.log" >&2; exit 1; }
 
 # Files to check: the compile database's .cc files under src/ and tests/ (absolute paths),
 # optionally narrowed to the prefixes given as arguments.
