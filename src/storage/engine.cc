@@ -85,7 +85,7 @@ class StreamRecording::Sink final : public RecordingSink {
     size_t dir_index = dir_index_;
     std::shared_ptr<RecordingBuilder> builder = std::move(builder_);
     engine_.dirs_[dir_index_].writer->Close(builder->composite_id(),
-                                            [engine, builder, dir_index](FileState state) {
+                                            [engine, builder, dir_index](const FileState& state) {
                                               engine->OnClosed(builder, dir_index, state);
                                             });
   }
