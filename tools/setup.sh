@@ -24,7 +24,7 @@ done
 
 APT_PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git clang-16 libclang-rt-16-dev llvm-16 clang-format clang-tidy
+  build-essential cmake ninja-build pkg-config git clang-16 libclang-rt-16-dev llvm-16 clang-format clang-tidy-16
   # libraries
   libboost-dev libboost-system-dev libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libsodium-dev zlib1g-dev

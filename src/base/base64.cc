@@ -7,11 +7,12 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// Maps a byte to its 6-bit value, or -1 for bytes outside the alphabet.
-constexpr std::array<int8_t, 256> MakeDecodeTable() {
-  std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<uint8_t>(kAlphabet[i])] = static_cast<int8_t>(i);
+// Maps a byte to its 6-bit value, or kNotBase64 for bytes outside the alphabet.
+constexpr uint8_t kNotBase64 = 0xff;
+constexpr std::array<uint8_t, 256> MakeDecodeTable() {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = kNotBase64;
+  for (int i = 0; i < 64; ++i) t[static_cast<uint8_t>(kAlphabet[i])] = static_cast<uint8_t>(i);
   return t;
 }
 constexpr auto kDecode = MakeDecodeTable();
@@ -38,8 +39,8 @@ Result<void> DecodeInto(std::string_view text, Out& out) {
   uint32_t acc = 0;
   int bits = 0;
   for (size_t i = 0; i < body.size(); ++i) {
-    int v = kDecode[static_cast<uint8_t>(body[i])];
-    if (v < 0) {
+    uint8_t v = kDecode[static_cast<uint8_t>(body[i])];
+    if (v == kNotBase64) {
       return Err(ErrorCode::kMalformed, "base64: bad character at offset " + std::to_string(i));
     }
     acc = (acc << 6) | static_cast<uint32_t>(v);

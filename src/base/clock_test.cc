@@ -63,8 +63,10 @@ TEST(SimulatedClockTest, WallSteppingLeavesMonotonicAlone) {
 
 TEST(SimulatedClockTest, ConcurrentAdvancesAreNotLost) {
   SimulatedClock clock(Time90k(0), 0);
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 1000; ++i) {
         clock.Advance(Duration90k(9));  // 9 ticks = 100 us exactly
@@ -74,8 +76,8 @@ TEST(SimulatedClockTest, ConcurrentAdvancesAreNotLost) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(clock.Now(), Time90k(4 * 1000 * 9));
-  EXPECT_EQ(clock.MonotonicNanos(), 4 * 1000 * 100'000);
+  EXPECT_EQ(clock.Now(), Time90k(int64_t{kThreads} * 1000 * 9));
+  EXPECT_EQ(clock.MonotonicNanos(), int64_t{kThreads} * 1000 * 100'000);
 }
 
 }  // namespace

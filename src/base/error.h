@@ -71,6 +71,9 @@ inline std::unexpected<Error> Err(Error e) { return std::unexpected<Error>(std::
 #define NJ_CONCAT_INNER(a, b) a##b
 #define NJ_CONCAT(a, b) NJ_CONCAT_INNER(a, b)
 #define NJ_TRY(var, expr) NJ_TRY_IMPL(NJ_CONCAT(nj_result_, __LINE__), var, expr)
+// `tmp` is a name being declared and `var` a declaration (`auto x`) or an lvalue: neither can be
+// parenthesized, so bugprone-macro-parentheses is wrong about the *_TRY_IMPL macros.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define NJ_TRY_IMPL(tmp, var, expr)                           \
   auto tmp = (expr);                                          \
   if (!tmp) return ::std::unexpected(std::move(tmp).error()); \
@@ -89,6 +92,7 @@ inline std::unexpected<Error> Err(Error e) { return std::unexpected<Error>(std::
   auto tmp = (expr);                                             \
   if (!tmp) co_return ::std::unexpected(std::move(tmp).error()); \
   var = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)
 #define NJ_CO_CHECK_OK(expr)                                                     \
   do {                                                                           \
     auto nj_status_ = (expr);                                                    \

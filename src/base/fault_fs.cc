@@ -259,17 +259,19 @@ Result<void> FaultFs::CountAndCheck(FsOp op, std::string_view what) {
   ++op_counts_[static_cast<size_t>(FsOp::kAny)];
   std::optional<int> fired;
   for (auto it = rules_.begin(); it != rules_.end();) {
-    if (it->op != FsOp::kAny && it->op != op) {
-      ++it;
-    } else if (it->remaining > 1) {
-      --it->remaining;
-      ++it;
-    } else if (fired) {
-      ++it;  // also due, but one failure per operation; it fires on the next match
-    } else {
-      fired = it->err;
-      it = it->persistent ? it + 1 : rules_.erase(it);
+    if (it->op == FsOp::kAny || it->op == op) {
+      if (it->remaining > 1) {
+        --it->remaining;
+      } else if (!fired) {
+        fired = it->err;
+        if (!it->persistent) {
+          it = rules_.erase(it);
+          continue;
+        }
+      }
+      // Otherwise also due, but one failure per operation: it fires on the next match.
     }
+    ++it;
   }
   if (!fired) return Ok();
   std::string context = "injected fault in ";

@@ -1,5 +1,6 @@
 // FaultFs's crash model: bookkeeping of what is durable, and the rollback in SimulateCrash.
 #include <algorithm>
+#include <ranges>
 
 #include "base/fault_fs.h"
 
@@ -61,8 +62,8 @@ Result<void> FaultFs::SimulateCrash() {
   for (Handle* h : live_handles_) h->Kill();
   std::optional<Error> first_error;
   // Undo newest first, so that each undo sees the namespace as it was right after its operation.
-  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
-    auto r = UndoOp(*it);
+  for (const PendingOp& op : std::views::reverse(pending_)) {
+    auto r = UndoOp(op);
     if (!r && !first_error) first_error = r.error();
   }
   pending_.clear();
@@ -124,7 +125,9 @@ Result<void> FaultFs::RestoreFile(const std::string& path, uint64_t id,
 Result<void> FaultFs::RemoveTree(const std::string& path) {
   NJ_TRY(auto names, base_.ListDir(path));
   for (const auto& name : names) {
-    std::string child = path + "/" + name;
+    std::string child = path;
+    child += '/';
+    child += name;
     auto r = base_.Unlink(child);
     if (!r && !RemoveTree(child)) return r;  // not a file (a directory) or really failing
   }

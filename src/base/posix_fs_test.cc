@@ -74,6 +74,7 @@ TEST_F(PosixFsTest, WritevWithMoreBuffersThanIovMax) {
     expected += chunks.back();
   }
   std::vector<std::span<const uint8_t>> parts;
+  parts.reserve(chunks.size());
   for (const auto& c : chunks) parts.push_back(AsBytes(c));
   ASSERT_TRUE(f->Writev(parts).has_value());
   EXPECT_EQ(f->Size(), expected.size());

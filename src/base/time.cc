@@ -186,7 +186,7 @@ Result<Time90k> ParseTime(std::string_view text) {
   chr::sys_days days{chr::year_month_day{chr::year(t.year), chr::month(t.month), chr::day(t.day)}};
   // The fields read as if they were UTC; a leap second ":60" simply carries into the next minute.
   int64_t fields_seconds = static_cast<int64_t>(days.time_since_epoch().count()) * 86400 +
-                           t.hour * 3600 + t.minute * 60 + t.second;
+                           int64_t{t.hour} * 3600 + int64_t{t.minute} * 60 + t.second;
   int64_t epoch_seconds;
   if (t.offset_seconds) {
     epoch_seconds = fields_seconds - *t.offset_seconds;
@@ -276,9 +276,9 @@ struct DurationUnit {
 
 // Longest names first so "ms" wins over "m".
 constexpr DurationUnit kUnits[] = {
-    {"ms", 100 * kTicksPerMilli},    {"us", 9},
-    {"d", 100 * 24 * kTicksPerHour}, {"h", 100 * kTicksPerHour},
-    {"m", 100 * kTicksPerMinute},    {"s", 100 * kTicksPerSecond},
+    {"ms", 100 * kTicksPerMilli},      {"us", 9},
+    {"d", 100 * (24 * kTicksPerHour)}, {"h", 100 * kTicksPerHour},
+    {"m", 100 * kTicksPerMinute},      {"s", 100 * kTicksPerSecond},
 };
 
 // One or more decimal digits as an int64, or nullopt on no digits / overflow.

@@ -192,7 +192,7 @@ TEST(ParseTimeTest, LocalTimeUsesTz) {
     EXPECT_EQ(MustParse("2026-02-19T15:00:00"), At(kFeb19_14Z));  // CET, +01:00
     EXPECT_EQ(MustParse("2026-02-19T15:00:00.5"), At(kFeb19_14Z, 45000));
     EXPECT_EQ(MustParse("2026-02-19T15:00"), At(kFeb19_14Z));
-    EXPECT_EQ(MustParse("2026-02-19"), At(kFeb19_14Z - 15 * 3600));  // local midnight
+    EXPECT_EQ(MustParse("2026-02-19"), At(kFeb19_14Z - int64_t{15} * 3600));  // local midnight
     // Summer: CEST, +02:00.
     EXPECT_EQ(MustParse("2026-07-01T12:00:00"), MustParse("2026-07-01T10:00:00Z"));
   }
@@ -342,7 +342,7 @@ TEST(DurationTextTest, Format) {
   EXPECT_EQ(FormatDuration(Duration90k::FromSeconds(45)), "45s");
   EXPECT_EQ(FormatDuration(Duration90k::FromSeconds(90)), "1m30s");
   EXPECT_EQ(FormatDuration(Duration90k::FromSeconds(5400)), "1h30m");
-  EXPECT_EQ(FormatDuration(Duration90k::FromSeconds(3600 * 50)), "50h");
+  EXPECT_EQ(FormatDuration(Duration90k::FromSeconds(int64_t{3600} * 50)), "50h");
   EXPECT_EQ(FormatDuration(Duration90k::FromMillis(250)), "250ms");
   EXPECT_EQ(FormatDuration(Duration90k::FromMillis(60500)), "1m0.5s");
   EXPECT_EQ(FormatDuration(Duration90k::FromMillis(3600001)), "1h0.001s");

@@ -131,8 +131,8 @@ std::optional<uint32_t> AacSamplingFrequency(uint8_t index) {
 }
 
 std::optional<uint8_t> AacSamplingFrequencyIndex(uint32_t hz) {
-  for (uint8_t i = 0; i < std::size(kSamplingFrequencies); ++i) {
-    if (kSamplingFrequencies[i] == hz) return i;
+  for (size_t i = 0; i < std::size(kSamplingFrequencies); ++i) {
+    if (kSamplingFrequencies[i] == hz) return static_cast<uint8_t>(i);
   }
   return std::nullopt;
 }

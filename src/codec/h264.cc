@@ -135,7 +135,7 @@ Result<H264Hrd> ParseHrd(BitReader& r) {
   }
   // initial_cpb_removal_delay_length_minus1, cpb_removal_delay_length_minus1,
   // dpb_output_delay_length_minus1, time_offset_length.
-  NJ_CHECK_OK(r.SkipBits(5 * 4));
+  NJ_CHECK_OK(r.SkipBits(size_t{5} * 4));
   return hrd;
 }
 

@@ -37,7 +37,7 @@ Result<H265ProfileTierLevel> ParseProfileTierLevel(BitReader& r, uint32_t max_su
     NJ_TRY(level_present[i], r.ReadFlag());
   }
   if (max_sub_layers_minus1 > 0) {
-    NJ_CHECK_OK(r.SkipBits(2 * (8 - max_sub_layers_minus1)));  // reserved_zero_2bits
+    NJ_CHECK_OK(r.SkipBits(size_t{2} * (8 - max_sub_layers_minus1)));  // reserved_zero_2bits
   }
   for (uint32_t i = 0; i < max_sub_layers_minus1; ++i) {
     // sub_layer profile: 2 + 1 + 5 + 32 + 48 bits; sub_layer_level_idc: 8 bits.

@@ -19,6 +19,7 @@ Bytes ToBytes(std::span<const uint8_t> s) { return Bytes(s.begin(), s.end()); }
 
 std::vector<Bytes> ToBytes(const std::vector<std::span<const uint8_t>>& spans) {
   std::vector<Bytes> out;
+  out.reserve(spans.size());
   for (auto s : spans) out.push_back(ToBytes(s));
   return out;
 }

@@ -119,7 +119,7 @@ Result<void> VideoIndexEncoder::ReencodeWithCto() {
   return Ok();
 }
 
-Result<bool> VideoIndexIterator::Fail(std::string what) {
+Result<bool> VideoIndexIterator::Fail(const std::string& what) {
   error_ = Malformed("video_index", what, pos_, "sample", samples_);
   return Err(*error_);
 }
@@ -194,7 +194,7 @@ Result<void> AudioIndexEncoder::Append(int64_t duration, int64_t bytes) {
   return Ok();
 }
 
-Result<bool> AudioIndexIterator::Fail(std::string what) {
+Result<bool> AudioIndexIterator::Fail(const std::string& what) {
   error_ = Malformed("audio_index", what, pos_, "sample", samples_);
   return Err(*error_);
 }
@@ -268,7 +268,7 @@ Result<void> ChunkIndexEncoder::Append(Track track, int64_t samples) {
   return Ok();
 }
 
-Result<bool> ChunkIndexIterator::Fail(std::string what) {
+Result<bool> ChunkIndexIterator::Fail(const std::string& what) {
   error_ = Malformed("chunk_index", what, pos_, "chunk", chunks_);
   return Err(*error_);
 }

@@ -96,7 +96,7 @@ class VideoIndexIterator {
   int64_t samples_read() const { return samples_; }
 
  private:
-  Result<bool> Fail(std::string what);
+  Result<bool> Fail(const std::string& what);
 
   std::span<const uint8_t> data_;
   bool has_cto_;
@@ -158,7 +158,7 @@ class AudioIndexIterator {
   int64_t samples_read() const { return samples_; }
 
  private:
-  Result<bool> Fail(std::string what);
+  Result<bool> Fail(const std::string& what);
 
   std::span<const uint8_t> data_;
   size_t pos_ = 0;
@@ -219,7 +219,7 @@ class ChunkIndexIterator {
   int64_t chunks_read() const { return chunks_; }
 
  private:
-  Result<bool> Fail(std::string what);
+  Result<bool> Fail(const std::string& what);
 
   std::span<const uint8_t> data_;
   size_t pos_ = 0;

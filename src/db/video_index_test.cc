@@ -234,7 +234,7 @@ TEST(AudioIndexTest, AacFramesAreCompactAndRoundTrip) {
   std::vector<std::pair<int64_t, int64_t>> samples;
   for (int i = 0; i < 1000; ++i) {
     int64_t bytes = 300 + static_cast<int64_t>(rng() % 60);
-    samples.push_back({1024, bytes});
+    samples.emplace_back(1024, bytes);
     NJ_ASSERT_OK(enc.Append(1024, bytes));
   }
   EXPECT_EQ(enc.samples(), 1000);

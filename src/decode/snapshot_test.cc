@@ -181,7 +181,8 @@ double MeanAbsDiffDownscaled(const Picture& big, const Picture& small, int facto
       int sum = 0;
       for (int j = 0; j < factor; ++j) {
         for (int i = 0; i < factor; ++i) {
-          sum += big.luma[static_cast<size_t>(y * factor + j) * big.width + x * factor + i];
+          sum += big.luma[static_cast<size_t>(y * factor + j) * big.width +
+                          static_cast<size_t>(x * factor + i)];
         }
       }
       const double average = static_cast<double>(sum) / (factor * factor);

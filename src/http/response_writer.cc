@@ -52,7 +52,10 @@ std::string FormatHead(const ServerOptions& options, const Request& req, const R
         EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Content-Length")) {
       continue;
     }
-    h += name + ": " + value + "\r\n";
+    h += name;
+    h += ": ";
+    h += value;
+    h += "\r\n";
   }
   if (!keep_alive) {
     h += "Connection: close\r\n";

@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 namespace nightjar::http {
 namespace {
 
 Handler Named(std::string name) {
-  return [name](const Request&) { return Response::Text(200, name); };
+  return [name = std::move(name)](const Request&) { return Response::Text(200, name); };
 }
 
 Router MakeRouter() {

@@ -114,7 +114,14 @@ Server::Server(asio::io_context& io, asio::thread_pool& blocking, ServerOptions 
                Router router, RequestMetrics& metrics)
     : impl_(std::make_shared<Impl>(io, blocking, std::move(options), std::move(router), metrics)) {}
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  // Stop throws only when it cannot allocate or lock, which a destructor must not pass on. The
+  // sessions share the server's state, so none dangles: they then end when the io_context stops.
+  try {
+    Stop();
+  } catch (...) {
+  }
+}
 
 Result<void> Server::Start() {
   const ServerOptions& o = impl_->options;

@@ -60,49 +60,50 @@ inline Bytes FullBox(std::string_view type, uint8_t version, uint32_t flags, con
 
 // --- Sample tables (ISO/IEC 14496-12 §8.6-8.7) -------------------------------------------------
 
-inline Bytes Stts(std::vector<std::pair<uint32_t, uint32_t>> runs) {  // {count, delta}
+inline Bytes Stts(const std::vector<std::pair<uint32_t, uint32_t>>& runs) {  // {count, delta}
   W w;
   w.U32(runs.size());
   for (auto [count, delta] : runs) w.U32(count).U32(delta);
   return FullBox("stts", 0, 0, w);
 }
 
-inline Bytes Ctts(uint8_t version, std::vector<std::pair<uint32_t, int32_t>> runs) {
+inline Bytes Ctts(uint8_t version, const std::vector<std::pair<uint32_t, int32_t>>& runs) {
   W w;
   w.U32(runs.size());
   for (auto [count, offset] : runs) w.U32(count).U32(static_cast<uint32_t>(offset));
   return FullBox("ctts", version, 0, w);
 }
 
-inline Bytes Stss(std::vector<uint32_t> numbers) {
+inline Bytes Stss(const std::vector<uint32_t>& numbers) {
   W w;
   w.U32(numbers.size());
   for (uint32_t n : numbers) w.U32(n);
   return FullBox("stss", 0, 0, w);
 }
 
-inline Bytes Stsz(std::vector<uint32_t> sizes) {
+inline Bytes Stsz(const std::vector<uint32_t>& sizes) {
   W w;
   w.U32(0).U32(sizes.size());
   for (uint32_t s : sizes) w.U32(s);
   return FullBox("stsz", 0, 0, w);
 }
 
-inline Bytes Stsc(std::vector<std::array<uint32_t, 3>> entries) {  // first_chunk, per_chunk, desc
+inline Bytes Stsc(
+    const std::vector<std::array<uint32_t, 3>>& entries) {  // first_chunk, per_chunk, desc
   W w;
   w.U32(entries.size());
   for (const auto& e : entries) w.U32(e[0]).U32(e[1]).U32(e[2]);
   return FullBox("stsc", 0, 0, w);
 }
 
-inline Bytes Stco(std::vector<uint64_t> offsets) {  // each written as 32 bits
+inline Bytes Stco(const std::vector<uint64_t>& offsets) {  // each written as 32 bits
   W w;
   w.U32(offsets.size());
   for (uint64_t o : offsets) w.U32(o);
   return FullBox("stco", 0, 0, w);
 }
 
-inline Bytes Co64(std::vector<uint64_t> offsets) {
+inline Bytes Co64(const std::vector<uint64_t>& offsets) {
   W w;
   w.U32(offsets.size());
   for (uint64_t o : offsets) w.U64(o);
@@ -149,7 +150,8 @@ inline Bytes Descriptor(uint8_t tag, const Bytes& body, bool long_size) {
 }
 
 // esds (ISO/IEC 14496-14 §5.6) for MPEG-4 audio with `asc` as DecoderSpecificInfo.
-inline Bytes Esds(const Bytes& asc, bool long_size, uint8_t es_flags = 0, Bytes es_optional = {}) {
+inline Bytes Esds(const Bytes& asc, bool long_size, uint8_t es_flags = 0,
+                  const Bytes& es_optional = {}) {
   Bytes dsi = Descriptor(5, asc, long_size);
   Bytes config =
       Descriptor(4, Cat({W().U8(0x40).U8(0x15).U24(0).U32(128000).U32(128000), dsi}), long_size);

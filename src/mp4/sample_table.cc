@@ -56,7 +56,7 @@ Result<std::vector<DemuxedSample>> ReadStsz(ByteSpan payload, uint64_t file_size
   }
   const uint8_t* p = payload.data() + r.position();
   std::vector<DemuxedSample> samples(count);
-  for (uint32_t i = 0; i < count; ++i) samples[i].size = LoadBe32(p + 4 * i);
+  for (uint32_t i = 0; i < count; ++i) samples[i].size = LoadBe32(p + size_t{4} * i);
   return samples;
 }
 
@@ -78,7 +78,7 @@ Result<std::vector<DemuxedSample>> ReadStz2(ByteSpan payload) {
   std::vector<DemuxedSample> samples(count);
   for (uint32_t i = 0; i < count; ++i) {
     if (field_size == 16) {
-      samples[i].size = LoadBe16(p + 2 * i);
+      samples[i].size = LoadBe16(p + size_t{2} * i);
     } else if (field_size == 8) {
       samples[i].size = p[i];
     } else {
@@ -108,7 +108,7 @@ Result<void> FillOffsets(const SampleTableBoxes& b, uint64_t file_size,
   NJ_TRY(Table stsc, OpenTable(*b.stsc, "stsc", 12));
   size_t next = 0;  // index of the next sample to place
   for (uint32_t i = 0; i < stsc.count; ++i) {
-    const uint8_t* e = stsc.entries + 12 * i;
+    const uint8_t* e = stsc.entries + size_t{12} * i;
     const uint32_t first_chunk = LoadBe32(e);
     const uint32_t per_chunk = LoadBe32(e + 4);
     const uint64_t end_chunk =
@@ -151,8 +151,8 @@ Result<void> FillTimes(ByteSpan payload, std::span<DemuxedSample> samples) {
   size_t next = 0;
   int64_t dts = 0;
   for (uint32_t i = 0; i < stts.count; ++i) {
-    const uint32_t count = LoadBe32(stts.entries + 8 * i);
-    const uint32_t delta = LoadBe32(stts.entries + 8 * i + 4);
+    const uint32_t count = LoadBe32(stts.entries + size_t{8} * i);
+    const uint32_t delta = LoadBe32(stts.entries + size_t{8} * i + 4);
     if (count > samples.size() - next) {
       return Malformed("stts", "describes more than the " + to_string(samples.size()) + " samples");
     }
@@ -184,8 +184,8 @@ Result<void> FillCompositionOffsets(ByteSpan payload, std::span<DemuxedSample> s
   }
   size_t next = 0;
   for (uint32_t i = 0; i < ctts.count; ++i) {
-    const uint32_t count = LoadBe32(ctts.entries + 8 * i);
-    const auto offset = static_cast<int32_t>(LoadBe32(ctts.entries + 8 * i + 4));
+    const uint32_t count = LoadBe32(ctts.entries + size_t{8} * i);
+    const auto offset = static_cast<int32_t>(LoadBe32(ctts.entries + size_t{8} * i + 4));
     if (count > samples.size() - next) {
       return Malformed("ctts", "describes more than the " + to_string(samples.size()) + " samples");
     }
@@ -213,7 +213,7 @@ Result<void> FillSyncSamples(const std::optional<ByteSpan>& payload,
   NJ_TRY(Table stss, OpenTable(*payload, "stss", 4));
   uint32_t previous = 0;
   for (uint32_t i = 0; i < stss.count; ++i) {
-    const uint32_t number = LoadBe32(stss.entries + 4 * i);
+    const uint32_t number = LoadBe32(stss.entries + size_t{4} * i);
     if (number <= previous || number > samples.size()) {
       return Malformed("stss", "sample number " + to_string(number) +
                                    " is out of order or beyond the " + to_string(samples.size()) +

@@ -167,7 +167,8 @@ uint64_t Chunks(const Mp4Segment& s, bool audio) {
 Result<std::shared_ptr<const VirtualMp4>> VirtualMp4::Build(Mp4Input input) {
   NJ_CHECK_OK(Validate(input));
   for (bool co64 : {false, true}) {
-    std::shared_ptr<VirtualMp4> m(new VirtualMp4(input));
+    // The input moves into the layout; a second attempt (co64) takes it back.
+    std::shared_ptr<VirtualMp4> m(new VirtualMp4(std::move(input)));
     const Mp4Input& in = m->input_;
     LayoutBuilder b(*m);
     BoxWriter& w = b.w();
@@ -315,7 +316,10 @@ Result<std::shared_ptr<const VirtualMp4>> VirtualMp4::Build(Mp4Input input) {
       b.Deferred(p);
     }
     m->size_ = b.Pos();
-    if (!co64 && m->size_ > UINT32_MAX) continue;  // chunk offsets need 64 bits
+    if (!co64 && m->size_ > UINT32_MAX) {  // chunk offsets need 64 bits
+      input = std::move(m->input_);
+      continue;
+    }
     m->etag_ = ComputeEtag(in, co64);
     return std::shared_ptr<const VirtualMp4>(std::move(m));
   }

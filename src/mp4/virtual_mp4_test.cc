@@ -49,7 +49,7 @@ struct Counter {
 // A video-only segment of `n` frames (key every `gop`), sizes 20 + i, 3000 ticks each, with
 // composition offsets when `cto`, starting at byte `begin` of `source`.
 Mp4Segment VideoSegment(uint64_t source, uint64_t begin, int n, int gop, bool cto, uint32_t entry,
-                        Counter c) {
+                        const Counter& c) {
   SegmentSamples s;
   uint64_t bytes = 0;
   Mp4Segment seg;
@@ -75,7 +75,7 @@ Mp4Segment VideoSegment(uint64_t source, uint64_t begin, int n, int gop, bool ct
 }
 
 // Video and AAC interleaved in chunks: v v a a a v a ... within source 9 from byte 100.
-Mp4Segment AvSegment(Counter c) {
+Mp4Segment AvSegment(const Counter& c) {
   SegmentSamples s;
   Mp4Segment seg;
   seg.source = 9;
@@ -119,7 +119,7 @@ Mp4Segment AvSegment(Counter c) {
 // Three segments: 10 frames with B-frames (entry 0), 7 frames (entry 0) of another source, and
 // an audio+video segment with another video sample entry (a parameter change); the edit starts
 // 2 frames into the first key frame's GOP.
-Mp4Input SmallInput(Counter c) {
+Mp4Input SmallInput(const Counter& c) {
   Mp4Input in;
   in.video_entries = {Video(kAvcC1, 640, 480), Video(kAvcC2, 320, 240)};
   SampleEntrySpec aac;

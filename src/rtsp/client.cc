@@ -42,7 +42,7 @@ uint32_t RandomU32() {
 
 }  // namespace
 
-Client::Session::Session(asio::any_io_executor executor, ClientOptions options,
+Client::Session::Session(const asio::any_io_executor& executor, ClientOptions options,
                          ClientHandler& handler)
     : executor_(executor),
       options_(std::move(options)),
@@ -61,7 +61,7 @@ Error Client::Session::Fail(ErrorCode code, std::string message) {
   return *failure_;
 }
 
-void Client::Session::Close() {
+void Client::Session::Close() noexcept {
   if (closed_) return;
   closed_ = true;
   boost::system::error_code ec;
@@ -236,7 +236,7 @@ asio::awaitable<Result<Response>> Client::Session::ReadResponse(int64_t cseq,
 asio::awaitable<Result<void>> Client::Session::ReadMore() {
   // One buffer for the session's life, never zero-filled again: the largest item (an 80 KiB
   // message or a 64 KiB interleaved frame) plus room for a read.
-  constexpr size_t kBuffer = 128 * 1024, kMinRead = 48 * 1024;
+  constexpr size_t kBuffer = size_t{128} * 1024, kMinRead = size_t{48} * 1024;
   if (in_.size() != kBuffer) in_.resize(kBuffer);
   if (in_pos_ == in_end_) in_pos_ = in_end_ = 0;
   if (kBuffer - in_end_ < kMinRead) {
@@ -454,10 +454,18 @@ asio::awaitable<Result<void>> Client::Session::Play(const SdpDescription& sdp,
   co_return Ok();
 }
 
-Client::Client(asio::any_io_executor executor, ClientOptions options, ClientHandler& handler)
+Client::Client(const asio::any_io_executor& executor, ClientOptions options, ClientHandler& handler)
     : session_(std::make_shared<Session>(executor, std::move(options), handler)) {}
 
-Client::~Client() { session_->Stop(); }
+Client::~Client() {
+  // Stop allocates (the TEARDOWN request, its grace-period coroutine) and so may throw, which a
+  // destructor must not: then the session only closes, and the camera times the session out.
+  try {
+    session_->Stop();
+  } catch (...) {
+    session_->Close();
+  }
+}
 
 asio::awaitable<Result<void>> Client::Run() { return session_->Run(); }
 

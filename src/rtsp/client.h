@@ -71,7 +71,8 @@ class ClientHandler {
 
 class Client {
  public:
-  Client(boost::asio::any_io_executor executor, ClientOptions options, ClientHandler& handler);
+  Client(const boost::asio::any_io_executor& executor, ClientOptions options,
+         ClientHandler& handler);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

@@ -155,12 +155,12 @@ void Client::Session::SendReports() {
       std::string frame = {'$', static_cast<char>(channel), static_cast<char>(rr.size() >> 8),
                            static_cast<char>(rr.size() & 0xff)};
       frame.append(rr.begin(), rr.end());
-      Queue(std::move(frame));
+      Queue(frame);
     }
   }
 }
 
-void Client::Session::Queue(std::string bytes) {
+void Client::Session::Queue(std::string_view bytes) {
   if (closed_) return;
   out_ += bytes;
   Kick();

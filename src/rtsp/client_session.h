@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rtsp/client.h"
@@ -27,10 +28,13 @@ namespace nightjar::rtsp {
 // session hold a shared_ptr to it; after Close() none of them calls the handler again.
 class Client::Session : public std::enable_shared_from_this<Client::Session> {
  public:
-  Session(boost::asio::any_io_executor executor, ClientOptions options, ClientHandler& handler);
+  Session(const boost::asio::any_io_executor& executor, ClientOptions options,
+          ClientHandler& handler);
 
   boost::asio::awaitable<Result<void>> Run();
   void Stop();
+  // Closes the sockets at once (no TEARDOWN); what is pending completes with an error.
+  void Close() noexcept;
 
   ClientStats stats;
   std::vector<ClientTrack> tracks;
@@ -71,10 +75,10 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   boost::asio::awaitable<void> UdpLoop(size_t track, bool rtcp);
   void SendReports();
   std::string BuildRequest(const std::string& method, const std::string& uri, const Headers& extra);
-  void Queue(std::string bytes);
+  // Appends bytes to what the writer sends (nothing once closed) and wakes it.
+  void Queue(std::string_view bytes);
   void Kick();
   boost::asio::awaitable<void> WriteLoop();
-  void Close();
   Error Fail(ErrorCode code, std::string message);
 
   boost::asio::any_io_executor executor_;

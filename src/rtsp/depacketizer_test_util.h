@@ -73,6 +73,7 @@ inline std::vector<TestPacket> Packetize(Format f, const std::vector<Bytes>& nal
     PacketizeH265(spans, max_payload, arena, refs);
   }
   std::vector<TestPacket> out;
+  out.reserve(refs.size());
   for (const PayloadRef& r : refs) {
     out.push_back(
         {ts, r.marker, Bytes(arena.begin() + r.offset, arena.begin() + r.offset + r.size)});
@@ -85,6 +86,7 @@ inline std::vector<TestPacket> PacketizeAacAu(const Bytes& au, size_t max_payloa
   std::vector<PayloadRef> refs;
   PacketizeAac(au, max_payload, arena, refs);
   std::vector<TestPacket> out;
+  out.reserve(refs.size());
   for (const PayloadRef& r : refs) {
     out.push_back(
         {ts, r.marker, Bytes(arena.begin() + r.offset, arena.begin() + r.offset + r.size)});

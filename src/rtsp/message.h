@@ -58,8 +58,8 @@ std::string Serialize(const Response& response);
 std::string_view ReasonPhrase(int status);
 
 struct ParseLimits {
-  size_t max_header_bytes = 16 * 1024;  // request/status line plus all header fields
-  size_t max_body_bytes = 64 * 1024;    // SDP bodies are a few kB; GET_PARAMETER bodies tiny
+  size_t max_header_bytes = size_t{16} * 1024;  // request/status line plus all header fields
+  size_t max_body_bytes = size_t{64} * 1024;  // SDP bodies are a few kB; GET_PARAMETER bodies tiny
   size_t max_headers = 64;
 };
 

@@ -25,7 +25,7 @@ namespace {
 constexpr std::string_view kPublic =
     "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
 constexpr auto kSenderReportInterval = std::chrono::seconds(5);
-constexpr size_t kMaxReadBuffer = 256 * 1024;
+constexpr size_t kMaxReadBuffer = size_t{256} * 1024;
 
 std::optional<double> QueryDouble(const QueryParams& q, const char* key) {
   auto it = q.find(key);

@@ -84,10 +84,10 @@ class StreamRecording::Sink final : public RecordingSink {
     Engine* engine = &engine_;
     size_t dir_index = dir_index_;
     std::shared_ptr<RecordingBuilder> builder = std::move(builder_);
-    engine_.dirs_[dir_index_].writer->Close(
-        builder->composite_id(), [engine, builder, dir_index](FileState state) {
-          engine->OnClosed(builder, dir_index, std::move(state));
-        });
+    engine_.dirs_[dir_index_].writer->Close(builder->composite_id(),
+                                            [engine, builder, dir_index](const FileState& state) {
+                                              engine->OnClosed(builder, dir_index, state);
+                                            });
   }
 
  private:
@@ -287,8 +287,8 @@ Result<void> Engine::Checkpoint() {
   return Ok();
 }
 
-void Engine::OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_index,
-                      FileState state) {
+void Engine::OnClosed(const std::shared_ptr<RecordingBuilder>& builder, size_t dir_index,
+                      const FileState& state) {
   // Runs on the writer thread. The row becomes WRITTEN with exactly the durable samples.
   const int64_t id = builder->composite_id();
   if (builder->row_inserted()) {

@@ -137,11 +137,13 @@ class Engine {
     size_t dir_index;
   };
 
-  Engine(Fs& fs, Clock& clock, EngineOptions options) : fs_(fs), clock_(clock), options_(options) {}
+  Engine(Fs& fs, Clock& clock, EngineOptions options)
+      : fs_(fs), clock_(clock), options_(std::move(options)) {}
   Result<void> OpenDirs(const std::string& data_dir);
   Result<void> Recover();
   void MaintenanceLoop();
-  void OnClosed(std::shared_ptr<RecordingBuilder> builder, size_t dir_index, FileState state);
+  void OnClosed(const std::shared_ptr<RecordingBuilder>& builder, size_t dir_index,
+                const FileState& state);
   bool Leased(int64_t id);
   Result<void> DeleteRecordings(const std::map<size_t, std::vector<int64_t>>& doomed);
   Result<void> KeepFreeSpace(std::map<size_t, std::vector<int64_t>>& doomed);

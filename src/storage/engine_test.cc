@@ -18,6 +18,7 @@ namespace nightjar::storage {
 namespace {
 
 constexpr int64_t kFrame = 3000;  // 30 fps
+constexpr int64_t kFps = 30;
 
 // A synthetic stream: 2 s GOPs, key frames ~60 kB, others ~6 kB, deterministic contents.
 struct Synthetic {
@@ -88,7 +89,7 @@ TEST_F(EngineTest, RecordsWholeRecordingsThatMatchWhatWasFed) {
     auto rec = e->Record(stream, 0);
     ASSERT_TRUE(rec);
     (*rec)->recorder().SetVideoSampleEntry(entry_);
-    Feed((*rec)->recorder(), syn, 0, 30 * 130);  // 130 s
+    Feed((*rec)->recorder(), syn, 0, kFps * 130);  // 130 s
     ASSERT_TRUE(e->Checkpoint());
     (*rec)->recorder().Flush(clock_.Now());
   }
@@ -141,7 +142,7 @@ TEST_F(EngineTest, RetentionDeletesOldestFirstAndSparesLeases) {
   ASSERT_TRUE(rec);
   (*rec)->recorder().SetVideoSampleEntry(entry_);
   Synthetic syn;
-  Feed((*rec)->recorder(), syn, 0, 30 * 125);  // 2 full recordings + part of a third
+  Feed((*rec)->recorder(), syn, 0, kFps * 125);  // 2 full recordings + part of a third
   auto rows = [&] {
     return *e->WithDb([&](db::Database& d) {
       return d.ListRecordings(stream, Time90k(0), Time90k(INT64_MAX / 4));
@@ -179,7 +180,7 @@ TEST_F(EngineTest, KeepsMinimumFreeSpace) {
   auto rec = e->Record(stream, 0);
   (*rec)->recorder().SetVideoSampleEntry(entry_);
   Synthetic syn;
-  Feed((*rec)->recorder(), syn, 0, 30 * 125);
+  Feed((*rec)->recorder(), syn, 0, kFps * 125);
   ASSERT_TRUE(e->Checkpoint());
   ASSERT_TRUE(e->ApplyRetention());
   auto rows = *e->WithDb([&](db::Database& d) {
@@ -371,7 +372,7 @@ TEST_F(EngineTest, DatabaseRestoredFromOlderBackupTouchesNoFile) {
     stream = SetUpStream(*e, 1LL << 40);
     auto rec = e->Record(stream, 0);
     (*rec)->recorder().SetVideoSampleEntry(entry_);
-    Feed((*rec)->recorder(), syn, 0, 30 * 70);
+    Feed((*rec)->recorder(), syn, 0, kFps * 70);
     (*rec)->recorder().Flush(clock_.Now());
   }
   // Back up the database (closed, so WAL is checkpointed into the main file).
@@ -380,7 +381,7 @@ TEST_F(EngineTest, DatabaseRestoredFromOlderBackupTouchesNoFile) {
     auto e = OpenEngine();
     auto rec = e->Record(stream, 0);
     (*rec)->recorder().SetVideoSampleEntry(entry_);
-    Feed((*rec)->recorder(), syn, 30 * 70, 30 * 70);
+    Feed((*rec)->recorder(), syn, kFps * 70, kFps * 70);
     (*rec)->recorder().Flush(clock_.Now());
   }
   auto files_before = std::filesystem::directory_iterator(tmp_ / "data/sample");
@@ -399,7 +400,7 @@ TEST_F(EngineTest, DatabaseRestoredFromOlderBackupTouchesNoFile) {
   // which would collide, so the engine must skip ids whose files exist.
   auto rec = e->Record(stream, 0);
   (*rec)->recorder().SetVideoSampleEntry(entry_);
-  Feed((*rec)->recorder(), syn, 30 * 140, 30 * 10);
+  Feed((*rec)->recorder(), syn, kFps * 140, kFps * 10);
   (*rec)->recorder().Flush(clock_.Now());
   ASSERT_TRUE(e->Checkpoint());
   auto rows = *e->WithDb([&](db::Database& d) {

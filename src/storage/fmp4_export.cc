@@ -62,7 +62,6 @@ Fmp4Export::Fmp4Export(MediaPlan plan, std::vector<uint8_t> init, std::string co
       init_(std::move(init)),
       codecs_(std::move(codecs)),
       audio_(audio),
-      audio_rate_(audio_rate),
       base_(time_base_90k),
       audio_base_(
           audio ? std::max<int64_t>(0, ToRate(time_base_90k + plan_.audio_offset_90k, audio_rate))

@@ -56,8 +56,7 @@ class Fmp4Export {
   const MediaPlan plan_;
   const std::vector<uint8_t> init_;
   const std::string codecs_;
-  const bool audio_;  // the audio track is carried
-  const uint32_t audio_rate_;
+  const bool audio_;          // the audio track is carried
   const int64_t base_;        // video decode time of the plan's first frame (90 kHz)
   const int64_t audio_base_;  // audio decode time of the plan's first audio sample
   FrameCursor cursor_;        // over plan_ (declared after it)

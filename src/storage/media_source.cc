@@ -75,7 +75,7 @@ class EngCatalog final : public RecordingCatalog {
   Engine& e_;
 };
 
-mp4::Mp4Segment SegmentOf(const db::RecordingRow& row, std::shared_ptr<const Decoded> d) {
+mp4::Mp4Segment SegmentOf(const db::RecordingRow& row, const std::shared_ptr<const Decoded>& d) {
   mp4::Mp4Segment s;
   s.source = static_cast<uint64_t>(row.composite_id);
   s.begin = d->begin;
@@ -94,7 +94,7 @@ mp4::Mp4Segment SegmentOf(const db::RecordingRow& row, std::shared_ptr<const Dec
 
 // A whole video-only recording, decoded only when its tables are read.
 mp4::Mp4Segment LazySegmentOf(const db::RecordingRow& row,
-                              std::shared_ptr<RecordingCatalog> catalog) {
+                              const std::shared_ptr<RecordingCatalog>& catalog) {
   mp4::Mp4Segment s;
   s.source = static_cast<uint64_t>(row.composite_id);
   s.begin = 0;
@@ -241,8 +241,8 @@ Result<void> SampleFileReader::ReadAt(uint64_t source, uint64_t offset, std::spa
   return file->ReadExactAt(offset, out);
 }
 
-Result<MediaPlan> PlanRange(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id,
-                            Time90k from, Time90k to) {
+Result<MediaPlan> PlanRange(const std::shared_ptr<RecordingCatalog>& catalog, Fs& fs,
+                            int64_t stream_id, Time90k from, Time90k to) {
   NJ_TRY(auto rows, internal::ListRecorded(*catalog, stream_id, from, to));
   NJ_TRY(MediaPlan plan, NewPlan(catalog, fs, stream_id));
   plan.from = from;
@@ -278,8 +278,8 @@ Result<MediaPlan> PlanRange(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, i
   return plan;
 }
 
-Result<MediaPlan> PlanRangeLeased(Engine& engine, std::shared_ptr<RecordingCatalog> catalog, Fs& fs,
-                                  int64_t stream_id, Time90k from, Time90k to) {
+Result<MediaPlan> PlanRangeLeased(Engine& engine, const std::shared_ptr<RecordingCatalog>& catalog,
+                                  Fs& fs, int64_t stream_id, Time90k from, Time90k to) {
   std::set<int64_t> leased;
   std::vector<std::shared_ptr<Engine::Lease>> leases;
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -301,8 +301,9 @@ Result<MediaPlan> PlanRangeLeased(Engine& engine, std::shared_ptr<RecordingCatal
   return Err(ErrorCode::kAborted, "recordings kept changing while being leased");
 }
 
-Result<MediaPlan> PlanFrames(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id,
-                             int64_t composite_id, int64_t first_frame, int64_t end_frame) {
+Result<MediaPlan> PlanFrames(const std::shared_ptr<RecordingCatalog>& catalog, Fs& fs,
+                             int64_t stream_id, int64_t composite_id, int64_t first_frame,
+                             int64_t end_frame) {
   const std::string name = "recording " + std::to_string(composite_id);
   NJ_TRY(db::RecordingRow row, catalog->GetRecording(composite_id));
   if (row.stream_id != stream_id || row.state == db::RecordingState::kDeleting) {
@@ -333,14 +334,13 @@ Result<MediaPlan> PlanFrames(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, 
   return plan;
 }
 
-Result<MediaPlan> PlanFramesLeased(Engine& engine, std::shared_ptr<RecordingCatalog> catalog,
+Result<MediaPlan> PlanFramesLeased(Engine& engine, const std::shared_ptr<RecordingCatalog>& catalog,
                                    Fs& fs, int64_t stream_id, int64_t composite_id,
                                    int64_t first_frame, int64_t end_frame) {
   // Leased before the row is read: a row not yet DELETING then can no longer become so.
   std::vector<std::shared_ptr<Engine::Lease>> leases;
   leases.push_back(engine.LeaseRecordings({composite_id}));
-  NJ_TRY(MediaPlan plan,
-         PlanFrames(std::move(catalog), fs, stream_id, composite_id, first_frame, end_frame));
+  NJ_TRY(MediaPlan plan, PlanFrames(catalog, fs, stream_id, composite_id, first_frame, end_frame));
   AttachLeases(plan, std::move(leases));
   return plan;
 }

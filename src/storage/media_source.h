@@ -111,13 +111,13 @@ struct MediaPlan {
 // Plans [from, to) of stream `stream_id`. kNotFound when nothing was recorded in the range;
 // kInvalidArgument when from >= to; database and index errors as they come (kMalformed for a
 // damaged index).
-Result<MediaPlan> PlanRange(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id,
-                            Time90k from, Time90k to);
+Result<MediaPlan> PlanRange(const std::shared_ptr<RecordingCatalog>& catalog, Fs& fs,
+                            int64_t stream_id, Time90k from, Time90k to);
 
 // As PlanRange, leasing the recordings from the engine first (released when the plan and every
 // copy of its lease go).
-Result<MediaPlan> PlanRangeLeased(Engine& engine, std::shared_ptr<RecordingCatalog> catalog, Fs& fs,
-                                  int64_t stream_id, Time90k from, Time90k to);
+Result<MediaPlan> PlanRangeLeased(Engine& engine, const std::shared_ptr<RecordingCatalog>& catalog,
+                                  Fs& fs, int64_t stream_id, Time90k from, Time90k to);
 
 // A plan of exactly the video frames [first_frame, end_frame) of one recording (composite id)
 // of the stream, with the audio samples lying in the sample file after the frame before
@@ -129,10 +129,11 @@ Result<MediaPlan> PlanRangeLeased(Engine& engine, std::shared_ptr<RecordingCatal
 // kNotFound for an unknown recording, one of another stream or one being deleted; kInvalidArgument
 // when the frames are not within the recording or first_frame is not a key frame; database and
 // index errors as they come.
-Result<MediaPlan> PlanFrames(std::shared_ptr<RecordingCatalog> catalog, Fs& fs, int64_t stream_id,
-                             int64_t composite_id, int64_t first_frame, int64_t end_frame);
+Result<MediaPlan> PlanFrames(const std::shared_ptr<RecordingCatalog>& catalog, Fs& fs,
+                             int64_t stream_id, int64_t composite_id, int64_t first_frame,
+                             int64_t end_frame);
 // As PlanFrames, leasing the recording from the engine first (as PlanRangeLeased).
-Result<MediaPlan> PlanFramesLeased(Engine& engine, std::shared_ptr<RecordingCatalog> catalog,
+Result<MediaPlan> PlanFramesLeased(Engine& engine, const std::shared_ptr<RecordingCatalog>& catalog,
                                    Fs& fs, int64_t stream_id, int64_t composite_id,
                                    int64_t first_frame, int64_t end_frame);
 

@@ -412,7 +412,7 @@ TEST_F(MediaSourceTest, AWritingRowOlderThanItsIndexReadsAsThePrefix) {
   RewritingCatalog catalog(EngineCatalog(*engine_), [](db::RecordingRow& r) {
     r.state = db::RecordingState::kWriting;
     r.video_samples = 50;
-    r.media_duration = r.wall_duration = Duration90k(50 * 3000);
+    r.media_duration = r.wall_duration = Duration90k(int64_t{50} * 3000);
   });
   auto segments = SplitRange(catalog, stream, kT0, At(10), Duration90k::FromSeconds(1));
   ASSERT_TRUE(segments) << segments.error().ToString();

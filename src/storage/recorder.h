@@ -114,7 +114,6 @@ class Recorder {
   Time90k next_wall_start_;  // where the next recording of the run starts
   Duration90k target_;       // this recording's target (stagger on the first)
   Pending video_, audio_;
-  int64_t audio_start_media_ = 0;
   int32_t last_video_duration_ = 0, last_audio_duration_ = 0;
   uint64_t frames_recorded_ = 0, frames_shed_ = 0;
 };

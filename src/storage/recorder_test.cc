@@ -50,6 +50,7 @@ Frame Audio(int64_t t) {
 }
 
 constexpr int64_t kFrame = 3000;  // 30 fps
+constexpr int64_t kFps = 30;
 const Time90k kWall0 = Time90k::FromUnixSeconds(1'771'500'000);
 
 // Feeds `seconds` of 30 fps video with a key frame every `gop` frames, arriving in real time.
@@ -65,7 +66,7 @@ TEST(RecorderTest, CutsAtKeyFramesAfterTarget) {
   o.target_duration = Duration90k::FromSeconds(60);
   Recorder r(sink, o);
   r.SetVideoSampleEntry(7);
-  Feed(r, 0, 30 * 150, 60);  // 150 s, 2 s GOPs
+  Feed(r, 0, kFps * 150, 60);  // 150 s, 2 s GOPs
   r.Flush(kWall0 + Duration90k::FromSeconds(150));
   ASSERT_EQ(sink.recs.size(), 3u);
   EXPECT_EQ(sink.recs[0].frames.size(), 1800u);  // exactly 60 s: cut at the key frame at 60 s
@@ -92,7 +93,7 @@ TEST(RecorderTest, StaggerShortensOnlyTheFirstRecording) {
   RecorderOptions o;
   o.stagger = Duration90k::FromSeconds(20);
   Recorder r(sink, o);
-  Feed(r, 0, 30 * 130, 60);
+  Feed(r, 0, kFps * 130, 60);
   r.Flush(kWall0);
   ASSERT_GE(sink.recs.size(), 3u);
   EXPECT_EQ(sink.recs[0].end->media_duration, Duration90k::FromSeconds(40));
@@ -191,7 +192,8 @@ TEST(RecorderTest, DriftCorrectionIsBounded) {
   ASSERT_TRUE(sink.recs[0].end);
   const auto& e = *sink.recs[0].end;
   EXPECT_EQ(e.media_duration, Duration90k::FromSeconds(60));
-  EXPECT_EQ(e.wall_duration.ticks(), 60 * 90000 - 60 * 90000 * kMaxDriftPpm / 1'000'000);
+  EXPECT_EQ(e.wall_duration.ticks(),
+            60 * kTicksPerSecond - 60 * kTicksPerSecond * kMaxDriftPpm / 1'000'000);
 }
 
 TEST(RecorderTest, ShedsUntilNextKeyFrameWhenDiskFallsBehind) {

@@ -2,8 +2,7 @@
 
 namespace nightjar::storage {
 
-RecordingBuilder::RecordingBuilder(db::RecordingRow row)
-    : row_(std::move(row)), flags_(row_.flags) {}
+RecordingBuilder::RecordingBuilder(const db::RecordingRow& row) : row_(row), flags_(row_.flags) {}
 
 bool RecordingBuilder::Append(const TimedFrame& tf, const std::function<bool()>& queue) {
   std::lock_guard lock(mu_);

@@ -21,7 +21,7 @@ namespace nightjar::storage {
 class RecordingBuilder {
  public:
   // `row` is the recording's row as inserted (composite id, stream, start, sample entries).
-  explicit RecordingBuilder(db::RecordingRow row);
+  explicit RecordingBuilder(const db::RecordingRow& row);
 
   int64_t composite_id() const { return row_.composite_id; }
   const db::RecordingRow& row() const { return row_; }

@@ -36,7 +36,7 @@ struct Writer::Command {
 };
 
 Writer::Writer(const SampleFileDir& dir, WriterOptions options)
-    : dir_(dir), options_(options), thread_([this] { Run(); }) {}
+    : dir_(dir), options_(std::move(options)), thread_([this] { Run(); }) {}
 
 Writer::~Writer() {
   {

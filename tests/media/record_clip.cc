@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     clips.push_back(std::move(*c));
   }
   std::vector<const testutil::Clip*> order;
+  order.reserve(clips.size());
   for (const auto& c : clips) order.push_back(&c);
   const Time90k start(static_cast<int64_t>(std::atof(argv[3]) * kTicksPerSecond));
   SimulatedClock clock(start);
