@@ -7,6 +7,8 @@
 #include <optional>
 #include <ostream>
 
+#include "base/strings.h"
+
 namespace nightjar {
 namespace {
 
@@ -397,6 +399,49 @@ std::ostream& operator<<(std::ostream& os, Time90k t) {
 
 std::ostream& operator<<(std::ostream& os, Duration90k d) {
   return os << FormatDuration(d) << " (" << d.ticks() << " ticks)";
+}
+
+CalendarDay CalendarDayOf(int64_t unix_s, std::optional<int64_t> offset_s) {
+  char buf[16];
+  CalendarDay d;
+  if (offset_s) {
+    const int64_t local = unix_s + *offset_s;
+    const int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    const std::time_t midnight = static_cast<std::time_t>(day * 86400);
+    std::tm tm{};
+    gmtime_r(&midnight, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    d.begin = day * 86400 - *offset_s;
+    d.end = d.begin + 86400;
+  } else {
+    const std::time_t t = static_cast<std::time_t>(unix_s);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    std::tm start = tm;
+    start.tm_hour = start.tm_min = start.tm_sec = 0;
+    start.tm_isdst = -1;
+    std::tm next = start;
+    next.tm_mday += 1;
+    d.begin = mktime(&start);
+    d.end = mktime(&next);
+    if (d.end <= unix_s) d.end = unix_s + 1;  // a time zone without that midnight: keep moving
+  }
+  d.date = buf;
+  return d;
+}
+
+std::optional<int64_t> ParseUtcOffset(std::string_view s) {
+  if (s == "Z" || s == "UTC") return 0;
+  if (s.size() != 6 && s.size() != 5) return std::nullopt;
+  if (s[0] != '+' && s[0] != '-') return std::nullopt;
+  const std::string_view hh = s.substr(1, 2);
+  const std::string_view mm = s.size() == 6 ? s.substr(4, 2) : s.substr(3, 2);
+  if (s.size() == 6 && s[3] != ':') return std::nullopt;
+  auto h = ParseInt64(hh, 0, 14), m = ParseInt64(mm, 0, 59);
+  if (!h || !m) return std::nullopt;
+  const int64_t secs = *h * 3600 + *m * 60;
+  return s[0] == '-' ? -secs : secs;
 }
 
 }  // namespace nightjar

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <ctime>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -176,6 +177,20 @@ std::string FormatTimeUtc(Time90k t, int frac_digits = 3);
 
 // "2026-02-19T14:00:00": the seed NVR's format (local time, whole seconds, no offset).
 std::string FormatLocalDateTime(Time90k t);
+
+// ---- Calendar days -----------------------------------------------------------------------------
+
+// The calendar day holding a Unix time, and where it and the next one begin (Unix seconds).
+struct CalendarDay {
+  std::string date;  // "2026-02-19"
+  int64_t begin = 0, end = 0;
+};
+// `offset_s`: a fixed UTC offset (seconds east); nullopt: the local time zone (DST-aware: a day
+// may last 23 or 25 hours). Where local midnight does not exist, the day ends after `unix_s`.
+CalendarDay CalendarDayOf(int64_t unix_s, std::optional<int64_t> offset_s);
+
+// "+01:00", "-05:30", "+0100", "Z" or "UTC" -> seconds east of UTC (at most 14:59); nullopt else.
+std::optional<int64_t> ParseUtcOffset(std::string_view s);
 
 // ---- Durations in config values and human output ----------------------------------------------
 

@@ -407,5 +407,24 @@ TEST(TimePrintTest, StreamsForTestMessages) {
   EXPECT_EQ(os.str(), "2026-02-19T14:00:00.000000Z (159435864000000 ticks) 1m30s (8100000 ticks)");
 }
 
+TEST(CalendarDay, FixedOffsetsAndParsing) {
+  // 2026-02-19T23:30:00Z is the 20th at +01:00 and the 19th at -05:00.
+  const int64_t t = 1'771'543'800;
+  CalendarDay d = CalendarDayOf(t, 3600);
+  EXPECT_EQ(d.date, "2026-02-20");
+  EXPECT_EQ(d.begin, t - 1800);  // local midnight, 23:00Z
+  EXPECT_EQ(d.end - d.begin, 86400);
+  EXPECT_LE(d.begin, t);
+  EXPECT_GT(d.end, t);
+  EXPECT_EQ(CalendarDayOf(t, -5 * 3600).date, "2026-02-19");
+  EXPECT_EQ(CalendarDayOf(-1, 0).date, "1969-12-31");
+  EXPECT_EQ(ParseUtcOffset("+01:00"), 3600);
+  EXPECT_EQ(ParseUtcOffset("-0530"), -(5 * 3600 + 30 * 60));
+  EXPECT_EQ(ParseUtcOffset("Z"), 0);
+  EXPECT_FALSE(ParseUtcOffset("+1:00"));
+  EXPECT_FALSE(ParseUtcOffset("+15:00"));
+  EXPECT_FALSE(ParseUtcOffset("01:00"));
+}
+
 }  // namespace
 }  // namespace nightjar

@@ -1,6 +1,6 @@
 #include "cli/data_dir.h"
 
-#include <toml++/toml.h>
+#include "config/daemon_config.h"
 
 namespace nightjar::cli {
 
@@ -12,18 +12,10 @@ void AddDataDirOptions(CLI::App& app, DataDirOptions& o) {
 Result<std::string> ResolveDataDir(const DataDirOptions& o) {
   if (!o.data.empty()) return o.data;
   if (o.config.empty()) return std::string("./nightjar-data");
-  toml::table parsed;
-  try {  // Debian's toml++ reports errors by exception: converted here, at the adapter
-    parsed = toml::parse_file(o.config);
-  } catch (const toml::parse_error& e) {
-    return Err(ErrorCode::kInvalidArgument, o.config + ":" + std::to_string(e.source().begin.line) +
-                                                ": " + std::string(e.description()));
-  }
-  auto base = parsed["storage"]["base_path"].value<std::string>();
-  if (!base) {
-    return Err(ErrorCode::kInvalidArgument, o.config + ": [storage] base_path is not set");
-  }
-  return *base;
+  // The daemon's own reader: a file `nightjar run` refuses is refused here too, with the same
+  // "file:line: key: message".
+  NJ_TRY(config::DaemonConfig c, config::LoadDaemonConfig(o.config));
+  return c.base_path;
 }
 
 }  // namespace nightjar::cli

@@ -1,5 +1,5 @@
 // Where the offline subcommands find the data directory: --data DIR, or [storage] base_path of
-// the --config file (the seed NVR's nightjar.toml), or ./nightjar-data.
+// the --config file (read by the daemon's own config reader), or ./nightjar-data.
 #ifndef NIGHTJAR_CLI_DATA_DIR_H_
 #define NIGHTJAR_CLI_DATA_DIR_H_
 

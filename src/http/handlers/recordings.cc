@@ -69,57 +69,6 @@ json RunJson(const Run& r) {
   return j;
 }
 
-// The calendar day holding a Unix time, and where the next one begins (Unix seconds).
-struct Day {
-  std::string date;  // "2026-02-19"
-  int64_t begin = 0, end = 0;
-};
-
-// `offset_s`: a fixed UTC offset; nullopt: the local time zone (localtime_r/mktime, DST-aware).
-Day DayOf(int64_t unix_s, std::optional<int64_t> offset_s) {
-  char buf[16];
-  Day d;
-  if (offset_s) {
-    const int64_t local = unix_s + *offset_s;
-    const int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
-    const std::time_t midnight = static_cast<std::time_t>(day * 86400);
-    std::tm tm{};
-    gmtime_r(&midnight, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    d.begin = day * 86400 - *offset_s;
-    d.end = d.begin + 86400;
-  } else {
-    const std::time_t t = static_cast<std::time_t>(unix_s);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    std::tm start = tm;
-    start.tm_hour = start.tm_min = start.tm_sec = 0;
-    start.tm_isdst = -1;
-    std::tm next = start;
-    next.tm_mday += 1;
-    d.begin = mktime(&start);
-    d.end = mktime(&next);
-    if (d.end <= unix_s) d.end = unix_s + 1;  // a time zone without that midnight: keep moving
-  }
-  d.date = buf;
-  return d;
-}
-
-// "+01:00", "-05:30", "+0100", "Z" or "UTC" -> seconds east of UTC.
-std::optional<int64_t> ParseOffset(std::string_view s) {
-  if (s == "Z" || s == "UTC") return 0;
-  if (s.size() != 6 && s.size() != 5) return std::nullopt;
-  if (s[0] != '+' && s[0] != '-') return std::nullopt;
-  const std::string_view hh = s.substr(1, 2);
-  const std::string_view mm = s.size() == 6 ? s.substr(4, 2) : s.substr(3, 2);
-  if (s.size() == 6 && s[3] != ':') return std::nullopt;
-  auto h = ParseInt64(hh, 0, 14), m = ParseInt64(mm, 0, 59);
-  if (!h || !m) return std::nullopt;
-  const int64_t secs = *h * 3600 + *m * 60;
-  return s[0] == '-' ? -secs : secs;
-}
-
 }  // namespace
 
 Response HandleRecordings(const ApiContext& ctx, const Request& req) {
@@ -209,7 +158,7 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
   if (auto bad = CheckStream(stream)) return std::move(*bad);
   std::optional<int64_t> offset;
   if (auto text = req.Query("tz"); text && !text->empty()) {
-    offset = ParseOffset(*text);
+    offset = ParseUtcOffset(*text);
     if (!offset) {
       return ErrorResponse(400, "bad_request",
                            "tz: expected a UTC offset such as +01:00, -05:30 or Z");
@@ -225,12 +174,12 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
     Time90k first, last;
   };
   std::map<std::string, Total> days;
-  std::optional<Day> day;  // the day last looked up: consecutive recordings mostly share it
+  std::optional<CalendarDay> day;  // the day last looked up: consecutive recordings mostly share it
   for (const auto& [start, end] : *spans) {
     Time90k t = start;
     while (t < end) {
       const int64_t secs = t.ToUnixSeconds();
-      if (!day || secs < day->begin || secs >= day->end) day = DayOf(secs, offset);
+      if (!day || secs < day->begin || secs >= day->end) day = CalendarDayOf(secs, offset);
       const Time90k boundary = Time90k::FromUnixSeconds(day->end);
       const Time90k until = std::min(end, boundary);
       Total& d = days[day->date];
