@@ -21,8 +21,7 @@ namespace nightjar::app {
 class CameraStore {
  public:
   // `engine` outlives the store; `box` seals and opens the stored secrets.
-  CameraStore(storage::Engine& engine, config::SecretBox box)
-      : engine_(engine), box_(std::move(box)) {}
+  CameraStore(storage::Engine& engine, const config::SecretBox& box) : engine_(engine), box_(box) {}
 
   // The cameras added through the API in earlier runs. A row that cannot be read (another data
   // directory's key, a damaged row) is skipped and reported in `skipped` ("cam3: ...").

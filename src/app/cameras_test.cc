@@ -40,6 +40,7 @@ class FakeRunner final : public ingest::CameraRunner {
   }
   std::vector<config::CameraConfig> cameras() const override {
     std::vector<config::CameraConfig> out;
+    out.reserve(running.size());
     for (const auto& [id, c] : running) out.push_back(c);
     return out;
   }
@@ -199,7 +200,7 @@ TEST_F(CamerasTest, RefusalsChangeNothing) {
       cameras_->Update("nope", [](config::CameraConfig&) { return Result<void>(); }).error().code(),
       ErrorCode::kNotFound);
   ASSERT_TRUE(cameras_->Add(Camera("cam1")));
-  for (auto change :
+  for (const auto& change :
        std::vector<http::CameraService::Change>{[](config::CameraConfig& c) -> Result<void> {
                                                   c.id = "cam2";
                                                   return Ok();

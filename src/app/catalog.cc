@@ -7,7 +7,7 @@ Result<Listing> LoadListing(db::Database& d, std::string_view camera, db::Stream
   Listing l;
   NJ_TRY(auto found, d.FindStream(camera, kind));
   l.camera = std::move(found.first);
-  l.stream = std::move(found.second);
+  l.stream = found.second;
   // Absent bounds: far enough to include everything, small enough that ListRecordings'
   // from - kMaxRecordingDuration cannot overflow.
   NJ_TRY(l.recordings, d.ListRecordings(l.stream.id, from.value_or(Time90k(INT64_MIN / 4)),

@@ -41,7 +41,7 @@ class CatalogTest : public ::testing::Test {
     auto rec = engine_->Record(stream_, 0);
     ASSERT_TRUE(rec);
     (*rec)->recorder().SetVideoSampleEntry(entry_);
-    for (int64_t i = 0; i < seconds * 30; ++i) {
+    for (int64_t i = 0; i < int64_t{seconds} * 30; ++i) {
       media::Frame f;
       f.media_time = i * kFrame;
       f.key = i % 30 == 0;

@@ -60,9 +60,9 @@ void LogRecovery(const storage::RecoveryReport& r) {
 // The running services, wired: what the HTTP API sees and what shutdown stops in order.
 struct Services {
   Services(asio::io_context& io, storage::Engine& engine, const Clock& clock, Fs& fs,
-           const config::DaemonConfig& c, config::SecretBox box)
+           const config::DaemonConfig& c, const config::SecretBox& box)
       : supervisor(io, engine, clock, SupervisorOptionsFor(c)),
-        store(engine, std::move(box)),
+        store(engine, box),
         cameras(supervisor, store),
         live(supervisor, clock),
         catalog(engine),
@@ -119,6 +119,7 @@ Result<void> Daemon::Run() {
   asio::io_context io(config.io_threads);
   auto work = asio::make_work_guard(io);
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(config.io_threads));
   for (int i = 0; i < config.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
 
   int signals_seen = 0;
@@ -143,7 +144,7 @@ Result<void> Daemon::Run() {
 
   Result<void> result = Ok();
   {
-    Services s(io, **engine, clock, fs, config, std::move(*box));
+    Services s(io, **engine, clock, fs, config, *box);
     for (const auto& failed : s.cameras.Start(config.cameras)) {
       spdlog::error("camera {}", failed);
       result = Err(ErrorCode::kInvalidArgument, "camera " + failed);

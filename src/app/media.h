@@ -14,7 +14,7 @@
 namespace nightjar::app {
 
 // The longest range one request may lay out (the layout is O(recordings): ~45,000 for 31 days).
-inline constexpr Duration90k kMaxRange = Duration90k::FromSeconds(31 * 86400);
+inline constexpr Duration90k kMaxRange = Duration90k::FromSeconds(int64_t{31} * 86400);
 
 class Media final : public http::MediaService {
  public:

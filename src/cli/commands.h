@@ -27,7 +27,7 @@ Command RegisterList(CLI::App& app);
 // `nightjar export`: a time range to .mp4 or .ts through the serving code (export.cc).
 Command RegisterExport(CLI::App& app);
 // Subcommands whose capability has not landed yet: they say so and exit non-zero.
-void RegisterPending(CLI::App& app, std::function<void(Command)> select);
+void RegisterPending(CLI::App& app, const std::function<void(Command)>& select);
 
 }  // namespace nightjar::cli
 

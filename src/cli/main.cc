@@ -5,7 +5,9 @@
 #include "base/version.h"
 #include "cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   CLI::App app{"Nightjar network video recorder", "nightjar"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "nightjar " + std::string(nightjar::kVersion));
@@ -36,4 +38,19 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : nightjar::cli::kExitUsage;
   }
   return selected ? selected() : nightjar::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors are values everywhere below; anything thrown is a bug (or out of memory): say so
+  // instead of letting std::terminate abort without a word.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nightjar: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "nightjar: internal error\n");
+  }
+  return 70;  // EX_SOFTWARE
 }

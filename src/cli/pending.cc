@@ -20,7 +20,7 @@ constexpr Pending kPending[] = {
 
 }  // namespace
 
-void RegisterPending(CLI::App& app, std::function<void(Command)> select) {
+void RegisterPending(CLI::App& app, const std::function<void(Command)>& select) {
   for (const Pending& p : kPending) {
     auto* sub = app.add_subcommand(p.name, p.help);
     sub->allow_extras();

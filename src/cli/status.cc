@@ -70,7 +70,7 @@ Result<std::vector<CameraStatus>> GatherCameras(db::Database& d) {
     for (auto& s : streams) {
       NJ_TRY(auto usage, d.GetStreamUsage(s.id));
       const int64_t w = writing[s.id];
-      cs.streams.push_back({std::move(s), usage, w});
+      cs.streams.push_back({s, usage, w});
     }
     out.push_back(std::move(cs));
   }

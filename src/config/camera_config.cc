@@ -281,8 +281,11 @@ Result<CameraConfig> FromStoredJson(std::string id, std::string name, std::strin
     FieldValue v = nullptr;
     if (auto sealed = j.find(key + "_sealed"); sealed != j.end() && sealed->is_string()) {
       auto opened = box.Open(sealed->get<std::string>());
-      if (!opened)
-        return Err(opened.error().code(), where + ": " + key + ": " + opened.error().message());
+      if (!opened) {
+        std::string message = where;
+        message.append(": ").append(key).append(": ").append(opened.error().message());
+        return Err(opened.error().code(), message);
+      }
       v = std::move(*opened);
     } else if (auto plain = j.find(key); plain != j.end()) {
       NJ_TRY(v, ValueOf(*plain));
@@ -290,7 +293,9 @@ Result<CameraConfig> FromStoredJson(std::string id, std::string name, std::strin
       continue;  // absent: the default
     }
     if (auto ok = Set(f, c, v); !ok) {
-      return Err(ErrorCode::kMalformed, where + ": " + key + ": " + ok.error().message());
+      std::string message = where;
+      message.append(": ").append(key).append(": ").append(ok.error().message());
+      return Err(ErrorCode::kMalformed, message);
     }
   }
   if (c.url.empty()) return Err(ErrorCode::kMalformed, where + " has no url");

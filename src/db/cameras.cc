@@ -131,7 +131,7 @@ Result<std::pair<CameraRow, StreamRow>> Database::FindStream(std::string_view ca
   NJ_TRY(auto streams, ListStreams(row->id));
   std::string known;
   for (auto& s : streams) {
-    if (s.kind == kind) return std::pair(std::move(*row), std::move(s));
+    if (s.kind == kind) return std::pair(std::move(*row), s);
     known += (known.empty() ? "" : ", ") + std::string(StreamKindName(s.kind));
   }
   return Err(ErrorCode::kNotFound, "camera " + std::string(camera) + " has no " +

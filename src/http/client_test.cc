@@ -486,6 +486,7 @@ class PeerProcess {
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
     const int err = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);

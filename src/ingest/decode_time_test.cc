@@ -55,7 +55,7 @@ TEST(DecodeTime, TimestampJumpsStartANewTimelineInsteadOfClamping) {
     Assigner a(2);
     std::vector<int64_t> pts;
     for (int p : {0, 3, 1, 2, 6, 4, 5}) pts.push_back(900000 + p * 3000);
-    for (int p : {0, 3, 1, 2, 6, 4, 5}) pts.push_back(900000 + jump + 21000 + p * 3000);
+    for (int p : {0, 3, 1, 2, 6, 4, 5}) pts.push_back(900000 + jump + 21000 + int64_t{p} * 3000);
     auto out = Feed(a, pts);
     ASSERT_EQ(out.size(), pts.size());
     for (size_t i = 0; i < out.size(); ++i) {

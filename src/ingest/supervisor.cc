@@ -149,6 +149,7 @@ void Supervisor::StopAll() {
 std::vector<CameraConfig> Supervisor::cameras() const {
   std::lock_guard lock(mu_);
   std::vector<CameraConfig> v;
+  v.reserve(cameras_.size());
   for (const auto& [id, r] : cameras_) v.push_back(r.config);
   return v;
 }

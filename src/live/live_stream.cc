@@ -86,7 +86,7 @@ void LiveStream::OnFrame(const media::Frame& frame, const media::TrackConfig* co
       if (lf.pts > last_audio_pts_ && lf.pts - last_audio_pts_ < 90000) {
         last_audio_duration_ = lf.pts - last_audio_pts_;
       }
-      lf.duration = last_audio_duration_ ? last_audio_duration_ : 1024 * 90000 / rate;
+      lf.duration = last_audio_duration_ ? last_audio_duration_ : int64_t{1024} * 90000 / rate;
       last_audio_pts_ = lf.pts;
     }
     const size_t size = frame.data ? frame.data->size() : 0;

@@ -52,9 +52,10 @@ struct LiveOptions {
   size_t max_gop_bytes = 32 << 20;
   size_t max_feed_bytes = 8 << 20;  // per WebSocket subscriber before it skips to a key frame
   std::chrono::seconds hls_idle{60};
-  int64_t hls_segment_target_90k = 2 * 90000;  // segments cut at the first key frame after this
-  int64_t hls_part_target_90k = 45000;         // 0.5 s
-  size_t hls_window = 6;                       // complete segments listed (and kept)
+  int64_t hls_segment_target_90k =
+      int64_t{2} * 90000;               // segments cut at the first key frame after this
+  int64_t hls_part_target_90k = 45000;  // 0.5 s
+  size_t hls_window = 6;                // complete segments listed (and kept)
 };
 
 // The latest key frame with what decodes it.

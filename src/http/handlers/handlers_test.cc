@@ -170,9 +170,10 @@ class FakeBackend : public CameraService,
   Result<std::vector<VodSegment>> VodSegments(std::string_view camera, std::string_view,
                                               Time90k from, Time90k, int64_t) override {
     if (camera != "cam1") return Err(ErrorCode::kNotFound, "no camera");
-    return std::vector<VodSegment>{{"1-0-120", from, 4 * 90000, false},
-                                   {"1-120-200", from + Duration90k(4 * 90000), 2 * 90000, false},
-                                   {"2-0-60", from + Duration90k(60 * 90000), 90000, true}};
+    return std::vector<VodSegment>{
+        {"1-0-120", from, int64_t{4} * 90000, false},
+        {"1-120-200", from + Duration90k(int64_t{4} * 90000), int64_t{2} * 90000, false},
+        {"2-0-60", from + Duration90k(int64_t{60} * 90000), 90000, true}};
   }
   Result<StreamBody> OpenVodSegment(std::string_view camera, std::string_view,
                                     std::string_view id) override {

@@ -55,7 +55,9 @@ TEST(RouteTable, OpenApiNamesExactlyTheRoutes) {
     if (!path.empty() && std::regex_search(line, m, kMethod)) {
       std::string method = m[1];
       for (auto& ch : method) ch = static_cast<char>(std::toupper(ch));
-      documented.insert(method + " " + path);
+      method += " ";
+      method += path;
+      documented.insert(method);
     }
   }
   std::set<std::string> routed;
