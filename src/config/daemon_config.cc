@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include "base/fs.h"
@@ -177,11 +178,46 @@ Result<CameraConfig> ReadCamera(TableReader& r) {
   return cam;
 }
 
+// Refuses non-ASCII text anywhere but in a comment line or in the strings of a simple one-line
+// `key = "string"` / `key = ["a", "b"]` (with an optional trailing comment), before toml++ sees
+// it. Debian 12's toml++ 3.3 reaches __builtin_unreachable (undefined behaviour) when it asks
+// whether some non-ASCII characters (U+00A1..U+0499 and others) are whitespace, which it does
+// wherever it is not inside a string or comment; its idea of where those are in a malformed
+// file is its own (config_fuzz found several disagreements with a lexer), so non-ASCII is only
+// let through on lines whose structure leaves no doubt. Camera names, paths and passwords in any
+// script still work; a mistyped file gets an error instead of a crash.
+Result<void> CheckNonAscii(std::string_view text, const std::string& path) {
+  static const std::regex kSafeLine(
+      R"(^[ \t]*(#.*|[A-Za-z0-9_-]+[ \t]*=[ \t]*()"
+      R"(("([^"\\]|\\.)*"|'[^']*')|)"
+      R"(\[[ \t]*(("([^"\\]|\\.)*"|'[^']*')[ \t]*(,[ \t]*("([^"\\]|\\.)*"|'[^']*')[ \t]*)*)?\])"
+      R"()[ \t]*(#.*)?)\r?$)");
+  int line = 0;
+  for (std::string_view rest = text; !rest.empty();) {
+    line++;
+    const size_t nl = rest.find('\n');
+    const std::string_view l = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    const bool ascii = std::all_of(l.begin(), l.end(),
+                                   [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+    if (ascii) continue;
+    // (The length bound keeps std::regex, which recurses per character, off deep stacks.)
+    if (l.size() > 4096 || !std::regex_match(l.begin(), l.end(), kSafeLine)) {
+      return Err(ErrorCode::kInvalidArgument,
+                 path + ":" + std::to_string(line) +
+                     ": non-ASCII text is accepted only in comments and in the quoted strings of "
+                     "a one-line `key = \"value\"`");
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 std::string DefaultWebDir() { return NIGHTJAR_DEFAULT_WEB_DIR; }
 
 Result<DaemonConfig> ParseDaemonConfig(const std::string& text, const std::string& path) {
+  NJ_CHECK_OK(CheckNonAscii(text, path));
   toml::table root;
   try {  // Debian's toml++ reports errors by exception: converted here, at the adapter
     root = toml::parse(text, path);
