@@ -16,7 +16,7 @@ int64_t TicksToNanos(int64_t ticks, uint32_t clock) {
 }  // namespace
 
 ClipPlayer::ClipPlayer(std::shared_ptr<const Clip> clip, rtsp::SteadyTime start,
-                       std::vector<size_t> tracks, const rtsp::QueryParams& query)
+                       const std::vector<size_t>& tracks, const rtsp::QueryParams& query)
     : clip_(std::move(clip)), start_(start) {
   for (size_t t : tracks) {
     const PreparedTrack& pt = clip_->tracks[t];
@@ -91,7 +91,7 @@ ClipSource::ClipSource(std::shared_ptr<const Clip> clip) : clip_(std::move(clip)
 std::unique_ptr<rtsp::StreamPlayer> ClipSource::Play(rtsp::SteadyTime start,
                                                      std::vector<size_t> tracks,
                                                      const rtsp::QueryParams& query) const {
-  return std::make_unique<ClipPlayer>(clip_, start, std::move(tracks), query);
+  return std::make_unique<ClipPlayer>(clip_, start, tracks, query);
 }
 
 CameraResolver::CameraResolver(int cameras, std::vector<std::shared_ptr<const Clip>> clips)

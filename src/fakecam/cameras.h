@@ -21,8 +21,8 @@ namespace nightjar::fakecam {
 // Loops `clip`'s chosen tracks from `start`. Not thread-safe (one session's strand).
 class ClipPlayer final : public rtsp::StreamPlayer {
  public:
-  ClipPlayer(std::shared_ptr<const Clip> clip, rtsp::SteadyTime start, std::vector<size_t> tracks,
-             const rtsp::QueryParams& query);
+  ClipPlayer(std::shared_ptr<const Clip> clip, rtsp::SteadyTime start,
+             const std::vector<size_t>& tracks, const rtsp::QueryParams& query);
   rtsp::SteadyTime Poll(rtsp::SteadyTime now, std::vector<rtsp::OutgoingPacket>& out) override;
   void SkipTo(rtsp::SteadyTime now) override;
   uint32_t RtpTimeAt(size_t track, rtsp::SteadyTime now) const override;
