@@ -155,13 +155,13 @@ asio::awaitable<void> Streamer::Loop() {
     }
     ++generation_;
     client_ = std::make_unique<rtsp::Client>(strand_, options_.client, *this);
-    const auto started = std::chrono::steady_clock::now();
+    const int64_t started_ns = clock_.MonotonicNanos();
     Result<void> r = co_await client_->Run();
     const bool delivered = stats_.frames > 0 && video_track_.has_value();
     EndSession();
     client_.reset();
     if (stopping_) break;
-    const auto lasted = std::chrono::steady_clock::now() - started;
+    const auto lasted = std::chrono::nanoseconds(clock_.MonotonicNanos() - started_ns);
     failures = (delivered && lasted >= options_.backoff.healthy_after) ? 1 : failures + 1;
     std::string why = r ? "the session ended" : r.error().ToString();
     if (!fatal_.empty()) why = std::exchange(fatal_, "");

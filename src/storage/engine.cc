@@ -62,9 +62,9 @@ class StreamRecording::Sink final : public RecordingSink {
     if (builder_->Append(f, [&] { return w.Append(id, f.frame->data); })) return true;
     // The disk is not keeping up: say so loudly (at most every 10 s per stream); the recorder
     // sheds until the next key frame.
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_warning_ > std::chrono::seconds(10)) {
-      last_warning_ = now;
+    const int64_t now_ns = engine_.clock_.MonotonicNanos();
+    if (last_warning_ns_ == 0 || now_ns - last_warning_ns_ > int64_t{10'000'000'000}) {
+      last_warning_ns_ = now_ns;
       const WriterStats st = w.Stats();
       spdlog::error(
           "stream {}: sample-file directory {} is falling behind ({} MB queued, {} appends "
@@ -96,7 +96,7 @@ class StreamRecording::Sink final : public RecordingSink {
   const size_t dir_index_;
   int64_t run_start_id_ = 0;
   double bytes_per_second_ = 4e6 / 8;
-  std::chrono::steady_clock::time_point last_warning_;
+  int64_t last_warning_ns_ = 0;  // engine_.clock_ monotonic reading; 0: never warned
   std::shared_ptr<RecordingBuilder> builder_;
 };
 
