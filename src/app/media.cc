@@ -87,12 +87,17 @@ class Mp4Body final : public http::BodySource {
 
 }  // namespace
 
-Result<http::MediaBody> Media::OpenMp4(std::string_view camera, std::string_view stream,
-                                       Time90k from, Time90k to) {
+Result<storage::MediaPlan> Media::PlanRange(std::string_view camera, std::string_view stream,
+                                            Time90k from, Time90k to) {
   NJ_CHECK_OK(CheckRange(from, to));
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
-  NJ_TRY(storage::MediaPlan plan, storage::PlanRangeLeased(engine_, storage::EngineCatalog(engine_),
-                                                           fs_, stream_id, from, to));
+  return storage::PlanRangeLeased(engine_, storage::EngineCatalog(engine_), fs_, stream_id, from,
+                                  to);
+}
+
+Result<http::MediaBody> Media::OpenMp4(std::string_view camera, std::string_view stream,
+                                       Time90k from, Time90k to) {
+  NJ_TRY(storage::MediaPlan plan, PlanRange(camera, stream, from, to));
   NJ_TRY(auto mp4, mp4::VirtualMp4::Build(plan.mp4));
   http::MediaBody body;
   body.filename =
@@ -104,10 +109,7 @@ Result<http::MediaBody> Media::OpenMp4(std::string_view camera, std::string_view
 
 Result<http::StreamBody> Media::OpenTs(std::string_view camera, std::string_view stream,
                                        Time90k from, Time90k to) {
-  NJ_CHECK_OK(CheckRange(from, to));
-  NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
-  NJ_TRY(storage::MediaPlan plan, storage::PlanRangeLeased(engine_, storage::EngineCatalog(engine_),
-                                                           fs_, stream_id, from, to));
+  NJ_TRY(storage::MediaPlan plan, PlanRange(camera, stream, from, to));
   const Time90k start = plan.start;
   NJ_TRY(auto ts, storage::TsExport::Create(std::move(plan)));
   http::StreamBody body;

@@ -35,6 +35,9 @@ class Media final : public http::MediaService {
                                         Time90k origin) override;
 
  private:
+  // [from, to) of the stream, leased (the range bounded by kMaxRange).
+  Result<storage::MediaPlan> PlanRange(std::string_view camera, std::string_view stream,
+                                       Time90k from, Time90k to);
   // The plan of VOD segment `id`; kNotFound for ids that name no segment.
   Result<storage::MediaPlan> PlanSegment(int64_t stream_id, std::string_view id);
 
