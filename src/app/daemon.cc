@@ -17,6 +17,7 @@
 #include "app/live.h"
 #include "app/media.h"
 #include "app/status_file.h"
+#include "app/stop_signals.h"
 #include "app/system.h"
 #include "base/clock.h"
 #include "base/fs.h"
@@ -122,17 +123,22 @@ Result<void> Daemon::Run() {
   threads.reserve(static_cast<size_t>(config.io_threads));
   for (int i = 0; i < config.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
 
-  int signals_seen = 0;
+  StopSignals stop_signals;
   asio::signal_set signals(io);
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
                                                                       int signo) {
     if (ec) return;
-    if (++signals_seen == 1) {
-      spdlog::info("signal {}: finishing recordings and shutting down", signo);
-      RequestStop();
-    } else {
-      spdlog::warn("second signal: exiting now (the next start recovers)");
-      std::_Exit(1);
+    switch (stop_signals.OnSignal(clock.MonotonicNanos())) {
+      case StopSignals::Action::kStop:
+        spdlog::info("signal {}: finishing recordings and shutting down", signo);
+        RequestStop();
+        break;
+      case StopSignals::Action::kSame:
+        spdlog::info("signal {}: already shutting down", signo);
+        break;
+      case StopSignals::Action::kExitNow:
+        spdlog::warn("signal {} again: exiting now (the next start recovers)", signo);
+        std::_Exit(1);
     }
     signals.async_wait(on_signal);
   };

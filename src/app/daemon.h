@@ -20,7 +20,8 @@
 namespace nightjar::app {
 
 struct DaemonOptions {
-  // SIGINT/SIGTERM request the stop (a second one exits at once; the next start recovers).
+  // SIGINT/SIGTERM request the stop; repeats within 2 s are the same request, a later one exits
+  // at once (the next start recovers). app/stop_signals.h.
   bool handle_signals = true;
 };
 

@@ -222,8 +222,11 @@ class Recorder:
     manager: SIGTERM (then SIGKILL) on exit if still running."""
 
     def __init__(self, tmp, cameras=(), storage=None, ingest=None, data=None, start=True,
-                 use_config=True, api_port=None):
+                 use_config=True, api_port=None, own_group=False):
         self.tmp = tmp
+        # own_group: the daemon leads a process group of its own, as under a shell or systemd,
+        # so that a test can signal the process and its group at once.
+        self.own_group = own_group
         self.data = data or os.path.join(tmp, "data")
         # Without a config file: `nightjar run --data DIR` (no cameras, default settings).
         self.args = ["--data", self.data]
@@ -257,7 +260,8 @@ class Recorder:
         self.log = tempfile.NamedTemporaryFile(prefix="nightjar-run-", suffix=".log", dir=self.tmp,
                                                delete=False)
         self.proc = subprocess.Popen([BIN, "run", *self.args],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=self.own_group)
         return self
 
     def output(self):
@@ -320,6 +324,20 @@ class Recorder:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError(f"nightjar run did not stop on SIGTERM:\n{self.output()[-3000:]}")
+
+    def stop_like_systemd(self, signo, group_signo, timeout_stop_secs):
+        """Stops the daemon as `timeout`, shells and systemd do: `signo` to the process and
+        `group_signo` to its process group at once (needs own_group), then SIGKILL if it is still
+        running after `timeout_stop_secs`. Returns the exit code (-9 when it had to be killed).
+        (The kernel merges a pending signal with a second one of the same number, so only
+        different numbers are sure to arrive twice.)"""
+        assert self.own_group
+        self.proc.send_signal(signo)
+        os.killpg(self.proc.pid, group_signo)
+        try:
+            return self.proc.wait(timeout_stop_secs)
+        except subprocess.TimeoutExpired:
+            return self.kill()
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)

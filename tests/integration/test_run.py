@@ -6,6 +6,8 @@ Waits poll status.json and `nightjar list --json` with generous deadlines; the a
 what was recorded, never on how long something took."""
 import json
 import os
+import re
+import signal
 import tempfile
 import time
 import unittest
@@ -159,6 +161,42 @@ class RecordFakecam(unittest.TestCase):
         self.assertEqual(status["opens"]["count"], 2)
         self.assertEqual(status["opens"]["unclean"], 1)
         self.assertTrue(status["opens"]["last"]["clean_shutdown"])
+
+    def test_signal_to_process_and_group_stops_once(self):
+        """SIGTERM delivered to the daemon and SIGINT to its process group at the same instant
+        (a supervisor and a shell), or the other way round, are one stop request: the recording is finalized up to the last frame, although the
+        last checkpoint is long past. The unit's TimeoutStopSec bounds the wait, then SIGKILL, as
+        systemd does (tools/nightjar.service)."""
+        unit = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "nightjar.service")
+        with open(unit) as f:
+            timeout_stop = int(re.search(r"(?m)^TimeoutStopSec=(\d+)$", f.read()).group(1))
+        for signo, group_signo in ((signal.SIGTERM, signal.SIGINT),
+                                   (signal.SIGINT, signal.SIGTERM)):
+            with self.subTest(signal=signo.name):
+                data = os.path.join(self.tmp, signo.name)
+                cams = [nj.camera("cam1", self.cam.url("/cam3/main"))]
+                # No checkpoint during the test: only a graceful stop keeps the last seconds.
+                with nj.Recorder(self.tmp, cams, data=data, own_group=True,
+                                 storage={"checkpoint_secs": 600,
+                                          "segment_duration_secs": 600}) as r:
+                    st = r.wait_streaming([("cam1", "main")])
+                    since = r.stream("cam1", "main", st)["since_90k"] / TICKS
+                    r.wait(lambda st: r.stream("cam1", "main", st)["frames"] >= 150, "5 s recorded")
+                    stopped_at = time.time()
+                    code = r.stop_like_systemd(signo, group_signo, timeout_stop)
+                    self.assertEqual(code, 0, r.output()[-3000:])
+                    self.assertIn("already shutting down", r.output())
+                    self.assertNotIn("exiting now", r.output())
+                listing = nj.list_json(data, "cam1")
+                self.assertEqual(len(listing["runs"]), 1, listing)
+                self.assertTrue(all(rec["state"] == "WRITTEN" for rec in listing["recordings"]))
+                recorded = listing["total"]["duration_90k"] / TICKS
+                up = stopped_at - since
+                # Nothing lost but the frames in flight at the signal.
+                self.assertGreater(recorded, up - 1.5, f"{recorded:.3f} s of {up:.3f} s")
+                nj.check_hash(data)
+                status = json.loads(nj.nightjar("status", "--data", data, "--json").stdout)
+                self.assertEqual(status["opens"]["unclean"], 0)
 
     def test_camera_drops_and_resumes(self):
         cams = [nj.camera("cam1", self.cam.url("/cam2/main", query="?drop_after=4"))]
