@@ -32,6 +32,20 @@ bool HasHeader(const Response& res, std::string_view name) {
   return false;
 }
 
+// Headers every response carries unless its handler set its own (docs/security.md §Headers):
+// scripts, styles, media and connections only from this origin (no inline script; MSE and
+// hls.js need blob: media and workers), never framed, no MIME sniffing, no Referer leaving.
+constexpr std::pair<std::string_view, std::string_view> kSecurityHeaders[] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+     "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+};
+
 // Statuses whose responses never carry a body (RFC 9110 §6.4.1).
 bool BodylessStatus(int status) { return status < 200 || status == 204 || status == 304; }
 
@@ -56,6 +70,18 @@ std::string FormatHead(const ServerOptions& options, const Request& req, const R
     h += ": ";
     h += value;
     h += "\r\n";
+  }
+  for (const auto& [name, value] : kSecurityHeaders) {
+    if (HasHeader(res, name)) continue;
+    h += name;
+    h += ": ";
+    h += value;
+    h += "\r\n";
+  }
+  // Browsers that once reached us over TLS keep doing so (RFC 6797); never sent over plain HTTP,
+  // where it would be ignored anyway.
+  if (!options.tls_cert_file.empty() && !HasHeader(res, "Strict-Transport-Security")) {
+    h += "Strict-Transport-Security: max-age=31536000\r\n";
   }
   if (!keep_alive) {
     h += "Connection: close\r\n";

@@ -149,6 +149,11 @@ class ServerTest : public ::testing::Test {
     });
     r.Add(Method::kPost, "/echo", [](const Request& req) { return Response::Text(200, req.body); },
           {.max_body_bytes = 1024});
+    r.Add(Method::kGet, "/framable", [](const Request&) {
+      Response res = Response::Text(200, "x");
+      res.headers.emplace_back("Content-Security-Policy", "frame-ancestors 'self'");
+      return res;
+    });
     r.Add(Method::kGet, "/big", [](const Request&) {
       nlohmann::json j = nlohmann::json::array();
       for (int i = 0; i < 500; ++i) j.push_back({{"camera", "cam" + std::to_string(i)}});
@@ -213,6 +218,27 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_EQ(BodyJson(*r1)["q"]["p"], "1");
   EXPECT_EQ(BodyJson(*r2)["q"]["p"], "2");
   EXPECT_EQ(server_->server().connections(), 1u);
+}
+
+TEST_F(ServerTest, SecurityHeadersOnEveryResponseUnlessTheHandlerSetsItsOwn) {
+  StartServer();
+  TestClient c(server_->port());
+  for (const char* path : {"/echo", "/nope", "/file"}) {  // JSON, an error, a streamed body
+    auto r = c.Request("GET", path);
+    ASSERT_TRUE(r) << path;
+    const std::string csp((*r)["Content-Security-Policy"]);
+    EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << path << ": " << csp;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+    EXPECT_EQ((*r)["X-Content-Type-Options"], "nosniff") << path;
+    EXPECT_EQ((*r)["Referrer-Policy"], "no-referrer") << path;
+    EXPECT_EQ((*r)["X-Frame-Options"], "DENY") << path;
+    EXPECT_EQ((*r)["Strict-Transport-Security"], "") << "not over plain HTTP";
+  }
+  auto r = c.Request("GET", "/framable");
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)["Content-Security-Policy"], "frame-ancestors 'self'");
+  EXPECT_EQ((*r)["X-Content-Type-Options"], "nosniff");
 }
 
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
@@ -624,6 +650,7 @@ TEST_F(TlsTest, RoundTrip) {
     bhttp::read(stream, buf, res);
     EXPECT_EQ(res.result_int(), 206);
     EXPECT_TRUE(res.body() == Pattern(10, 10));
+    EXPECT_EQ(res["Strict-Transport-Security"], "max-age=31536000");
   }
 }
 
