@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "fuzz_check.h"
 #include "http/cookie.h"
+#include "http/origin.h"
 #include "http/range.h"
 #include "http/request_head.h"
 
@@ -55,6 +56,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     // What handlers then read from the head.
     if (auto c = req.headers.Get("Cookie")) (void)http::ParseCookieHeader(*c);
+    // The same-origin check every request passes (Origin and Host are the client's).
+    if (auto refused = http::RefuseCrossOrigin(req)) FUZZ_CHECK(refused->status == 403);
+    if (auto o = req.headers.Get("Origin")) {
+      if (auto h = req.headers.Get("Host")) (void)http::SameOrigin(*o, *h);
+    }
     if (auto r = req.headers.Get("Range")) {
       const http::ParsedRange p = http::ParseRange(*r, 1000);
       if (p.kind == http::RangeKind::kSingle) {

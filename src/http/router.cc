@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "base/strings.h"
+#include "http/origin.h"
 
 namespace nightjar::http {
 namespace {
@@ -103,6 +104,11 @@ MatchResult Router::Match(Method method, std::string_view path) const {
 
 void Router::SetFallback(Handler handler, RouteOptions options) {
   fallback_ = Route{Method::kGet, "*", {}, std::move(handler), std::move(options)};
+}
+
+std::optional<Response> Router::Authorize(Request& req, const Route& route) const {
+  if (auto refused = RefuseCrossOrigin(req)) return refused;
+  return guard_ ? guard_(req, route) : std::nullopt;
 }
 
 Result<void> Router::Check() const {

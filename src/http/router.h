@@ -86,10 +86,9 @@ class Router {
   // principal. Set before the server starts.
   using Guard = std::function<std::optional<Response>(Request& req, const Route& route)>;
   void SetGuard(Guard guard) { guard_ = std::move(guard); }
-  // The guard's verdict for `req` on `route` (nullopt: go on).
-  std::optional<Response> Authorize(Request& req, const Route& route) const {
-    return guard_ ? guard_(req, route) : std::nullopt;
-  }
+  // The verdict for `req` on `route` (nullopt: go on): a cross-origin state-changing request or
+  // WebSocket upgrade is refused first (http/origin.h), then the guard decides.
+  std::optional<Response> Authorize(Request& req, const Route& route) const;
 
   // kInvalidArgument naming the first route that declares no permission.
   Result<void> Check() const;
