@@ -50,6 +50,14 @@ TEST(SchemaDocTest, Migration1IsTheDocumentedSchema) {
   end = doc.find("```", start);
   ASSERT_NE(end, std::string::npos);
   EXPECT_EQ(Trim(Migrations()[1]), Trim(doc.substr(start, end - start)));
+  const size_t section3 = doc.find("## Migration 3");
+  ASSERT_NE(section3, std::string::npos);
+  start = doc.find("```sql\n", section3);
+  ASSERT_NE(start, std::string::npos);
+  start += 7;
+  end = doc.find("```", start);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(Trim(Migrations()[2]), Trim(doc.substr(start, end - start)));
 }
 
 TEST_F(SchemaTest, MigratesFreshDatabaseAndVerifies) {

@@ -133,13 +133,13 @@ TEST_F(UsersTest, UsersRoundTrip) {
   EXPECT_EQ(b->created, Time90k::FromUnixSeconds(1'771'500'005));
   NJ_EXPECT_ERROR(db_->GetUserByName("carol"), ErrorCode::kNotFound);
 
-  b->role = UserRole::kUser;
+  b->role = UserRole::kOperator;
   b->password_hash = "hash2";
   b->username = "robert";
   NJ_ASSERT_OK(db_->UpdateUser(*b));
   auto robert = db_->GetUserByName("robert");
   NJ_ASSERT_OK(robert);
-  EXPECT_EQ(robert->role, UserRole::kUser);
+  EXPECT_EQ(robert->role, UserRole::kOperator);
   EXPECT_EQ(robert->password_hash, "hash2");
   b->username = "alice";
   NJ_EXPECT_ERROR(db_->UpdateUser(*b), ErrorCode::kAlreadyExists);
