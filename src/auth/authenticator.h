@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "auth/crypto.h"
@@ -56,11 +57,11 @@ struct AuthOptions {
 
 // The immutable in-memory view the guard reads (replaced wholesale on every change).
 struct Snapshot {
-  std::unordered_map<int64_t, db::UserRow> users;                  // by id
-  std::map<std::string, int64_t, std::less<>> user_ids;            // username -> id
+  std::unordered_map<int64_t, db::UserRow> users;                          // by id
+  std::map<std::string, int64_t, std::less<>> user_ids;                    // username -> id
   std::map<int64_t, std::map<std::string, uint32_t, std::less<>>> grants;  // user -> camera
-  std::map<Digest, db::SessionRow> sessions;                       // by token hash
-  std::map<Digest, db::ApiKeyRow> keys;                            // by token hash
+  std::map<Digest, db::SessionRow> sessions;                               // by token hash
+  std::map<Digest, db::ApiKeyRow> keys;                                    // by token hash
 };
 
 class Authenticator final : public http::AuthService {
@@ -104,7 +105,8 @@ class Authenticator final : public http::AuthService {
   Result<http::LoginOutcome> Login(const http::Request& caller,
                                    const http::LoginRequest& login) override;
   Result<std::string> Logout(const http::Request& caller) override;
-  Result<nlohmann::json> Me(const http::Request& caller) override;
+  Result<nlohmann::json> Me(const http::Request& caller,
+                            const std::vector<std::string>& cameras) override;
   Result<nlohmann::json> ListSessions(const http::Request& caller) override;
   Result<void> RevokeSession(const http::Request& caller, int64_t id) override;
   Result<int64_t> RevokeAllSessions(const http::Request& caller) override;
@@ -117,8 +119,8 @@ class Authenticator final : public http::AuthService {
   Result<void> ChangeUser(const http::Request& caller, std::string_view name,
                           const http::UserChange& change) override;
   Result<void> DeleteUser(const http::Request& caller, std::string_view name) override;
-  Result<void> PutGrant(const http::Request& caller, std::string_view name,
-                        std::string_view camera, const std::vector<std::string>& rights) override;
+  Result<void> PutGrant(const http::Request& caller, std::string_view name, std::string_view camera,
+                        const std::vector<std::string>& rights) override;
   Result<void> DeleteGrant(const http::Request& caller, std::string_view name,
                            std::string_view camera) override;
   Result<nlohmann::json> CreateApiKey(const http::Request& caller,
@@ -146,6 +148,13 @@ class Authenticator final : public http::AuthService {
   Result<void> Mutate(const DbFn& fn);  // runs fn, then reloads the snapshot
   const AuthPrincipal* CallerOf(const http::Request& caller) const;
   Result<const AuthPrincipal*> RequireUser(const http::Request& caller) const;
+  Result<const AuthPrincipal*> RequireAdmin(const http::Request& caller) const;
+  // The user named `name` in the current snapshot (kNotFound).
+  Result<db::UserRow> UserNamed(std::string_view name) const;
+  // kFailedPrecondition when `id` is the last admin and the change would leave none.
+  Result<void> KeepAnAdmin(int64_t id) const;
+  void AuditFor(const http::Request& caller, std::string_view action, std::string_view target,
+                const nlohmann::json& details);
 
   DbRunner db_;
   const Clock& clock_;
@@ -154,10 +163,15 @@ class Authenticator final : public http::AuthService {
   LoginThrottle throttle_;
   const Key cache_salt_;  // random per process: the Basic cache's keys
 
+  // Serializes reloads (read + publish), so a slower reload never publishes an older state over
+  // a newer one. Held while blocking on the database; never taken by the guard.
+  std::mutex reload_mu_;
   mutable std::mutex mu_;  // guards the members below; never held while blocking
   std::shared_ptr<const Snapshot> snapshot_;
-  std::unordered_map<int64_t, Time90k> session_seen_;  // pending write-behind
-  std::unordered_map<int64_t, Time90k> key_used_;
+  // The latest use of each session and key seen here (the snapshot's rows hold the time as of
+  // their load), and which of them the database has not been told yet (write-behind).
+  std::unordered_map<int64_t, Time90k> session_seen_, key_used_;
+  std::unordered_set<int64_t> dirty_sessions_, dirty_keys_;
   std::map<Digest, std::pair<int64_t, std::string>> basic_cache_;  // -> (user id, hash)
   int64_t data_version_ = -1;
   int64_t last_flush_nanos_ = 0;

@@ -10,6 +10,7 @@
 #ifndef NIGHTJAR_AUTH_CREDENTIALS_H_
 #define NIGHTJAR_AUTH_CREDENTIALS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>

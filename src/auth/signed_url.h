@@ -29,8 +29,8 @@ inline constexpr int64_t kMaxSignedUrlSecs = 24 * 3600;
 
 struct UrlSignature {
   int64_t user_id = 0;
-  std::string camera;
-  std::string scope;  // a path prefix starting with "/api/"
+  std::string camera;  // signed but not sent: the verifier takes it from the request
+  std::string scope;   // a path prefix starting with "/api/"
   int64_t expires_unix = 0;
 };
 
@@ -41,8 +41,8 @@ Result<std::optional<std::pair<UrlSignature, std::string>>> ParseSignedQuery(
 
 // The signature's query parameters ("nj_u=..&nj_scope=..&nj_exp=..&nj_sig=.."), percent-encoded.
 std::string SignQuery(const Key& key, const UrlSignature& sig);
-// Whether `sig_b64` is the signature of `sig` (constant time), unexpired at `now_unix`, and its
-// scope covers `path` and `camera` equals the request's camera.
+// Whether `sig_b64` is the signature of `sig` with sig.camera = `camera` (the request's; constant
+// time), unexpired at `now_unix`, and its scope covers `path`.
 bool VerifySignature(const Key& key, const UrlSignature& sig, std::string_view sig_b64,
                      int64_t now_unix, std::string_view path, std::string_view camera);
 // The scope a URL of `path` for `camera` is signed with: the directory of an HLS path

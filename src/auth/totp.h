@@ -34,8 +34,8 @@ inline int64_t TotpStep(int64_t unix_secs) { return unix_secs / kTotpStepSecs; }
 // The step `code` matches among now-1, now, now+1 (RFC 6238 §5.2), or nullopt. A step not
 // after `last_step` is refused (§5.2: a verifier must not accept the same OTP twice): callers
 // store the returned step as the new last_step.
-std::optional<int64_t> VerifyTotp(std::string_view secret, std::string_view code,
-                                  int64_t unix_secs, int64_t last_step);
+std::optional<int64_t> VerifyTotp(std::string_view secret, std::string_view code, int64_t unix_secs,
+                                  int64_t last_step);
 
 // otpauth://totp/Nightjar:<user>?secret=<base32>&issuer=Nightjar&algorithm=SHA1&digits=6&period=30
 std::string OtpauthUri(std::string_view username, std::string_view secret);

@@ -219,7 +219,7 @@ class Database {
   // Inserts row (row.id, created, last_used ignored) and returns the new id.
   Result<int64_t> InsertApiKey(const ApiKeyRow& row);
   Result<std::vector<ApiKeyRow>> ListApiKeys();  // by id, expired ones included
-  Result<void> DeleteApiKey(int64_t id);          // kNotFound
+  Result<void> DeleteApiKey(int64_t id);         // kNotFound
   // Raises last_used of each (key id, time); gone ids are skipped.
   Result<void> TouchApiKeys(std::span<const std::pair<int64_t, Time90k>> last_used);
   // Replaces the user's recovery codes with these hashes.

@@ -209,9 +209,9 @@ struct SessionRow {
   int64_t user_id = 0;
   Sha256 token_sha256{};  // the token itself is never stored
   Time90k created;
-  Time90k expires;    // absolute
-  Time90k last_seen;  // set to created on insert
-  int64_t idle_secs = 0;  // ends after this long unused; 0: no idle limit
+  Time90k expires;         // absolute
+  Time90k last_seen;       // set to created on insert
+  int64_t idle_secs = 0;   // ends after this long unused; 0: no idle limit
   std::string source;      // client address at sign-in
   std::string user_agent;  // at sign-in, truncated
 };
@@ -221,7 +221,7 @@ struct ApiKeyRow {
   int64_t user_id = 0;
   std::string name;
   Sha256 token_sha256{};
-  UserRole role = UserRole::kViewer;  // at most the user's (checked at use)
+  UserRole role = UserRole::kViewer;                // at most the user's (checked at use)
   std::optional<std::vector<std::string>> cameras;  // limited to these; nullopt: no limit
   Time90k created;
   std::optional<Time90k> expires, last_used;
@@ -237,8 +237,8 @@ struct AuditRow {
   std::string details_json = "{}";
 };
 struct AuditQuery {
-  std::optional<Time90k> from, to;  // [from, to)
-  std::string action;               // empty: any
+  std::optional<Time90k> from, to;   // [from, to)
+  std::string action;                // empty: any
   std::optional<int64_t> before_id;  // paging: entries with smaller ids
   int64_t limit = 100;
 };

@@ -142,17 +142,17 @@ Result<int64_t> Database::InsertSession(const SessionRow& row) {
 }
 
 Result<SessionRow> Database::GetSessionByTokenHash(const Sha256& token_sha256) {
-  NJ_TRY(Statement stmt, conn_->Prepare("SELECT " + std::string(kSessionColumns) +
-                                        " FROM session WHERE token_sha256 = ?2 AND " +
-                                        std::string(kSessionLive)));
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT " + std::string(kSessionColumns) +
+                        " FROM session WHERE token_sha256 = ?2 AND " + std::string(kSessionLive)));
   stmt.BindInt(1, clock_.Now().ticks()).BindBlob(2, token_sha256);
   return OneRow<SessionRow>(stmt, ReadSession, "session (unknown or expired token)");
 }
 
 Result<std::vector<SessionRow>> Database::ListSessions() {
-  NJ_TRY(Statement stmt, conn_->Prepare("SELECT " + std::string(kSessionColumns) +
-                                        " FROM session WHERE " + std::string(kSessionLive) +
-                                        " ORDER BY id"));
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT " + std::string(kSessionColumns) + " FROM session WHERE " +
+                        std::string(kSessionLive) + " ORDER BY id"));
   stmt.BindInt(1, clock_.Now().ticks());
   return CollectRows<SessionRow>(stmt, ReadSession);
 }
@@ -187,8 +187,8 @@ Result<void> Database::TouchSessions(std::span<const std::pair<int64_t, Time90k>
 
 Result<int64_t> Database::DeleteExpiredSessions() {
   return Write([&]() -> Result<int64_t> {
-    NJ_TRY(Statement stmt, conn_->Prepare("DELETE FROM session WHERE NOT (" +
-                                          std::string(kSessionLive) + ")"));
+    NJ_TRY(Statement stmt,
+           conn_->Prepare("DELETE FROM session WHERE NOT (" + std::string(kSessionLive) + ")"));
     NJ_CHECK_OK(stmt.BindInt(1, clock_.Now().ticks()).Run());
     return conn_->Changes();
   });

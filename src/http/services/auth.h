@@ -60,8 +60,9 @@ class AuthService {
   virtual Result<LoginOutcome> Login(const Request& caller, const LoginRequest& login) = 0;
   // Ends the caller's session; returns the Set-Cookie value that clears the cookie.
   virtual Result<std::string> Logout(const Request& caller) = 0;
-  // {user, role, via, totp, cameras: {id: [rights...]}, all_cameras: bool}
-  virtual Result<nlohmann::json> Me(const Request& caller) = 0;
+  // {user, role, via, totp, cameras: {id: [rights...]}} over `cameras` (the ids that exist).
+  virtual Result<nlohmann::json> Me(const Request& caller,
+                                    const std::vector<std::string>& cameras) = 0;
   virtual Result<nlohmann::json> ListSessions(const Request& caller) = 0;  // the caller's
   virtual Result<void> RevokeSession(const Request& caller, int64_t id) = 0;
   virtual Result<int64_t> RevokeAllSessions(const Request& caller) = 0;  // "sign out everywhere"
@@ -79,7 +80,8 @@ class AuthService {
                                   const UserChange& change) = 0;
   virtual Result<void> DeleteUser(const Request& caller, std::string_view name) = 0;
   virtual Result<void> PutGrant(const Request& caller, std::string_view name,
-                                std::string_view camera, const std::vector<std::string>& rights) = 0;
+                                std::string_view camera,
+                                const std::vector<std::string>& rights) = 0;
   virtual Result<void> DeleteGrant(const Request& caller, std::string_view name,
                                    std::string_view camera) = 0;
 
