@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "auth/principal.h"
@@ -20,8 +19,6 @@ std::unique_ptr<UserSession> UserSession::Open(const DataDirOptions& dir, bool n
     return nullptr;
   }
   std::unique_ptr<UserSession> s(new UserSession());
-  std::error_code ec;
-  std::filesystem::create_directories(*data, ec);
   auto db = db::Database::Open(*data + "/nightjar.db", db::OpenMode::kEdit, s->clock_);
   if (!db) {
     std::fprintf(stderr, "nightjar user: %s: %s\n", data->c_str(), db.error().ToString().c_str());
@@ -37,7 +34,7 @@ std::unique_ptr<UserSession> UserSession::Open(const DataDirOptions& dir, bool n
     }
     s->box_ = *box;
   } else {
-    std::array<uint8_t, 32> throwaway;
+    std::array<uint8_t, 32> throwaway{};
     auto b = auth::RandomBytes(32);
     std::copy(b.begin(), b.end(), throwaway.begin());
     s->box_.emplace(throwaway);
