@@ -42,7 +42,8 @@ class AuthTest(unittest.TestCase):
         with open(cls.config, "w") as f:
             f.write(nj.toml_text({
                 "storage": {"base_path": cls.data, "checkpoint_secs": 1, "min_free_mb": 0},
-                "api": {"listen": "127.0.0.1", "port": cls.port},
+                "api": {"listen": "127.0.0.1", "port": cls.port,
+                        "metrics_token": "scrape-token-0123456789"},
                 "cameras": [{"id": "cam1", "url": cls.cam.url("/cam1/main")},
                             {"id": "cam2", "url": cls.cam.url("/cam2/main")}],
             }))
@@ -126,6 +127,9 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(self.req("/api/cameras", cookie=cookie)[0], 401)
         self.assertEqual(self.req("/api/cameras", basic=self.admin())[0], 200)
         self.assertEqual(self.req("/metrics", basic=self.admin())[0], 200)
+        self.assertEqual(self.req("/metrics", bearer="scrape-token-0123456789")[0], 200)
+        self.assertEqual(self.req("/metrics", bearer="scrape-token-wrong-0000")[0], 401)
+        self.assertNotIn("scrape-token-0123456789", self.output())
 
     def test_3_api_keys_and_viewer_rights(self):
         status, _, body = self.req("/api/apikeys", "POST", {"name": "script"}, basic=self.admin())
@@ -243,6 +247,18 @@ class AuthTest(unittest.TestCase):
         # A viewer cannot sign a camera it does not see.
         self.assertEqual(self.req("/api/auth/sign", "POST",
                                   {"path": "/api/hls/cam2/live.m3u8"}, basic=vic)[0], 404)
+
+    def test_8_auth_off_only_on_loopback(self):
+        config = os.path.join(self.tmp.name, "open.toml")
+        data = os.path.join(self.tmp.name, "open-data")
+        with open(config, "w") as f:
+            f.write(nj.toml_text({"storage": {"base_path": data},
+                                  "api": {"listen": "0.0.0.0", "port": nj.free_port(),
+                                          "auth": False}}))
+        p = nj.nightjar("run", "--config", config, timeout=30)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("loopback", p.stdout + p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(data, "nightjar.db")))
 
 
 if __name__ == "__main__":
