@@ -184,6 +184,51 @@ TEST_F(AuthenticatorTest, UsersGrantsKeysAndTheGuard) {
   EXPECT_EQ(auth_->ListUsers(As(vic)).error().code(), ErrorCode::kPermissionDenied);
 }
 
+TEST_F(AuthenticatorTest, GuardForbidsThrottlesAndAdmitsTheMetricsToken) {
+  ASSERT_TRUE(auth_->EnsureInitialAdmin().has_value());
+  ASSERT_TRUE(auth_->AddUser(Admin(), "vic", "viewer", "viewer-password").has_value());
+  ASSERT_TRUE(auth_->PutGrant(Admin(), "vic", "cam1", {"live"}).has_value());
+  http::Router router;
+  auto add = [&](const char* pattern, http::Permission p, const char* camera) {
+    http::RouteOptions o;
+    o.permission = p;
+    o.camera_param = camera;
+    router.Add(
+        http::Method::kGet, pattern,
+        [](const http::Request&) { return http::Response::Text(200, "ok"); }, o);
+  };
+  add("/api/export", http::Permission::kExport, "camera");
+  add("/metrics", http::Permission::kAdmin, "");
+  add("/api/health", http::Permission::kPublic, "");
+  GuardOptions go;
+  go.metrics_token_sha256 = Sha256("scrape-token-0123456789");
+  auto guard = MakeGuard(*auth_, go);
+  auto call = [&](size_t route, std::string authz, std::string camera = "") {
+    http::Request r;
+    r.remote = "10.0.0.8:1";
+    if (!camera.empty()) r.query["camera"] = camera;
+    if (!authz.empty()) r.headers.Add("Authorization", authz);
+    return guard(r, router.routes()[route]);
+  };
+  const std::string vic = "Basic " + Base64Encode(std::string_view("vic:viewer-password"));
+  EXPECT_EQ(call(0, vic, "cam1")->status, 403);  // sees cam1, may not export it
+  EXPECT_EQ(call(0, vic, "cam2")->status, 404);  // does not see cam2
+  EXPECT_EQ(call(1, vic)->status, 403);
+  EXPECT_FALSE(call(1, "Bearer scrape-token-0123456789").has_value());
+  EXPECT_EQ(call(1, "Bearer scrape-token-0000000000")->status, 401);
+  EXPECT_FALSE(call(2, "").has_value());  // public: no credentials needed
+  const std::string wrong = "Basic " + Base64Encode(std::string_view("vic:wrong-password"));
+  for (int i = 0; i < LoginThrottle::kFreeFailures; ++i) EXPECT_EQ(call(1, wrong)->status, 401);
+  auto throttled = call(1, wrong);
+  ASSERT_TRUE(throttled.has_value());
+  EXPECT_EQ(throttled->status, 429);
+  bool retry_after = false;
+  for (const auto& [k, v] : throttled->headers) retry_after |= k == "Retry-After" && v == "1";
+  EXPECT_TRUE(retry_after);
+  // The verified credential is cached: it still works while its account is being guessed at.
+  EXPECT_EQ(call(0, vic, "cam1")->status, 403);
+}
+
 TEST_F(AuthenticatorTest, TotpEnrolmentLoginAndRecovery) {
   ASSERT_TRUE(auth_->EnsureInitialAdmin().has_value());
   ASSERT_TRUE(auth_->AddUser(Admin(), "ann", "operator", "operator-pass").has_value());

@@ -2,9 +2,23 @@
 
 #include <sodium.h>
 
+#include <semaphore>
+
 #include "auth/crypto.h"
 
 namespace nightjar::auth {
+
+namespace {
+// At most two Argon2id computations at once in the process: each holds its memory limit (64 MiB)
+// for its duration, and a burst of sign-ins or Basic-auth cache misses on the HTTP pool (4+
+// threads) must not take a small board's memory. The others wait (on blocking threads).
+std::counting_semaphore<2> hash_slots(2);
+
+struct Slot {
+  Slot() { hash_slots.acquire(); }
+  ~Slot() { hash_slots.release(); }
+};
+}  // namespace
 
 PasswordLimits DefaultPasswordLimits() {
   return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
@@ -45,6 +59,7 @@ Result<std::string> HashPassword(std::string_view password, const PasswordLimits
     return Err(ErrorCode::kInvalidArgument, "password too long");
   }
   char out[crypto_pwhash_STRBYTES];
+  Slot slot;
   if (crypto_pwhash_str_alg(out, password.data(), password.size(), limits.opslimit, limits.memlimit,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Err(ErrorCode::kInternal, "argon2id: out of memory");
@@ -58,6 +73,7 @@ bool VerifyPassword(std::string_view hash, std::string_view password) {
     return false;
   }
   const std::string h(hash);  // NUL-terminated
+  Slot slot;
   return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
 }
 
