@@ -268,6 +268,10 @@ Result<void> Authenticator::PutGrant(const http::Request& caller, std::string_vi
     NJ_TRY(uint32_t b, ParseRights(r));
     bits |= b;
   }
+  if (u.role == Role::kViewer && (bits & ~(db::kRightLive | db::kRightRecordings))) {
+    return Err(ErrorCode::kInvalidArgument,
+               "a viewer has only live and recordings rights (make it an operator first)");
+  }
   NJ_CHECK_OK(Mutate([&](db::Database& d) {
     return d.PutCameraGrant({u.id, std::string(camera), bits});
   }));
