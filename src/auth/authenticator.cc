@@ -247,16 +247,19 @@ std::shared_ptr<const AuthPrincipal> Authenticator::FromBasic(std::string_view u
                                                               std::string_view password,
                                                               std::string_view address,
                                                               int64_t* retry_after) {
-  *retry_after = throttle_.Check(user, address);
+  // A name outside the username alphabet is no account: "?" keeps control characters out of
+  // the throttle's keys and the audit log.
+  const std::string name = CheckUsername(user) ? std::string(user) : "?";
+  *retry_after = throttle_.Check(name, address);
   if (*retry_after > 0) return nullptr;
   int64_t id = 0;
   // Basic carries no TOTP code: an account with TOTP cannot use it (API keys serve scripts).
-  if (CheckPassword(user, password, "", &id) != Check::kOk) {
-    throttle_.Failed(user, address);
-    AuditAs(user, address, "login_failed", user, {{"via", "basic"}});
+  if (CheckPassword(name, password, "", &id) != Check::kOk) {
+    throttle_.Failed(name, address);
+    AuditAs(name, address, "login_failed", name, {{"via", "basic"}});
     return nullptr;
   }
-  throttle_.Succeeded(user, address);
+  throttle_.Succeeded(name, address);
   auto s = snapshot();
   auto u = s->users.find(id);
   if (u == s->users.end()) return nullptr;

@@ -19,6 +19,15 @@ struct AuditOptions {
   bool json_out = false;
 };
 
+// Entries may hold text from requests (a camera id of a query): no control characters reach the
+// terminal.
+std::string Printable(std::string s) {
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return s;
+}
+
 int RunAudit(const AuditOptions& o) {
   db::AuditQuery q{.action = o.action, .limit = o.limit};
   for (auto [text, out] : {std::pair{&o.since, &q.from}, std::pair{&o.until, &q.to}}) {
@@ -60,8 +69,9 @@ int RunAudit(const AuditOptions& o) {
                      {"details", details.is_discarded() ? nlohmann::json::object() : details}});
     } else {
       std::printf("%s  %-16s %-20s %-15s %-16s %s\n", FormatTimeLocal(r.time, 0).c_str(),
-                  r.action.c_str(), r.actor.c_str(), r.source.c_str(), r.target.c_str(),
-                  r.details_json.c_str());
+                  Printable(r.action).c_str(), Printable(r.actor).c_str(),
+                  Printable(r.source).c_str(), Printable(r.target).c_str(),
+                  Printable(r.details_json).c_str());
     }
   }
   if (o.json_out) std::printf("%s\n", all.dump(2).c_str());
