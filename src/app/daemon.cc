@@ -11,6 +11,7 @@
 #include <functional>
 #include <thread>
 
+#include "app/auth_setup.h"
 #include "app/camera_store.h"
 #include "app/cameras.h"
 #include "app/catalog.h"
@@ -101,6 +102,10 @@ void Daemon::RequestStop() {
 
 Result<void> Daemon::Run() {
   const config::DaemonConfig& config = config_;
+  if (auto ok = CheckAuthConfig(config); !ok) {
+    spdlog::error("{}", ok.error().message());
+    return ok;
+  }
   PosixFs fs;
   RealClock clock;
   auto engine = storage::Engine::Open(fs, clock, config.base_path, EngineOptionsFor(config));
@@ -115,6 +120,21 @@ Result<void> Daemon::Run() {
   if (!box) {
     spdlog::error("camera secrets key: {}", box.error().ToString());
     return Err(ErrorCode::kNotFound, box.error().message());
+  }
+
+  DaemonAuth authn;
+  if (config.api_enabled && config.auth) {
+    auto started = StartAuth(config, **engine, clock, *box);
+    if (!started) {
+      spdlog::error("authentication: {}", started.error().ToString());
+      return std::unexpected(started.error());
+    }
+    authn = std::move(*started);
+  } else if (config.api_enabled) {
+    spdlog::warn(
+        "AUTHENTICATION IS OFF ([api] auth = false): anyone who can reach {}:{} may watch, "
+        "export and change everything",
+        config.listen, config.port);
   }
 
   asio::io_context io(config.io_threads);
@@ -174,12 +194,14 @@ Result<void> Daemon::Run() {
       ctx.media = &s.media;
       ctx.live = &s.live;
       ctx.system = &s.system;
+      ctx.auth = authn.auth.get();
       ctx.metrics = &metrics;
       ctx.clock = &clock;
       ctx.started = clock.Now();
       ctx.version = std::string(kVersion);
       ctx.web_dir = config.web_dir;
       http::AddApiRoutes(router, ctx);
+      if (authn.auth) router.SetGuard(auth::MakeGuard(*authn.auth, authn.guard));
       if (auto checked = router.Check(); !checked) {
         spdlog::error("route table: {}", checked.error().ToString());
         result = Err(ErrorCode::kInternal, checked.error().message());
@@ -199,8 +221,18 @@ Result<void> Daemon::Run() {
       spdlog::info("recording {} camera(s) into {}", s.supervisor.cameras().size(),
                    config.base_path);
       auto stopped = stop_.get_future();
-      while (stopped.wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
-        WriteStreamStatus(status_path, s.supervisor.Stats(), clock.Now());
+      RetentionAuditor retention;
+      // Each second: notice user changes made by `nightjar user ...` (Authenticator::Poll);
+      // every other second: the status file.
+      for (int tick = 0; stopped.wait_for(std::chrono::seconds(1)) != std::future_status::ready;
+           ++tick) {
+        if (authn.auth) {
+          if (auto polled = authn.auth->Poll(); !polled) {
+            spdlog::warn("authentication: reloading users: {}", polled.error().ToString());
+          }
+          retention.Poll(**engine, *authn.auth);
+        }
+        if (tick % 2 == 1) WriteStreamStatus(status_path, s.supervisor.Stats(), clock.Now());
       }
     }
     s.live.EndAll();  // live viewers' feeds and waiting playlist requests end now
@@ -209,6 +241,7 @@ Result<void> Daemon::Run() {
       server->WaitStopped();
     }
     s.supervisor.StopAll();  // every streamer tears down and finalizes its recording
+    if (authn.auth) (void)authn.auth->FlushActivity();
     http_pool.join();
     std::error_code ec;
     std::filesystem::remove(status_path, ec);

@@ -26,6 +26,9 @@ Command RegisterStatus(CLI::App& app);
 Command RegisterList(CLI::App& app);
 // `nightjar export`: a time range to .mp4 or .ts through the serving code (export.cc).
 Command RegisterExport(CLI::App& app);
+// Users, rights, API keys, TOTP (user.cc, user_session.cc) and the audit log (audit.cc).
+Command RegisterUser(CLI::App& app);
+Command RegisterAudit(CLI::App& app);
 // Subcommands whose capability has not landed yet: they say so and exit non-zero.
 void RegisterPending(CLI::App& app, const std::function<void(Command)>& select);
 

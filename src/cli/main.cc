@@ -29,6 +29,9 @@ int Main(int argc, char** argv) {
       nightjar::cli::RegisterExport);
   add("run", "Record every configured camera and serve HTTP + web UI", nightjar::cli::RegisterRun);
   add("record", "Alias of run (the seed NVR's name)", nightjar::cli::RegisterRun);
+  add("user", "Manage users, camera rights, API keys and TOTP (offline)",
+      nightjar::cli::RegisterUser);
+  add("audit", "Show the audit log (offline, read-only)", nightjar::cli::RegisterAudit);
   nightjar::cli::RegisterPending(app, select);
 
   try {  // CLI11 reports parse errors by exception: converted here, to the usage exit code

@@ -1,3 +1,4 @@
+#include <array>
 #include <cstdio>
 #include <string>
 
@@ -14,9 +15,7 @@ struct Pending {
 
 // Each of these is a real subcommand of the product whose engine is still being built; until it
 // lands it refuses to run rather than print anything that looks like a result.
-constexpr Pending kPending[] = {
-    {"user", "Manage users", "authentication"},
-};
+constexpr std::array<Pending, 0> kPending{};
 
 }  // namespace
 

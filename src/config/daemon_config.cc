@@ -139,6 +139,24 @@ Result<void> ReadApi(TableReader& r, DaemonConfig& c) {
   c.tls_key = key.value_or("");
   NJ_TRY(auto web_dir, r.String("web_dir"));
   if (web_dir) c.web_dir = *web_dir;
+  NJ_TRY(auto auth, r.Bool("auth"));
+  if (auth) c.auth = *auth;
+  NJ_TRY(auto idle, r.Int("session_idle_days", 1, 3650));
+  if (idle) c.session_idle_days = *idle;
+  NJ_TRY(auto max_days, r.Int("session_max_days", 1, 3650));
+  if (max_days) c.session_max_days = *max_days;
+  NJ_TRY(auto audit_days, r.Int("audit_retain_days", 1, 36500));
+  if (audit_days) c.audit_retain_days = *audit_days;
+  NJ_TRY(auto totp, r.Bool("require_totp_for_admins"));
+  if (totp) c.require_totp_for_admins = *totp;
+  NJ_TRY(auto token, r.String("metrics_token"));
+  if (token) {
+    if (token->size() < 16 || token->size() > 128) {
+      return std::unexpected(
+          r.Fail(r.table().get("metrics_token"), "metrics_token", "16 to 128 characters"));
+    }
+    c.metrics_token = *token;
+  }
   return r.CheckUnknown();
 }
 

@@ -36,6 +36,15 @@ struct DaemonConfig {
   std::string tls_cert, tls_key;
   // The built web UI (players, /ui/); by default the build's own web/dist.
   std::string web_dir = DefaultWebDir();
+  // Authentication (docs/API.md §Authentication). auth = false is accepted only with a loopback
+  // `listen` (the daemon refuses to start otherwise).
+  bool auth = true;
+  int64_t session_idle_days = 7;  // a session ends after this long unused
+  int64_t session_max_days = 30;  // and this long after sign-in in any case
+  int64_t audit_retain_days = 365;
+  bool require_totp_for_admins = false;
+  // A bearer token for /metrics scrapers (besides admins); a secret: never logged. Empty: none.
+  std::string metrics_token;
   // [log]
   std::string log_level = "info";
   bool log_json = false;

@@ -44,6 +44,38 @@ retain_days = 3
 }
 
 // Errors name the file, line and key, as the API names the field, from the same table.
+TEST(DaemonConfig, AuthenticationKeys) {
+  auto defaults = ParseDaemonConfig("", "n.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_TRUE(defaults->auth);
+  EXPECT_EQ(defaults->session_idle_days, 7);
+  EXPECT_EQ(defaults->session_max_days, 30);
+  EXPECT_TRUE(defaults->metrics_token.empty());
+  auto c = ParseDaemonConfig(R"([api]
+listen = "127.0.0.1"
+auth = false
+session_idle_days = 1
+session_max_days = 2
+audit_retain_days = 90
+require_totp_for_admins = true
+metrics_token = "0123456789abcdef"
+)",
+                             "n.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  EXPECT_FALSE(c->auth);
+  EXPECT_EQ(c->session_idle_days, 1);
+  EXPECT_EQ(c->session_max_days, 2);
+  EXPECT_EQ(c->audit_retain_days, 90);
+  EXPECT_TRUE(c->require_totp_for_admins);
+  EXPECT_EQ(c->metrics_token, "0123456789abcdef");
+  auto short_token = ParseDaemonConfig("[api]\nmetrics_token = \"short\"\n", "n.toml");
+  ASSERT_FALSE(short_token.has_value());
+  EXPECT_NE(short_token.error().message().find("n.toml:2: api.metrics_token: 16 to 128"),
+            std::string::npos)
+      << short_token.error().message();
+  EXPECT_FALSE(ParseDaemonConfig("[api]\nsession_idle_days = 0\n", "n.toml").has_value());
+}
+
 TEST(DaemonConfig, CameraErrorsNameLineAndKey) {
   struct Case {
     const char* text;

@@ -21,6 +21,7 @@ Uuid RandomUuid() {
 Connection::Mode ConnectionMode(OpenMode mode) {
   switch (mode) {
     case OpenMode::kCreate:
+    case OpenMode::kEdit:
       return Connection::Mode::kReadWriteCreate;
     case OpenMode::kReadWrite:
       return Connection::Mode::kReadWrite;
@@ -65,7 +66,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMo
   }
   std::unique_ptr<Database> db(new Database(std::move(conn), clock, !read_write));
   if (read_write) {
-    NJ_CHECK_OK(db->InitReadWrite());
+    NJ_CHECK_OK(db->InitReadWrite(mode != OpenMode::kEdit));
   } else {
     NJ_CHECK_OK(db->LoadMeta());
   }
@@ -83,7 +84,7 @@ Result<void> Database::LoadMeta() {
   return Ok();
 }
 
-Result<void> Database::InitReadWrite() {
+Result<void> Database::InitReadWrite(bool record_open) {
   return conn_->WithTransaction([&]() -> Result<void> {
     // A new database gets its identity here (also one that crashed between migration and now).
     NJ_TRY(int64_t has_meta, conn_->QueryInt("SELECT count(*) FROM meta"));
@@ -94,6 +95,7 @@ Result<void> Database::InitReadWrite() {
       NJ_CHECK_OK(insert.BindBlob(1, uuid).BindInt(2, clock_.Now().ticks()).Run());
     }
     NJ_CHECK_OK(LoadMeta());
+    if (!record_open) return Ok();
     Uuid open_uuid = RandomUuid();
     NJ_TRY(Statement insert, conn_->Prepare("INSERT INTO open (uuid, start_90k) VALUES (?, ?)"));
     NJ_CHECK_OK(insert.BindBlob(1, open_uuid).BindInt(2, clock_.Now().ticks()).Run());

@@ -43,6 +43,10 @@ enum class OpenMode {
   kCreate,     // read-write; creates and initializes the file if missing
   kReadWrite,  // read-write; the file must exist and be a Nightjar database
   kReadOnly,   // SQLITE_OPEN_READONLY; the file must exist; never modifies it
+  // Read-write for small offline edits (`nightjar user ...`) that may run while `nightjar run`
+  // uses the database: creates and migrates like kCreate but records no `open` row (that row
+  // stands for a recording process; open_id() is 0).
+  kEdit,
 };
 
 class Database {
@@ -192,13 +196,47 @@ class Database {
   // Deletes the user and all of its sessions.
   Result<void> DeleteUser(int64_t id);
 
-  // Inserts row (row.id ignored; created is set to clock.Now()) and returns the new id.
+  // Inserts row (row.id ignored; created and last_seen are set to clock.Now()) and returns the
+  // new id.
   Result<int64_t> InsertSession(const SessionRow& row);
-  // The unexpired (expires > clock.Now()) session with this token hash; kNotFound otherwise.
+  // The live session with this token hash (neither expires nor last_seen + idle_secs passed at
+  // clock.Now()); kNotFound otherwise.
   Result<SessionRow> GetSessionByTokenHash(const Sha256& token_sha256);
+  Result<std::vector<SessionRow>> ListSessions();  // the live ones, by id
   Result<void> DeleteSession(int64_t id);
-  // Deletes every session with expires <= clock.Now(); returns how many.
+  Result<int64_t> DeleteUserSessions(int64_t user_id);  // returns how many
+  // Raises last_seen of each (session id, time) (never lowers it; gone ids are skipped), in one
+  // transaction: the write-behind of sign-in activity.
+  Result<void> TouchSessions(std::span<const std::pair<int64_t, Time90k>> last_seen);
+  // Deletes every session that is no longer live; returns how many.
   Result<int64_t> DeleteExpiredSessions();
+
+  // ---- Rights, API keys, recovery codes, audit (auth.cc) ----
+  Result<std::vector<CameraGrantRow>> ListCameraGrants();  // by user, camera
+  // Inserts or replaces the (user, camera) grant; kFailedPrecondition for a missing user.
+  Result<void> PutCameraGrant(const CameraGrantRow& row);
+  Result<void> DeleteCameraGrant(int64_t user_id, std::string_view camera);  // kNotFound
+  // Inserts row (row.id, created, last_used ignored) and returns the new id.
+  Result<int64_t> InsertApiKey(const ApiKeyRow& row);
+  Result<std::vector<ApiKeyRow>> ListApiKeys();  // by id, expired ones included
+  Result<void> DeleteApiKey(int64_t id);         // kNotFound
+  // Raises last_used of each (key id, time); gone ids are skipped.
+  Result<void> TouchApiKeys(std::span<const std::pair<int64_t, Time90k>> last_used);
+  // Replaces the user's recovery codes with these hashes.
+  Result<void> SetRecoveryCodes(int64_t user_id, std::span<const Sha256> code_sha256);
+  // Deletes the user's code with this hash: true when there was one (it is used up).
+  Result<bool> UseRecoveryCode(int64_t user_id, const Sha256& code_sha256);
+  Result<int64_t> CountRecoveryCodes(int64_t user_id);
+  // Appends row (row.id ignored; row.time zero means clock.Now()) and returns the new id.
+  Result<int64_t> InsertAudit(const AuditRow& row);
+  // Newest first, at most q.limit (capped at 1000).
+  Result<std::vector<AuditRow>> ListAudit(const AuditQuery& q);
+  // Deletes entries older than `before`; returns how many.
+  Result<int64_t> DeleteAuditBefore(Time90k before);
+
+  // SQLite's PRAGMA data_version: changes when another connection (another process) commits.
+  // A daemon polls it to notice `nightjar user ...` edits.
+  Result<int64_t> DataVersion();
 
   // Runs `fn` (returning Result<void>) as one transaction: the calls it makes commit together,
   // with one sync, or not at all. Calls nest (as savepoints).
@@ -206,7 +244,7 @@ class Database {
 
  private:
   Database(std::unique_ptr<Connection> conn, Clock& clock, bool read_only);
-  Result<void> InitReadWrite();
+  Result<void> InitReadWrite(bool record_open);
   Result<void> LoadMeta();
   // Runs fn in a transaction after checking that the database is writable.
   template <typename F>

@@ -60,8 +60,8 @@ std::string_view UserRoleName(UserRole role) {
   switch (role) {
     case UserRole::kAdmin:
       return "admin";
-    case UserRole::kUser:
-      return "user";
+    case UserRole::kOperator:
+      return "operator";
     case UserRole::kViewer:
       return "viewer";
   }
@@ -70,7 +70,7 @@ std::string_view UserRoleName(UserRole role) {
 
 Result<UserRole> ParseUserRole(std::string_view text) {
   if (text == "admin") return UserRole::kAdmin;
-  if (text == "user") return UserRole::kUser;
+  if (text == "operator") return UserRole::kOperator;
   if (text == "viewer") return UserRole::kViewer;
   return Err(ErrorCode::kInvalidArgument, "unknown user role \"" + std::string(text) + "\"");
 }

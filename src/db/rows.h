@@ -178,8 +178,9 @@ struct TimeRange {
   friend bool operator==(const TimeRange&, const TimeRange&) = default;
 };
 
-enum class UserRole { kAdmin, kUser, kViewer };
-std::string_view UserRoleName(UserRole role);  // "admin", "user", "viewer"
+// Schema version 3 renamed 'user' to 'operator' (docs/schema.md §Migration 3).
+enum class UserRole { kAdmin, kOperator, kViewer };
+std::string_view UserRoleName(UserRole role);  // "admin", "operator", "viewer"
 Result<UserRole> ParseUserRole(std::string_view text);
 
 struct UserRow {
@@ -188,6 +189,19 @@ struct UserRow {
   std::optional<std::string> password_hash;  // crypto_pwhash_str output; empty: cannot log in
   UserRole role = UserRole::kViewer;
   Time90k created;
+  // TOTP (RFC 6238): the secret sealed with config::SecretBox; pending while enrolment waits
+  // for its first code; the last accepted time step (a code is never accepted twice).
+  std::optional<std::string> totp_secret, totp_pending;
+  int64_t totp_last_step = 0;
+};
+
+// Rights of a user on one camera (bit set): docs/schema.md table user_camera.
+inline constexpr uint32_t kRightLive = 1, kRightRecordings = 2, kRightExport = 4, kRightPtz = 8;
+inline constexpr uint32_t kAllRights = 15;
+struct CameraGrantRow {
+  int64_t user_id = 0;
+  std::string camera;  // the camera's short name
+  uint32_t rights = 0;
 };
 
 struct SessionRow {
@@ -195,7 +209,38 @@ struct SessionRow {
   int64_t user_id = 0;
   Sha256 token_sha256{};  // the token itself is never stored
   Time90k created;
-  Time90k expires;
+  Time90k expires;         // absolute
+  Time90k last_seen;       // set to created on insert
+  int64_t idle_secs = 0;   // ends after this long unused; 0: no idle limit
+  std::string source;      // client address at sign-in
+  std::string user_agent;  // at sign-in, truncated
+};
+
+struct ApiKeyRow {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string name;
+  Sha256 token_sha256{};
+  UserRole role = UserRole::kViewer;                // at most the user's (checked at use)
+  std::optional<std::vector<std::string>> cameras;  // limited to these; nullopt: no limit
+  Time90k created;
+  std::optional<Time90k> expires, last_used;
+};
+
+struct AuditRow {
+  int64_t id = 0;
+  Time90k time;
+  std::string actor;   // username, "key:<name>", "cli", "system"
+  std::string source;  // client address, "cli", ""
+  std::string action;  // "login", "login_failed", "user_add", ...
+  std::string target;
+  std::string details_json = "{}";
+};
+struct AuditQuery {
+  std::optional<Time90k> from, to;   // [from, to)
+  std::string action;                // empty: any
+  std::optional<int64_t> before_id;  // paging: entries with smaller ids
+  int64_t limit = 100;
 };
 
 // Recordings listed by start, grouped into runs: consecutive recordings sharing a run_start_id

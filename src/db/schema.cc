@@ -151,7 +151,81 @@ CREATE TRIGGER recording_totals_delete AFTER DELETE ON recording BEGIN
 END;
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kMigration1, kMigration2};
+// Migration 3: docs/schema.md §Migration 3, verbatim (the same test).
+constexpr std::string_view kMigration3 = R"sql(
+-- Roles become admin / operator / viewer ('user' was the operator's old name). SQLite cannot
+-- change a CHECK constraint, so the table is rebuilt; sessions (which nothing wrote before
+-- sign-in existed) are recreated with their new columns.
+CREATE TABLE user_v3 (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT,          -- libsodium crypto_pwhash_str (argon2id)
+  role TEXT NOT NULL DEFAULT 'viewer' CHECK (role IN ('admin', 'operator', 'viewer')),
+  created_90k INTEGER NOT NULL,
+  totp_secret TEXT,            -- sealed (config/secret_box.h); NULL: no TOTP
+  totp_pending TEXT,           -- sealed secret of an enrolment awaiting its first code
+  totp_last_step INTEGER NOT NULL DEFAULT 0  -- last accepted RFC 6238 step: no code twice
+);
+INSERT INTO user_v3 (id, username, password_hash, role, created_90k)
+  SELECT id, username, password_hash, CASE role WHEN 'user' THEN 'operator' ELSE role END,
+         created_90k FROM user;
+DROP TABLE session;
+DROP TABLE user;
+ALTER TABLE user_v3 RENAME TO user;
+
+CREATE TABLE session (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,
+  token_sha256 BLOB NOT NULL UNIQUE CHECK (length(token_sha256) = 32),
+  created_90k INTEGER NOT NULL,
+  expires_90k INTEGER NOT NULL,          -- absolute expiry
+  last_seen_90k INTEGER NOT NULL,        -- written behind, at most a minute late
+  idle_secs INTEGER NOT NULL DEFAULT 0,  -- ends when unused this long; 0: no idle limit
+  source TEXT NOT NULL DEFAULT '',       -- client address at sign-in
+  user_agent TEXT NOT NULL DEFAULT ''
+);
+
+-- Per-camera rights of operators and viewers. `camera` is the camera's short name, so a grant
+-- may name a camera before it is added and survives its removal and re-adding.
+CREATE TABLE user_camera (
+  user_id INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,
+  camera TEXT NOT NULL,
+  rights INTEGER NOT NULL CHECK (rights BETWEEN 0 AND 15),  -- 1 live, 2 recordings, 4 export, 8 ptz
+  PRIMARY KEY (user_id, camera)
+);
+
+CREATE TABLE api_key (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,
+  name TEXT NOT NULL DEFAULT '',
+  token_sha256 BLOB NOT NULL UNIQUE CHECK (length(token_sha256) = 32),
+  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),  -- capped by the user's
+  cameras_json TEXT,           -- JSON array of camera short names; NULL: the user's cameras
+  created_90k INTEGER NOT NULL,
+  expires_90k INTEGER,         -- NULL: never
+  last_used_90k INTEGER        -- written behind
+);
+
+-- TOTP recovery codes, single use, stored as SHA-256 (80 random bits each).
+CREATE TABLE recovery_code (
+  user_id INTEGER NOT NULL REFERENCES user (id) ON DELETE CASCADE,
+  code_sha256 BLOB NOT NULL CHECK (length(code_sha256) = 32),
+  PRIMARY KEY (user_id, code_sha256)
+);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  time_90k INTEGER NOT NULL,
+  actor TEXT NOT NULL,              -- username, "key:<name>", "cli", "system"
+  source TEXT NOT NULL DEFAULT '',  -- client address, "cli"
+  action TEXT NOT NULL,             -- "login", "login_failed", "user_add", ...
+  target TEXT NOT NULL DEFAULT '',
+  details_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_by_time ON audit (time_90k);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
 static_assert(kMigrations.size() == kSchemaVersion);
 
 // Most problems listed in one VerifySchema/CheckIntegrity error.

@@ -50,6 +50,14 @@ TEST(SchemaDocTest, Migration1IsTheDocumentedSchema) {
   end = doc.find("```", start);
   ASSERT_NE(end, std::string::npos);
   EXPECT_EQ(Trim(Migrations()[1]), Trim(doc.substr(start, end - start)));
+  const size_t section3 = doc.find("## Migration 3");
+  ASSERT_NE(section3, std::string::npos);
+  start = doc.find("```sql\n", section3);
+  ASSERT_NE(start, std::string::npos);
+  start += 7;
+  end = doc.find("```", start);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(Trim(Migrations()[2]), Trim(doc.substr(start, end - start)));
 }
 
 TEST_F(SchemaTest, MigratesFreshDatabaseAndVerifies) {
@@ -129,10 +137,10 @@ TEST_F(SchemaTest, LaterMigrationsApplyInOrder) {
   NJ_ASSERT_OK(Migrate(*conn, Migrations().first(1)));  // version 1, as an older release left it
   std::vector<std::string_view> migrations = {
       Migrations()[0], "ALTER TABLE camera ADD COLUMN notes TEXT NOT NULL DEFAULT ''",
-      "CREATE INDEX camera_by_name ON camera (name)"};
+      "CREATE INDEX camera_by_name ON camera (name)", "CREATE TABLE later (x)"};
   NJ_EXPECT_ERROR(CheckSchemaVersion(*conn, migrations), ErrorCode::kFailedPrecondition);
   NJ_ASSERT_OK(Migrate(*conn, migrations));
-  EXPECT_EQ(*SchemaVersion(*conn), 3);
+  EXPECT_EQ(*SchemaVersion(*conn), 4);
   NJ_EXPECT_OK(VerifySchema(*conn, migrations));
   NJ_EXPECT_OK(CheckSchemaVersion(*conn, migrations));
   // Against this binary's schema the altered camera table, the extra index and the version
@@ -140,7 +148,7 @@ TEST_F(SchemaTest, LaterMigrationsApplyInOrder) {
   auto v1 = VerifySchema(*conn);
   NJ_EXPECT_ERROR(v1, ErrorCode::kMalformed);
   const std::string& msg = v1.error().message();
-  EXPECT_NE(msg.find("schema version is 3, expected 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("schema version is 4, expected 3"), std::string::npos) << msg;
   EXPECT_NE(msg.find("table camera differs"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unexpected index camera_by_name"), std::string::npos) << msg;
 }
@@ -201,9 +209,9 @@ TEST_F(SchemaTest, Migration2TotalsExistingRecordingsAndTriggersKeepThem) {
   NJ_ASSERT_OK(insert(1, 1, 1000));
   NJ_ASSERT_OK(insert(2, 1, 2000));
   NJ_ASSERT_OK(insert(3, 2, 500));
-  NJ_ASSERT_OK(Migrate(*conn));
+  NJ_ASSERT_OK(Migrate(*conn, Migrations().first(2)));
   EXPECT_EQ(*SchemaVersion(*conn), 2);
-  NJ_EXPECT_OK(VerifySchema(*conn));
+  NJ_EXPECT_OK(VerifySchema(*conn, Migrations().first(2)));
   auto totals = [&](int64_t stream) {
     const std::string where = " FROM stream WHERE id = " + std::to_string(stream);
     return Totals{*conn->QueryInt("SELECT recordings" + where),
@@ -230,6 +238,32 @@ TEST_F(SchemaTest, Migration2TotalsExistingRecordingsAndTriggersKeepThem) {
   });
   EXPECT_FALSE(failed.has_value());
   EXPECT_EQ(totals(1), Totals(1, 2500));
+}
+
+TEST_F(SchemaTest, Migration3RenamesTheUserRoleAndKeepsUsers) {
+  auto conn = OpenConn();
+  ASSERT_NE(conn, nullptr);
+  NJ_ASSERT_OK(ConfigureConnection(*conn, /*read_write=*/true));
+  NJ_ASSERT_OK(Migrate(*conn, Migrations().first(2)));  // a version 2 database with users
+  NJ_ASSERT_OK(conn->Exec(
+      "INSERT INTO user (id, username, password_hash, role, created_90k) VALUES "
+      "(1, 'ann', 'h1', 'admin', 5), (2, 'bob', NULL, 'user', 6), (3, 'cy', 'h3', 'viewer', 7)"));
+  NJ_ASSERT_OK(
+      conn->Exec("INSERT INTO session (user_id, token_sha256, created_90k, expires_90k) "
+                 "VALUES (2, zeroblob(32), 1, 2)"));
+  NJ_ASSERT_OK(Migrate(*conn));
+  EXPECT_EQ(*SchemaVersion(*conn), 3);
+  NJ_EXPECT_OK(VerifySchema(*conn));
+  NJ_EXPECT_OK(CheckIntegrity(*conn));
+  EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM user WHERE role = 'operator' AND id = 2"), 1);
+  EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM user WHERE role = 'admin' AND id = 1"), 1);
+  EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM user"), 3);
+  EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM session"), 0);
+  // The new CHECK refuses the old name; deleting a user cascades to its rows.
+  EXPECT_FALSE(conn->Exec("UPDATE user SET role = 'user' WHERE id = 3").has_value());
+  NJ_ASSERT_OK(conn->Exec("INSERT INTO user_camera (user_id, camera, rights) VALUES (3, 'c', 3)"));
+  NJ_ASSERT_OK(conn->Exec("DELETE FROM user WHERE id = 3"));
+  EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM user_camera"), 0);
 }
 
 }  // namespace

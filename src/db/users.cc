@@ -1,4 +1,4 @@
-// Database: tables user and session.
+// Database: tables user and session (docs/schema.md §Migration 3).
 #include "db/database.h"
 #include "db/database_internal.h"
 
@@ -6,8 +6,14 @@ namespace nightjar::db {
 
 namespace {
 
-constexpr std::string_view kUserColumns = "id, username, password_hash, role, created_90k";
-constexpr std::string_view kSessionColumns = "id, user_id, token_sha256, created_90k, expires_90k";
+constexpr std::string_view kUserColumns =
+    "id, username, password_hash, role, created_90k, totp_secret, totp_pending, totp_last_step";
+constexpr std::string_view kSessionColumns =
+    "id, user_id, token_sha256, created_90k, expires_90k, last_seen_90k, idle_secs, source, "
+    "user_agent";
+// A session is live while neither its absolute nor its idle expiry has passed (?1 = now).
+constexpr std::string_view kSessionLive =
+    "expires_90k > ?1 AND (idle_secs = 0 OR last_seen_90k + idle_secs * 90000 > ?1)";
 
 Result<UserRow> ReadUser(Statement& stmt) {
   UserRow row;
@@ -21,6 +27,9 @@ Result<UserRow> ReadUser(Statement& stmt) {
   }
   row.role = *role;
   row.created = Time90k(stmt.ColumnInt(4));
+  row.totp_secret = stmt.ColumnOptText(5);
+  row.totp_pending = stmt.ColumnOptText(6);
+  row.totp_last_step = stmt.ColumnInt(7);
   return row;
 }
 
@@ -31,6 +40,10 @@ Result<SessionRow> ReadSession(Statement& stmt) {
   NJ_TRY(row.token_sha256, ToArray<32>(stmt.ColumnBlobView(2), "session.token_sha256"));
   row.created = Time90k(stmt.ColumnInt(3));
   row.expires = Time90k(stmt.ColumnInt(4));
+  row.last_seen = Time90k(stmt.ColumnInt(5));
+  row.idle_secs = stmt.ColumnInt(6);
+  row.source = stmt.ColumnText(7);
+  row.user_agent = stmt.ColumnText(8);
   return row;
 }
 
@@ -45,11 +58,15 @@ Result<int64_t> Database::InsertUser(const UserRow& row) {
   NJ_CHECK_OK(CheckUser(row));
   return Write([&]() -> Result<int64_t> {
     NJ_TRY(Statement stmt, conn_->Prepare("INSERT INTO user (username, password_hash, role, "
-                                          "created_90k) VALUES (?, ?, ?, ?)"));
+                                          "created_90k, totp_secret, totp_pending, "
+                                          "totp_last_step) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     NJ_CHECK_OK(stmt.BindText(1, row.username)
                     .BindOptText(2, row.password_hash)
                     .BindText(3, UserRoleName(row.role))
                     .BindInt(4, clock_.Now().ticks())
+                    .BindOptText(5, row.totp_secret)
+                    .BindOptText(6, row.totp_pending)
+                    .BindInt(7, row.totp_last_step)
                     .Run());
     return conn_->LastInsertRowId();
   });
@@ -59,11 +76,15 @@ Result<void> Database::UpdateUser(const UserRow& row) {
   NJ_CHECK_OK(CheckUser(row));
   return Write([&]() -> Result<void> {
     NJ_TRY(Statement stmt, conn_->Prepare("UPDATE user SET username = ?, password_hash = ?, "
-                                          "role = ? WHERE id = ?"));
+                                          "role = ?, totp_secret = ?, totp_pending = ?, "
+                                          "totp_last_step = ? WHERE id = ?"));
     NJ_CHECK_OK(stmt.BindText(1, row.username)
                     .BindOptText(2, row.password_hash)
                     .BindText(3, UserRoleName(row.role))
-                    .BindInt(4, row.id)
+                    .BindOptText(4, row.totp_secret)
+                    .BindOptText(5, row.totp_pending)
+                    .BindInt(6, row.totp_last_step)
+                    .BindInt(7, row.id)
                     .Run());
     return RequireChanged(*conn_, "user " + std::to_string(row.id));
   });
@@ -90,9 +111,8 @@ Result<std::vector<UserRow>> Database::ListUsers() {
 }
 
 Result<void> Database::DeleteUser(int64_t id) {
+  // Sessions, grants, keys and recovery codes go with it (ON DELETE CASCADE).
   return Write([&]() -> Result<void> {
-    NJ_TRY(Statement sessions, conn_->Prepare("DELETE FROM session WHERE user_id = ?"));
-    NJ_CHECK_OK(sessions.BindInt(1, id).Run());
     NJ_TRY(Statement user, conn_->Prepare("DELETE FROM user WHERE id = ?"));
     NJ_CHECK_OK(user.BindInt(1, id).Run());
     return RequireChanged(*conn_, "user " + std::to_string(id));
@@ -103,23 +123,38 @@ Result<void> Database::DeleteUser(int64_t id) {
 
 Result<int64_t> Database::InsertSession(const SessionRow& row) {
   return Write([&]() -> Result<int64_t> {
-    NJ_TRY(Statement stmt, conn_->Prepare("INSERT INTO session (user_id, token_sha256, "
-                                          "created_90k, expires_90k) VALUES (?, ?, ?, ?)"));
+    NJ_TRY(Statement stmt,
+           conn_->Prepare("INSERT INTO session (user_id, token_sha256, created_90k, expires_90k, "
+                          "last_seen_90k, idle_secs, source, user_agent) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    const int64_t now = clock_.Now().ticks();
     NJ_CHECK_OK(stmt.BindInt(1, row.user_id)
                     .BindBlob(2, row.token_sha256)
-                    .BindInt(3, clock_.Now().ticks())
+                    .BindInt(3, now)
                     .BindInt(4, row.expires.ticks())
+                    .BindInt(5, now)
+                    .BindInt(6, row.idle_secs)
+                    .BindText(7, row.source)
+                    .BindText(8, row.user_agent)
                     .Run());
     return conn_->LastInsertRowId();
   });
 }
 
 Result<SessionRow> Database::GetSessionByTokenHash(const Sha256& token_sha256) {
-  NJ_TRY(Statement stmt, conn_->Prepare("SELECT " + std::string(kSessionColumns) +
-                                        " FROM session WHERE token_sha256 = ? AND "
-                                        "expires_90k > ?"));
-  stmt.BindBlob(1, token_sha256).BindInt(2, clock_.Now().ticks());
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT " + std::string(kSessionColumns) +
+                        " FROM session WHERE token_sha256 = ?2 AND " + std::string(kSessionLive)));
+  stmt.BindInt(1, clock_.Now().ticks()).BindBlob(2, token_sha256);
   return OneRow<SessionRow>(stmt, ReadSession, "session (unknown or expired token)");
+}
+
+Result<std::vector<SessionRow>> Database::ListSessions() {
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT " + std::string(kSessionColumns) + " FROM session WHERE " +
+                        std::string(kSessionLive) + " ORDER BY id"));
+  stmt.BindInt(1, clock_.Now().ticks());
+  return CollectRows<SessionRow>(stmt, ReadSession);
 }
 
 Result<void> Database::DeleteSession(int64_t id) {
@@ -130,9 +165,30 @@ Result<void> Database::DeleteSession(int64_t id) {
   });
 }
 
+Result<int64_t> Database::DeleteUserSessions(int64_t user_id) {
+  return Write([&]() -> Result<int64_t> {
+    NJ_TRY(Statement stmt, conn_->Prepare("DELETE FROM session WHERE user_id = ?"));
+    NJ_CHECK_OK(stmt.BindInt(1, user_id).Run());
+    return conn_->Changes();
+  });
+}
+
+Result<void> Database::TouchSessions(std::span<const std::pair<int64_t, Time90k>> last_seen) {
+  return Write([&]() -> Result<void> {
+    NJ_TRY(Statement stmt, conn_->Prepare("UPDATE session SET last_seen_90k = max(last_seen_90k, "
+                                          "?) WHERE id = ?"));
+    for (const auto& [id, t] : last_seen) {
+      NJ_CHECK_OK(stmt.BindInt(1, t.ticks()).BindInt(2, id).Run());  // a gone session: no-op
+      stmt.Reset();
+    }
+    return Ok();
+  });
+}
+
 Result<int64_t> Database::DeleteExpiredSessions() {
   return Write([&]() -> Result<int64_t> {
-    NJ_TRY(Statement stmt, conn_->Prepare("DELETE FROM session WHERE expires_90k <= ?"));
+    NJ_TRY(Statement stmt,
+           conn_->Prepare("DELETE FROM session WHERE NOT (" + std::string(kSessionLive) + ")"));
     NJ_CHECK_OK(stmt.BindInt(1, clock_.Now().ticks()).Run());
     return conn_->Changes();
   });

@@ -133,13 +133,13 @@ TEST_F(UsersTest, UsersRoundTrip) {
   EXPECT_EQ(b->created, Time90k::FromUnixSeconds(1'771'500'005));
   NJ_EXPECT_ERROR(db_->GetUserByName("carol"), ErrorCode::kNotFound);
 
-  b->role = UserRole::kUser;
+  b->role = UserRole::kOperator;
   b->password_hash = "hash2";
   b->username = "robert";
   NJ_ASSERT_OK(db_->UpdateUser(*b));
   auto robert = db_->GetUserByName("robert");
   NJ_ASSERT_OK(robert);
-  EXPECT_EQ(robert->role, UserRole::kUser);
+  EXPECT_EQ(robert->role, UserRole::kOperator);
   EXPECT_EQ(robert->password_hash, "hash2");
   b->username = "alice";
   NJ_EXPECT_ERROR(db_->UpdateUser(*b), ErrorCode::kAlreadyExists);
@@ -207,6 +207,91 @@ TEST_F(UsersTest, DeletingAUserEndsItsSessions) {
   NJ_EXPECT_OK(db_->GetSessionByTokenHash(Token(2)));
   NJ_EXPECT_ERROR(db_->DeleteUser(alice), ErrorCode::kNotFound);
   NJ_EXPECT_OK(db_->CheckIntegrity());
+}
+
+TEST_F(UsersTest, IdleSessionsGrantsKeysRecoveryAndAudit) {
+  OpenDb();
+  int64_t alice = *db_->InsertUser({.username = "alice"});
+  const Time90k now = clock_.Now();
+  auto sid = db_->InsertSession({.user_id = alice,
+                                 .token_sha256 = Token(1),
+                                 .expires = now + Duration90k::FromSeconds(3600),
+                                 .idle_secs = 60,
+                                 .source = "10.0.0.1",
+                                 .user_agent = "curl"});
+  NJ_ASSERT_OK(sid);
+  clock_.Advance(Duration90k::FromSeconds(50));
+  const std::pair<int64_t, Time90k> seen[] = {{*sid, clock_.Now()}, {999, clock_.Now()}};
+  NJ_ASSERT_OK(db_->TouchSessions(seen));
+  clock_.Advance(Duration90k::FromSeconds(50));  // 100 s after sign-in, 50 s after last use
+  auto s = db_->GetSessionByTokenHash(Token(1));
+  NJ_ASSERT_OK(s);
+  EXPECT_EQ(s->source, "10.0.0.1");
+  EXPECT_EQ(s->user_agent, "curl");
+  EXPECT_EQ(db_->ListSessions()->size(), 1u);
+  clock_.Advance(Duration90k::FromSeconds(11));
+  NJ_EXPECT_ERROR(db_->GetSessionByTokenHash(Token(1)), ErrorCode::kNotFound);
+  EXPECT_EQ(*db_->DeleteExpiredSessions(), 1);
+
+  NJ_ASSERT_OK(db_->PutCameraGrant({alice, "cam1", kRightLive}));
+  NJ_ASSERT_OK(db_->PutCameraGrant({alice, "cam1", kRightLive | kRightExport}));
+  NJ_EXPECT_ERROR(db_->PutCameraGrant({99, "cam1", kRightLive}), ErrorCode::kFailedPrecondition);
+  auto grants = db_->ListCameraGrants();
+  NJ_ASSERT_OK(grants);
+  ASSERT_EQ(grants->size(), 1u);
+  EXPECT_EQ((*grants)[0].rights, kRightLive | kRightExport);
+
+  auto key = db_->InsertApiKey({.user_id = alice,
+                                .name = "ha",
+                                .token_sha256 = Token(7),
+                                .role = UserRole::kViewer,
+                                .cameras = std::vector<std::string>{"cam1", "cam2"}});
+  NJ_ASSERT_OK(key);
+  auto keys = db_->ListApiKeys();
+  NJ_ASSERT_OK(keys);
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].cameras, (std::vector<std::string>{"cam1", "cam2"}));
+  EXPECT_EQ((*keys)[0].last_used, std::nullopt);
+  const std::pair<int64_t, Time90k> used[] = {{*key, clock_.Now()}};
+  NJ_ASSERT_OK(db_->TouchApiKeys(used));
+  EXPECT_EQ((*db_->ListApiKeys())[0].last_used, clock_.Now());
+
+  const Sha256 codes[] = {Token(3), Token(4)};
+  NJ_ASSERT_OK(db_->SetRecoveryCodes(alice, codes));
+  EXPECT_TRUE(*db_->UseRecoveryCode(alice, Token(3)));
+  EXPECT_FALSE(*db_->UseRecoveryCode(alice, Token(3)));
+  EXPECT_EQ(*db_->CountRecoveryCodes(alice), 1);
+
+  NJ_ASSERT_OK(db_->InsertAudit({.actor = "cli", .action = "user_add", .target = "alice"}));
+  clock_.Advance(Duration90k::FromSeconds(10));
+  NJ_ASSERT_OK(db_->InsertAudit({.actor = "alice", .action = "login", .target = "alice"}));
+  auto all = db_->ListAudit({});
+  NJ_ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].action, "login");  // newest first
+  EXPECT_EQ(db_->ListAudit({.action = "user_add"})->size(), 1u);
+  EXPECT_EQ(db_->ListAudit({.before_id = (*all)[0].id})->size(), 1u);
+  EXPECT_EQ(*db_->DeleteAuditBefore(clock_.Now()), 1);
+
+  // Deleting the user takes its grants, keys and codes with it.
+  NJ_ASSERT_OK(db_->DeleteUser(alice));
+  EXPECT_TRUE(db_->ListCameraGrants()->empty());
+  EXPECT_TRUE(db_->ListApiKeys()->empty());
+  EXPECT_EQ(*db_->CountRecoveryCodes(alice), 0);
+  NJ_EXPECT_OK(db_->CheckIntegrity());
+}
+
+TEST_F(UsersTest, EditModeRecordsNoOpenRow) {
+  OpenDb();
+  const size_t opens = db_->ListOpens()->size();
+  db_.reset();
+  auto edit = Database::Open(Path(), OpenMode::kEdit, clock_);
+  NJ_ASSERT_OK(edit);
+  EXPECT_EQ((*edit)->open_id(), 0);
+  EXPECT_EQ((*edit)->ListOpens()->size(), opens);
+  NJ_EXPECT_OK((*edit)->InsertUser({.username = "x"}));
+  auto other = (*edit)->DataVersion();
+  NJ_EXPECT_OK(other);
 }
 
 }  // namespace

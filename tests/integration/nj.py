@@ -218,11 +218,13 @@ class Recorder:
     """`nightjar run --config` in a child process, recording into `<tmp>/data` (the default).
 
     `cameras` are [[cameras]] dicts; `storage`/`ingest` override keys of those tables. The HTTP
-    API is disabled (tests run side by side) unless `api_port` asks for it on loopback. Logs go to a file (see output()). Used as a context
-    manager: SIGTERM (then SIGKILL) on exit if still running."""
+    API is disabled (tests run side by side) unless `api_port` asks for it on loopback, where
+    authentication is off (`[api] auth = false`, allowed on loopback only) unless `auth` is
+    true. Logs go to a file (see output()). Used as a context manager: SIGTERM (then SIGKILL)
+    on exit if still running."""
 
     def __init__(self, tmp, cameras=(), storage=None, ingest=None, data=None, start=True,
-                 use_config=True, api_port=None, own_group=False):
+                 use_config=True, api_port=None, own_group=False, auth=False):
         self.tmp = tmp
         # own_group: the daemon leads a process group of its own, as under a shell or systemd,
         # so that a test can signal the process and its group at once.
@@ -234,7 +236,7 @@ class Recorder:
             "storage": {"base_path": self.data, "min_free_mb": 64, "checkpoint_secs": 1,
                         **(storage or {})},
             # The HTTP API on loopback when a test asks for it (api_port), else disabled.
-            "api": ({"listen": "127.0.0.1", "port": api_port} if api_port
+            "api": ({"listen": "127.0.0.1", "port": api_port, "auth": auth} if api_port
                     else {"enabled": False}),
         }
         if ingest:

@@ -28,7 +28,7 @@ class HttpApiTest(unittest.TestCase):
         config = os.path.join(cls.tmp.name, "nightjar.toml")
         with open(config, "w") as f:
             f.write(f'[storage]\nbase_path = "{cls.data}"\ncheckpoint_secs = 1\nmin_free_mb = 0\n'
-                    f'[api]\nlisten = "127.0.0.1"\nport = {cls.port}\n'
+                    f'[api]\nlisten = "127.0.0.1"\nport = {cls.port}\nauth = false\n'
                     f'[[cameras]]\nid = "cam1"\nurl = "{cls.cam.url("/cam1/main")}"\n'
                     f'sub_url = "{cls.cam.url("/cam1/sub")}"\n')
         cls.log = open(os.path.join(cls.tmp.name, "run.log"), "w+", errors="replace")

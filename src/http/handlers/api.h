@@ -10,12 +10,14 @@
 #ifndef NIGHTJAR_HTTP_HANDLERS_API_H_
 #define NIGHTJAR_HTTP_HANDLERS_API_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/clock.h"
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/services/auth.h"
 #include "http/services/cameras.h"
 #include "http/services/catalog.h"
 #include "http/services/live.h"
@@ -33,6 +35,9 @@ struct ApiContext {
   MediaService* media = nullptr;
   LiveService* live = nullptr;
   SystemService* system = nullptr;
+  // Authentication (src/auth); null when [api] auth = false: the /api/auth, /api/users,
+  // /api/apikeys and /api/audit routes then answer 404.
+  AuthService* auth = nullptr;
   RequestMetrics* metrics = nullptr;  // the server's, for /metrics
   const Clock* clock = nullptr;       // wall time for uptime
   Time90k started;                    // when the daemon started
@@ -96,6 +101,42 @@ Response HandleWebFile(const ApiContext& ctx, const Request& req);
 
 // handlers/metrics.cc
 Response HandleMetrics(const ApiContext& ctx, const Request& req);
+
+// Whether the request's principal may know that `camera` exists (live view or recordings);
+// true without a principal (authentication off). Lists of cameras and streams keep only these.
+bool MaySee(const Request& req, std::string_view camera);
+// Appends an audit entry for the request when authentication is on (camera changes, exports).
+void AuditRequest(const ApiContext& ctx, const Request& req, std::string_view action,
+                  std::string_view target, const nlohmann::json& details);
+// `query` ("" or "?stream=sub") with the request's signed-URL parameters (nj_*) appended, so
+// the relative URIs of a playlist opened through a signed URL are signed too (hls.cc).
+std::string WithSignature(const Request& req, std::string query);
+
+// handlers/auth.cc: /api/auth/...
+Response HandleLogin(const ApiContext& ctx, const Request& req);
+Response HandleLogout(const ApiContext& ctx, const Request& req);
+Response HandleMe(const ApiContext& ctx, const Request& req);
+Response HandleListSessions(const ApiContext& ctx, const Request& req);
+Response HandleRevokeSession(const ApiContext& ctx, const Request& req);
+Response HandleRevokeAllSessions(const ApiContext& ctx, const Request& req);
+Response HandleBeginTotp(const ApiContext& ctx, const Request& req);
+Response HandleConfirmTotp(const ApiContext& ctx, const Request& req);
+Response HandleDisableTotp(const ApiContext& ctx, const Request& req);
+Response HandleSign(const ApiContext& ctx, const Request& req);
+// handlers/users.cc: /api/users...
+Response HandleListUsers(const ApiContext& ctx, const Request& req);
+Response HandleAddUser(const ApiContext& ctx, const Request& req);
+Response HandlePatchUser(const ApiContext& ctx, const Request& req);
+Response HandleDeleteUser(const ApiContext& ctx, const Request& req);
+Response HandlePutGrant(const ApiContext& ctx, const Request& req);
+Response HandleDeleteGrant(const ApiContext& ctx, const Request& req);
+// handlers/apikeys.cc and audit.cc
+Response HandleCreateApiKey(const ApiContext& ctx, const Request& req);
+Response HandleListApiKeys(const ApiContext& ctx, const Request& req);
+Response HandleDeleteApiKey(const ApiContext& ctx, const Request& req);
+Response HandleAudit(const ApiContext& ctx, const Request& req);
+// The JSON object body of a request, or the 400 to answer.
+Result<nlohmann::json> JsonObjectBody(const Request& req);
 
 }  // namespace nightjar::http
 

@@ -34,10 +34,12 @@ Result<void> ApplyObject(const json& j, config::CameraConfig& c) {
 }
 
 // Camera `id` with `change` applied (Backend::UpdateCamera); the response says what happened.
-Response Update(const ApiContext& ctx, const std::string& id, const CameraService::Change& change,
-                int status = 200) {
+Response Update(const ApiContext& ctx, const Request& req, const std::string& id,
+                const CameraService::Change& change, int status = 200) {
   auto restarted = ctx.cameras->Update(id, change);
   if (!restarted) return FromError(restarted.error());
+  AuditRequest(ctx, req, "camera_change", id,
+               {{"method", MethodName(req.method)}, {"path", req.path}});
   return Response::Json(status, {{"id", id}, {"updated", true}, {"restarted", *restarted}});
 }
 
@@ -67,11 +69,13 @@ Result<config::CameraConfig> ParseCameraBody(std::string_view body) {
   return c;
 }
 
-Response HandleListCameras(const ApiContext& ctx, const Request&) {
+Response HandleListCameras(const ApiContext& ctx, const Request& req) {
   auto cameras = ctx.cameras->List();
   if (!cameras) return FromError(cameras.error());
   json j = json::array();
-  for (const auto& c : *cameras) j.push_back(CameraJson(c));
+  for (const auto& c : *cameras) {
+    if (MaySee(req, c.config.id)) j.push_back(CameraJson(c));
+  }
   return Response::Json(200, j);
 }
 
@@ -88,6 +92,7 @@ Response HandleAddCamera(const ApiContext& ctx, const Request& req) {
   auto camera = ParseCameraBody(req.body);
   if (!camera) return FromError(camera.error());
   if (auto added = ctx.cameras->Add(*camera); !added) return FromError(added.error());
+  AuditRequest(ctx, req, "camera_add", camera->id, nullptr);
   Response res = Response::Json(201, {{"id", camera->id}, {"added", true}});
   res.headers.emplace_back("Location", "/api/cameras/" + camera->id);
   return res;
@@ -96,7 +101,7 @@ Response HandleAddCamera(const ApiContext& ctx, const Request& req) {
 Response HandlePatchCamera(const ApiContext& ctx, const Request& req) {
   auto patch = ParseObject(req.body);
   if (!patch) return FromError(patch.error());
-  return Update(ctx, req.Param("id"),
+  return Update(ctx, req, req.Param("id"),
                 [&](config::CameraConfig& c) { return ApplyObject(*patch, c); });
 }
 
@@ -105,7 +110,7 @@ Response HandlePutCamera(const ApiContext& ctx, const Request& req) {
   if (!body) return FromError(body.error());
   // The whole configuration: what the body leaves out takes its default. Cameras are created
   // with POST /api/cameras (an unknown id is 404).
-  return Update(ctx, req.Param("id"), [&](config::CameraConfig& c) -> Result<void> {
+  return Update(ctx, req, req.Param("id"), [&](config::CameraConfig& c) -> Result<void> {
     config::CameraConfig replaced;
     replaced.id = c.id;
     NJ_CHECK_OK(ApplyObject(*body, replaced));
@@ -150,6 +155,7 @@ Response HandlePutStream(const ApiContext& ctx, const Request& req) {
     return config::FinishApiCamera(c);
   });
   if (!restarted) return FromError(restarted.error());
+  AuditRequest(ctx, req, "camera_change", req.Param("id"), {{"method", "PUT"}, {"path", req.path}});
   return Response::Json(created ? 201 : 200,
                         {{"id", req.Param("id")}, {"updated", true}, {"restarted", *restarted}});
 }
@@ -161,7 +167,7 @@ Response HandleDeleteStream(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(400, "bad_request",
                          "a camera always has its main stream; DELETE the camera instead");
   }
-  return Update(ctx, req.Param("id"), [](config::CameraConfig& c) -> Result<void> {
+  return Update(ctx, req, req.Param("id"), [](config::CameraConfig& c) -> Result<void> {
     if (!c.sub_url) return Err(ErrorCode::kNotFound, "camera " + c.id + " has no sub stream");
     c.sub_url.reset();
     return Ok();
@@ -171,6 +177,7 @@ Response HandleDeleteStream(const ApiContext& ctx, const Request& req) {
 Response HandleRemoveCamera(const ApiContext& ctx, const Request& req) {
   const std::string& id = req.Param("id");
   if (auto removed = ctx.cameras->Remove(id); !removed) return FromError(removed.error());
+  AuditRequest(ctx, req, "camera_remove", id, nullptr);
   return Response::Json(200, {{"id", id}, {"removed", true}});
 }
 

@@ -269,6 +269,11 @@ class HandlersTest : public ::testing::Test {
       ctx.started = kT0;
       ctx.version = "0.1.0";
       AddApiRoutes(router, ctx);
+      // As an authentication guard would: the principal the test chose (none by default).
+      router.SetGuard([this](Request& r, const Route&) -> std::optional<Response> {
+        r.principal = principal_;
+        return std::nullopt;
+      });
       return router;
     });
     ASSERT_TRUE(server_->Start());
@@ -285,8 +290,34 @@ class HandlersTest : public ::testing::Test {
 
   FakeBackend backend_;
   SimulatedClock clock_{kT0 + Duration90k::FromSeconds(3600)};
+  std::shared_ptr<const Principal> principal_;
   std::unique_ptr<TestServer> server_;
 };
+
+// A principal that may see no camera but `visible`.
+class OneCamera final : public Principal {
+ public:
+  explicit OneCamera(std::string visible) : Principal("v"), visible_(std::move(visible)) {}
+  bool Allows(Permission p, std::string_view camera) const override {
+    return p == Permission::kAuthenticated || camera == visible_;
+  }
+
+ private:
+  std::string visible_;
+};
+
+TEST_F(HandlersTest, ListsShowOnlyCamerasThePrincipalMaySee) {
+  principal_ = std::make_shared<OneCamera>("cam9");
+  json j = Get("/api/cameras", 200);
+  ASSERT_TRUE(j.is_array());
+  EXPECT_TRUE(j.empty());
+  json st = Get("/api/status", 200);
+  EXPECT_TRUE(st["cameras"].empty());
+  EXPECT_TRUE(st["storage"]["streams"].empty());
+  principal_ = std::make_shared<OneCamera>("cam1");
+  EXPECT_EQ(Get("/api/cameras", 200).size(), 1u);
+  EXPECT_EQ(Get("/api/status", 200)["cameras"].size(), 1u);
+}
 
 TEST_F(HandlersTest, Health) {
   json j = Get("/api/health", 200);

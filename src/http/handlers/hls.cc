@@ -4,6 +4,8 @@
 // (/api/hls/{camera}/player, /vod/player) with their files under /ui/. `stream=sub` picks the
 // sub stream and is carried into every URI of the playlist.
 
+#include <cctype>
+
 #include "base/strings.h"
 #include "http/handlers/api.h"
 #include "http/principal.h"
@@ -71,6 +73,27 @@ Response LiveBytes(const ApiContext& ctx, const Request& req, const char* what,
 
 }  // namespace
 
+std::string WithSignature(const Request& req, std::string query) {
+  if (!req.query.contains("nj_sig")) return query;
+  for (std::string_view key : {"nj_u", "nj_scope", "nj_exp", "nj_sig"}) {
+    auto it = req.query.find(key);
+    if (it == req.query.end()) return query;
+    query += query.empty() ? '?' : '&';
+    query += std::string(key) + "=";
+    for (unsigned char c : it->second) {  // percent-encode all but unreserved and '/'
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+        query += static_cast<char>(c);
+      } else {
+        query += '%';
+        query += kHex[c >> 4];
+        query += kHex[c & 15];
+      }
+    }
+  }
+  return query;
+}
+
 Response HandleLivePlaylist(const ApiContext& ctx, const Request& req) {
   std::optional<uint64_t> msn, part;
   if (auto m = req.Query("_HLS_msn")) {
@@ -85,7 +108,7 @@ Response HandleLivePlaylist(const ApiContext& ctx, const Request& req) {
   auto live = LiveOf(ctx, req);
   if (!live) return FromError(live.error());
   const std::string stream(req.Query("stream").value_or("main"));
-  const std::string query = stream == "main" ? "" : "?stream=" + stream;
+  const std::string query = WithSignature(req, stream == "main" ? "" : "?stream=" + stream);
   const uint64_t version = (*live)->Version();
   std::string text;
   // A first playlist waits for a complete segment (players without LL-HLS ignore parts); if

@@ -66,6 +66,9 @@ Response HandleExport(const ApiContext& ctx, const Request& req) {
   }
   Time90k from, to;
   if (auto bad = ParseRangeQuery(req, &from, &to)) return std::move(*bad);
+  AuditRequest(
+      ctx, req, "export", *camera,
+      {{"stream", stream}, {"format", format}, {"from", from.ticks()}, {"to", to.ticks()}});
   if (format == "mp4") {
     auto media = ctx.media->OpenMp4(*camera, stream, from, to);
     if (!media) return FromError(media.error());
@@ -95,7 +98,7 @@ Response HandleVodPlaylist(const ApiContext& ctx, const Request& req) {
   if (!segments) return FromError(segments.error());
   int64_t longest = 1;
   for (const auto& s : *segments) longest = std::max(longest, s.duration_90k);
-  const std::string query = StreamQuery(stream);
+  const std::string query = WithSignature(req, StreamQuery(stream));
   // fMP4 decode times count from the playlist's first segment (t0), so players' timelines start
   // at 0 rather than at the Unix epoch's 56 years.
   const std::string fmp4_query =

@@ -68,6 +68,35 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(G, "/ui/{file}", Bind(ctx, HandleWebFile), opt(P::kPublic));
   r.Add(G, "/ui/assets/{asset}", Bind(ctx, HandleWebFile), opt(P::kPublic));
   r.Add(G, "/metrics", Bind(ctx, HandleMetrics), opt(P::kAdmin));
+  // Authentication (handlers/auth.cc, users.cc, apikeys.cc, audit.cc). Their JSON bodies are
+  // small: 8 KiB at most.
+  auto small = [&opt](P p) {
+    RouteOptions o = opt(p, "", false, true);
+    o.max_body_bytes = 8 << 10;
+    return o;
+  };
+  const auto Po = Method::kPost, D = Method::kDelete;
+  r.Add(Po, "/api/auth/login", Bind(ctx, HandleLogin), small(P::kPublic));
+  r.Add(Po, "/api/auth/logout", Bind(ctx, HandleLogout), opt(P::kAuthenticated));
+  r.Add(G, "/api/auth/me", Bind(ctx, HandleMe), opt(P::kAuthenticated));
+  r.Add(G, "/api/auth/sessions", Bind(ctx, HandleListSessions), opt(P::kAuthenticated));
+  r.Add(D, "/api/auth/sessions", Bind(ctx, HandleRevokeAllSessions), opt(P::kAuthenticated));
+  r.Add(D, "/api/auth/sessions/{id}", Bind(ctx, HandleRevokeSession), opt(P::kAuthenticated));
+  r.Add(Po, "/api/auth/totp", Bind(ctx, HandleBeginTotp), opt(P::kAuthenticated));
+  r.Add(Po, "/api/auth/totp/confirm", Bind(ctx, HandleConfirmTotp), small(P::kAuthenticated));
+  r.Add(D, "/api/auth/totp", Bind(ctx, HandleDisableTotp), opt(P::kAuthenticated));
+  r.Add(Po, "/api/auth/sign", Bind(ctx, HandleSign), small(P::kAuthenticated));
+  r.Add(G, "/api/users", Bind(ctx, HandleListUsers), opt(P::kAdmin));
+  r.Add(Po, "/api/users", Bind(ctx, HandleAddUser), small(P::kAdmin));
+  r.Add(Method::kPatch, "/api/users/{name}", Bind(ctx, HandlePatchUser), small(P::kAdmin));
+  r.Add(D, "/api/users/{name}", Bind(ctx, HandleDeleteUser), opt(P::kAdmin));
+  r.Add(Method::kPut, "/api/users/{name}/cameras/{camera}", Bind(ctx, HandlePutGrant),
+        small(P::kAdmin));
+  r.Add(D, "/api/users/{name}/cameras/{camera}", Bind(ctx, HandleDeleteGrant), opt(P::kAdmin));
+  r.Add(Po, "/api/apikeys", Bind(ctx, HandleCreateApiKey), small(P::kAuthenticated));
+  r.Add(G, "/api/apikeys", Bind(ctx, HandleListApiKeys), opt(P::kAuthenticated));
+  r.Add(D, "/api/apikeys/{id}", Bind(ctx, HandleDeleteApiKey), opt(P::kAuthenticated));
+  r.Add(G, "/api/audit", Bind(ctx, HandleAudit), opt(P::kAdmin));
 }
 
 }  // namespace nightjar::http

@@ -38,7 +38,7 @@ json StorageJson(const StorageStatus& s) {
 
 }  // namespace
 
-Response HandleStatus(const ApiContext& ctx, const Request&) {
+Response HandleStatus(const ApiContext& ctx, const Request& req) {
   auto storage = ctx.system->Storage();
   if (!storage) return FromError(storage.error());
   auto cameras = ctx.cameras->List();
@@ -50,9 +50,14 @@ Response HandleStatus(const ApiContext& ctx, const Request&) {
     PutTime(j, "started", ctx.started);
     j["uptime_s"] = (now - ctx.started).ToWholeSeconds();
   }
-  j["storage"] = StorageJson(*storage);
+  // Only the cameras the principal may see (and their streams).
+  StorageStatus visible = *storage;
+  std::erase_if(visible.streams, [&](const auto& st) { return !MaySee(req, st.camera); });
+  j["storage"] = StorageJson(visible);
   json& cams = j["cameras"] = json::array();
-  for (const auto& c : *cameras) cams.push_back(CameraJson(c));
+  for (const auto& c : *cameras) {
+    if (MaySee(req, c.config.id)) cams.push_back(CameraJson(c));
+  }
   return Response::Json(200, j);
 }
 
