@@ -1,6 +1,7 @@
 #include "app/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
@@ -105,6 +106,21 @@ Result<void> Daemon::Run() {
   if (auto ok = CheckAuthConfig(config); !ok) {
     spdlog::error("{}", ok.error().message());
     return ok;
+  }
+  // Everything the daemon creates is its user's alone: the database holds password and token
+  // hashes, the data directory the keys and the footage (docs/security.md). A database left
+  // readable by an older version or by hand is made private too.
+  ::umask(0077);
+  if (const std::string db_path = config.base_path + "/nightjar.db";
+      std::filesystem::exists(db_path)) {
+    std::error_code ec;
+    using std::filesystem::perms;
+    const perms mode = std::filesystem::status(db_path, ec).permissions();
+    if (!ec && (mode & (perms::group_all | perms::others_all)) != perms::none) {
+      std::filesystem::permissions(db_path, perms::group_all | perms::others_all,
+                                   std::filesystem::perm_options::remove, ec);
+      spdlog::info("{}: made readable by its owner only", db_path);
+    }
   }
   PosixFs fs;
   RealClock clock;

@@ -41,7 +41,8 @@ Result<json> Authenticator::Me(const http::Request& caller,
   }
   auto s = snapshot();
   auto u = s->users.find(p->user_id());
-  return json{{"user", p->username()},
+  return json{{"username", p->username()},
+              {"auth", true},
               {"role", db::UserRoleName(p->role())},
               {"via", kVia[static_cast<int>(p->via())]},
               {"totp", u != s->users.end() && u->second.totp_secret.has_value()},

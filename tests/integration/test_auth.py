@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import stat
 import struct
 import subprocess
@@ -122,7 +123,7 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(sorted(c["id"] for c in json.loads(body)), ["cam1", "cam2"])
         me = json.loads(self.req("/api/auth/me", cookie=cookie)[2])
-        self.assertEqual((me["user"], me["role"], me["via"]), ("admin", "admin", "session"))
+        self.assertEqual((me["username"], me["role"], me["via"]), ("admin", "admin", "session"))
         self.assertEqual(self.req("/api/auth/logout", "POST", cookie=cookie)[0], 204)
         self.assertEqual(self.req("/api/cameras", cookie=cookie)[0], 401)
         self.assertEqual(self.req("/api/cameras", basic=self.admin())[0], 200)
@@ -247,6 +248,106 @@ class AuthTest(unittest.TestCase):
         # A viewer cannot sign a camera it does not see.
         self.assertEqual(self.req("/api/auth/sign", "POST",
                                   {"path": "/api/hls/cam2/live.m3u8"}, basic=vic)[0], 404)
+
+    def sign(self, path, user=("vic", "viewer-pass-1"), ttl=300):
+        status, _, body = self.req("/api/auth/sign", "POST", {"path": path, "ttl_secs": ttl},
+                                   basic=user)
+        self.assertEqual(status, 200, body)
+        return self.base + json.loads(body)["url"]
+
+    def test_7a_ffmpeg_and_vlc_open_signed_urls(self):
+        """Players without cookies: ffmpeg records from a signed live playlist, VLC (as `nobody`)
+        from another; a signed snapshot works in curl. The unsigned URL is refused."""
+        url = self.sign("/api/hls/cam1/live.m3u8")
+        self.assertEqual(nj.fetch(url.split("?")[0])[0], 401)
+        out = os.path.join(self.tmp.name, "signed-ffmpeg.ts")
+        nj.run(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", url, "-c", "copy",
+                "-t", "3", out], timeout=90)
+        probe = nj.probe_streams(out)
+        video = [s for s in probe["streams"] if s["codec_type"] == "video"]
+        self.assertEqual(video[0]["codec_name"], "h264")
+        self.assertGreater(float(probe["format"]["duration"]), 1.5)
+        self.assertEqual(nj.decode_errors(out), "")
+        snap = os.path.join(self.tmp.name, "signed.jpg")
+        p = nj.run(["curl", "-sS", "-o", snap, "-w", "%{http_code}",
+                    self.sign("/api/cameras/cam1/snapshot.jpg")])
+        self.assertEqual(p.stdout, "200")
+        with open(snap, "rb") as f:
+            self.assertEqual(f.read(2), b"\xff\xd8")
+        vlc = nj.vlc_command(self.tmp.name)
+        if vlc is None:
+            self.skipTest("cvlc (vlc-bin) or setpriv not available")
+        share = os.path.join(self.tmp.name, "vlc")
+        os.makedirs(share, exist_ok=True)
+        os.chmod(self.tmp.name, 0o755)
+        os.chmod(share, 0o777)
+        out = os.path.join(share, "signed-vlc.ts")
+        p = nj.run([*vlc, "-q", "--no-repeat", "--no-loop", "--play-and-exit",
+                    self.sign("/api/hls/cam1/live.m3u8"), "--run-time=6",
+                    "--sout", f"#std{{access=file,mux=ts,dst={out}}}", "vlc://quit"],
+                   timeout=90, check=False)
+        self.assertTrue(os.path.exists(out) and os.path.getsize(out) > 50_000,
+                        (p.returncode, p.stderr[-2000:]))
+        self.assertEqual(nj.probe_streams(out)["streams"][0]["codec_name"], "h264")
+
+    def test_7b_curl_with_cookie_jar_and_basic(self):
+        jar = os.path.join(self.tmp.name, "cookies.txt")
+        login = json.dumps({"username": "admin", "password": self.admin_pw})
+        p = nj.run(["curl", "-sS", "-c", jar, "-H", "Content-Type: application/json",
+                    "-d", login, "-w", "%{http_code}", "-o", "/dev/null",
+                    self.base + "/api/auth/login"])
+        self.assertEqual(p.stdout, "200")
+        p = nj.run(["curl", "-sS", "-b", jar, self.base + "/api/auth/me"])
+        self.assertEqual(json.loads(p.stdout)["username"], "admin")
+        p = nj.run(["curl", "-sS", "-u", f"admin:{self.admin_pw}", self.base + "/api/cameras"])
+        self.assertEqual(sorted(c["id"] for c in json.loads(p.stdout)),
+                         ["cam1", "cam2"])
+        p = nj.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                    self.base + "/api/cameras"])
+        self.assertEqual(p.stdout, "401")
+
+    def test_7c_cross_origin_requests_refused(self):
+        """A form on another site posting to the API (CSRF), or a page there opening the live
+        WebSocket, is refused before credentials are even looked at; same-origin passes."""
+        for origin in ("http://evil.example", f"http://127.0.0.1:{self.port + 1}"):
+            status, _, body = self.req("/api/cameras", "POST", {"id": "x", "url": "rtsp://h/"},
+                                       headers={"Origin": origin}, basic=self.admin())
+            self.assertEqual(status, 403, body)
+            self.assertEqual(json.loads(body)["error"], "cross_origin")
+            # Login CSRF too: a form posting credentials of the attacker's choosing.
+            status, _, body = self.req("/api/auth/login", "POST",
+                                       {"username": "admin", "password": self.admin_pw},
+                                       headers={"Origin": origin})
+            self.assertEqual(status, 403, body)
+        status, _, body = self.req("/api/cameras", "POST", {"id": "x"},
+                                   headers={"Sec-Fetch-Site": "cross-site"}, basic=self.admin())
+        self.assertEqual(status, 403, body)
+        # A urlencoded form from a same-origin page reaches the handler (which wants JSON).
+        status, _, body = nj.fetch(self.base + "/api/cameras", "POST", b"id=x&url=y", {
+            "Origin": self.base, "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "Basic " + base64.b64encode(
+                f"admin:{self.admin_pw}".encode()).decode()})
+        self.assertEqual(status, 400, body)
+        # The WebSocket handshake from another origin (raw: urllib cannot ask for an upgrade).
+        auth = base64.b64encode(f"admin:{self.admin_pw}".encode()).decode()
+        for origin, want in (("http://evil.example", b" 403 "), (self.base, b" 101 ")):
+            with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+                s.sendall((f"GET /api/cameras/cam1/live.ws HTTP/1.1\r\nHost: 127.0.0.1:{self.port}"
+                           f"\r\nOrigin: {origin}\r\nConnection: Upgrade\r\nUpgrade: websocket"
+                           "\r\nSec-WebSocket-Version: 13\r\n"
+                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                           f"Authorization: Basic {auth}\r\n\r\n").encode())
+                status_line = s.recv(4096).split(b"\r\n")[0]
+                self.assertIn(want, status_line, origin)
+
+    def test_7d_data_directory_private(self):
+        """The database (password and token hashes) and the keys are readable by the daemon's
+        user alone."""
+        for name in ("nightjar.db", "secret.key", "url.key", "initial-admin-password"):
+            path = os.path.join(self.data, name)
+            if os.path.exists(path):
+                self.assertEqual(stat.S_IMODE(os.stat(path).st_mode) & 0o077, 0, name)
+        self.assertEqual(stat.S_IMODE(os.stat(self.data).st_mode) & 0o077, 0)
 
     def test_8_auth_off_only_on_loopback(self):
         config = os.path.join(self.tmp.name, "open.toml")
