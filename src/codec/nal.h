@@ -68,8 +68,13 @@ std::string_view H265NalTypeName(uint8_t nal_unit_type);
 // (1 byte for H.264, 2 for H.265).
 int NalType(VideoCodec codec, std::span<const uint8_t> nal);
 
-// True for NAL units that start a random access point: an H.264 IDR slice (type 5) or any H.265
-// IRAP picture (types 16..23: BLA, IDR, CRA). False for empty or too-short input.
+// True for NAL units that make their access unit a key frame (a random access point): an H.264
+// IDR slice (type 5), an H.265 IRAP picture (types 16..23: BLA, IDR, CRA), or an SEI unit holding
+// a recovery point message (codec/sei.h: H.264 type 6, H.265 prefix SEI type 39), which is how
+// encoders with periodic intra refresh mark where decoding can start. This is Nightjar's one
+// definition of a key frame: the depacketizer flags access units with it, and everything that
+// starts at key frames (recordings, live GOPs, HLS segments, exports, sync samples) follows that
+// flag. False for empty or too-short input and for SEI that cannot be parsed.
 bool IsKeyFrameNal(VideoCodec codec, std::span<const uint8_t> nal);
 
 // True for H.264 SPS/PPS or H.265 VPS/SPS/PPS.
