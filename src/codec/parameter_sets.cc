@@ -137,6 +137,10 @@ Result<uint32_t> ReadSlicePpsId(VideoCodec codec, std::span<const uint8_t> nal) 
 }
 
 Result<bool> ParameterSets::Add(std::span<const uint8_t> nal) {
+  // The last byte of a NAL unit is never 0x00 (H.264 §7.4.1, H.265 §7.4.2): zeros after it are
+  // trailing_zero_8bits of a byte stream that some cameras leave in their sprop-parameter-sets.
+  // Without them, the SDP's copy and the in-band one compare equal.
+  while (!nal.empty() && nal.back() == 0) nal = nal.first(nal.size() - 1);
   auto kind = KindOf(codec_, NalType(codec_, nal));
   if (!kind) return Err(ErrorCode::kInvalidArgument, "not a parameter set NAL unit");
   Map& map = sets_[static_cast<size_t>(*kind)];

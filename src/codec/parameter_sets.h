@@ -68,8 +68,9 @@ class ParameterSets {
 
   explicit ParameterSets(VideoCodec codec) : codec_(codec) {}
 
-  // Keeps a parameter-set NAL unit, replacing the set of the same kind and id. True if that
-  // changed anything (a new id or new bytes for an id); false for a repeat. Errors as
+  // Keeps a parameter-set NAL unit (trailing zero bytes removed), replacing the set of the same
+  // kind and id. True if that changed anything (a new id or new bytes for an id); false for a
+  // repeat. Errors as
   // ReadParamSetId, and kMalformed beyond the size bounds; then nothing changes.
   Result<bool> Add(std::span<const uint8_t> nal);
 

@@ -96,6 +96,10 @@ TEST(ParameterSetsTest, KeepsEveryIdAndNoticesOnlyChanges) {
   EXPECT_FALSE(sets.Add(H264Pps(1, 0)).value());
   ASSERT_EQ(sets.sets(ParamSetKind::kPps).size(), 2u);
   EXPECT_EQ(sets.sets(ParamSetKind::kPps).at(0), ToBytes(kX264Pps1080p));
+  // A copy with trailing_zero_8bits (as some sprop-parameter-sets have) is the same set.
+  Bytes padded = ToBytes(kX264Pps1080p);
+  padded.insert(padded.end(), {0, 0});
+  EXPECT_FALSE(sets.Add(padded).value());
   // New content for an id replaces it.
   ParameterSets before = sets;
   EXPECT_TRUE(sets.Add(H264Pps(1, 0, kX264Pps704x480)).value());

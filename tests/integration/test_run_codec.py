@@ -23,8 +23,9 @@ PPS = os.path.join(nj.CLIPS, "pps_ids.mp4")
 
 
 def avcc_parameter_sets(path):
-    """(SPS list, PPS list) of the first avcC box in `path`."""
-    data = open(path, "rb").read()
+    """(SPS list, PPS list) of the first avcC box in `path`, without trailing zero bytes."""
+    with open(path, "rb") as f:
+        data = f.read()
     i = data.find(b"avcC")
     if i < 0:
         raise AssertionError(f"{path} has no avcC")
@@ -37,7 +38,7 @@ def avcc_parameter_sets(path):
         units = []
         for _ in range(count):
             n = struct.unpack(">H", rec[pos:pos + 2])[0]
-            units.append(rec[pos + 2:pos + 2 + n])
+            units.append(rec[pos + 2:pos + 2 + n].rstrip(b"\0"))
             pos += 2 + n
         sets.append(units)
     return sets[0], sets[1]
@@ -114,8 +115,9 @@ class CodecStreams(unittest.TestCase):
         p = nj.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
                     "frame=pict_type", "-of", "csv=p=0", INTRA])
         self.assertEqual(set(p.stdout.split()), {"P"})
-        # 2 s recordings: each starts at a recovery point (one per second).
-        listing = self.record("/cam1/intra_refresh", 180, 2)
+        # 5 s recordings (the shortest allowed): each starts at a recovery point (one per
+        # second); 11 s also cross the clip's loop, where fakecam goes on with its first frame.
+        listing = self.record("/cam1/intra_refresh", 330, 5)
         recs = listing["recordings"]
         self.assertGreaterEqual(len(recs), 2, recs)
         frames = sum(r["frames"] for r in recs)
