@@ -14,6 +14,7 @@ import os
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
 
 import nj
@@ -73,14 +74,19 @@ class CodecStreams(unittest.TestCase):
     def tearDown(self):
         self._tmp.cleanup()
 
-    def record(self, path, frames, segment_secs):
-        """Records /cam1/<path> until `frames` video frames are recorded; returns the listing."""
+    def record(self, path, frames, segment_secs, while_recording=None):
+        """Records /cam1/<path> until `frames` video frames are recorded, calls
+        while_recording(api base URL, data dir) if given, stops; returns the listing."""
         cams = [nj.camera("cam1", self.cam.url(path))]
-        with nj.Recorder(self.tmp, cams, storage={"segment_duration_secs": segment_secs}) as r:
+        port = nj.free_port() if while_recording else None
+        with nj.Recorder(self.tmp, cams, storage={"segment_duration_secs": segment_secs},
+                         api_port=port) as r:
             st = r.wait(lambda st: (r.stream("cam1", "main", st) or {}).get(
                 "frames_recorded", 0) >= frames, f"{frames} frames recorded")
             s = r.stream("cam1", "main", st)
             self.assertEqual(s["reconnects"], 0, s)
+            if while_recording:
+                while_recording(f"http://127.0.0.1:{port}", r.data)
             self.assertEqual(r.terminate(), 0, r.output()[-3000:])
             self.data = r.data
         nj.check_hash(self.data)
@@ -110,6 +116,22 @@ class CodecStreams(unittest.TestCase):
         self.assertEqual(decoded_frames(out), (frames, ""))
         nj.assert_same_frames(out, PPS, 30)
 
+    def served_over_http(self, base, data):
+        """Live LL-HLS, and VOD playlists as MPEG-TS and fMP4, all cut at recovery points,
+        decode in ffmpeg without errors."""
+        run = nj.list_json(data, "cam1")["runs"][0]
+        start = run["start_90k"] // 90000 + 1
+        end = start + int(run["duration_s"]) - 2
+        frm, to = (time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t)) for t in (start, end))
+        vod = f"{base}/api/hls/cam1/vod.m3u8?from={frm}&to={to}"
+        for url, limit in [(f"{base}/api/hls/cam1/live.m3u8", ["-t", "3"]), (vod, []),
+                           (vod + "&format=fmp4", [])]:
+            status, _, body = nj.fetch(url)
+            self.assertEqual(status, 200, (url, body[:300]))
+            p = nj.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", url, *limit,
+                        "-f", "null", "-"], timeout=120, check=False)
+            self.assertEqual((p.returncode, p.stderr.strip()), (0, ""), url)
+
     def test_intra_refresh_without_idr(self):
         # The clip really has no IDR: every picture is a P picture (intra refresh columns).
         p = nj.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
@@ -117,7 +139,7 @@ class CodecStreams(unittest.TestCase):
         self.assertEqual(set(p.stdout.split()), {"P"})
         # 5 s recordings (the shortest allowed): each starts at a recovery point (one per
         # second); 11 s also cross the clip's loop, where fakecam goes on with its first frame.
-        listing = self.record("/cam1/intra_refresh", 330, 5)
+        listing = self.record("/cam1/intra_refresh", 330, 5, self.served_over_http)
         recs = listing["recordings"]
         self.assertGreaterEqual(len(recs), 2, recs)
         frames = sum(r["frames"] for r in recs)
