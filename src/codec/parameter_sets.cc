@@ -203,8 +203,13 @@ Result<DecoderConfig> BuildDecoderConfig(const ParameterSets& sets,
     out.height = parsed.height;
     return out;
   }
-  NJ_TRY(uint32_t vps_id, PrimaryId(sets, ParamSetKind::kVps, &primary_sps));
-  auto vps = Units(sets.sets(ParamSetKind::kVps), 0xffff, vps_id, &vps_index);
+  // A VPS id that does not match is tolerated (decoders of the base layer barely use the VPS).
+  auto vps_id = PrimaryId(sets, ParamSetKind::kVps, &primary_sps);
+  if (!vps_id && vps_id.error().code() == ErrorCode::kNotFound) {
+    vps_id = PrimaryId(sets, ParamSetKind::kVps, nullptr);
+  }
+  NJ_CHECK_OK(vps_id);
+  auto vps = Units(sets.sets(ParamSetKind::kVps), 0xffff, *vps_id, &vps_index);
   NJ_TRY(out.record, BuildHvcC(vps, sps, ppss, vps_index, sps_index));
   NJ_TRY(H265Sps parsed, ParseH265Sps(primary_sps));
   out.codec = H265CodecString(parsed.profile_tier_level);

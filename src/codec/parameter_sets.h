@@ -98,11 +98,12 @@ struct DecoderConfig {
 // Builds the record from every set in `sets`, each kind in id order. The primary SPS, whose
 // profile, level, chroma format and bit depths fill the record's header fields and whose
 // dimensions are returned, is the one the PPS `pps_id` (the key frame's) refers to; without
-// `pps_id`, the lowest-id SPS. For H.265 the primary VPS is the one that SPS refers to.
+// `pps_id`, the lowest-id SPS. For H.265 the primary VPS is the one that SPS refers to (the
+// lowest-id VPS if that one is missing).
 // avcC counts hold at most 31 SPS and 255 PPS (§5.3.3.1.2: 5- and 8-bit fields): beyond, the
 // highest ids other than the primary ones are left out (a camera that uses that many sends them
 // in-band, where they stay in the samples).
-// kNotFound if `sets` is not Complete() or `pps_id` (or the SPS/VPS it leads to) is not in it;
+// kNotFound if `sets` is not Complete() or `pps_id` (or the SPS it leads to) is not in it;
 // errors of ParseH264Sps / ParseH265Sps / BuildAvcC / BuildHvcC otherwise.
 Result<DecoderConfig> BuildDecoderConfig(const ParameterSets& sets,
                                          std::optional<uint32_t> pps_id = std::nullopt);

@@ -213,6 +213,13 @@ TEST(ParameterSetsTest, HvcCWithSeveralPpsIsByteExact) {
   EXPECT_EQ(ToBytes(ppss[1]), pps1);
   EXPECT_EQ(c->width, 1920u);
   EXPECT_EQ(c->codec.substr(0, 8), "hvc1.1.6");
+  // An SPS naming a VPS id that is not there: the lowest VPS stands in.
+  ParameterSets odd(VideoCodec::kH265);
+  Bytes vps3 = Bytes(std::begin(kX265Vps1080p), std::end(kX265Vps1080p));
+  vps3[2] = static_cast<uint8_t>((vps3[2] & 0x0f) | 0x30);  // vps_video_parameter_set_id 3
+  ASSERT_TRUE(odd.Add(vps3) && odd.Add(kX265Sps1080p) && odd.Add(kX265Pps1080p));
+  EXPECT_EQ(odd.sets(ParamSetKind::kVps).begin()->first, 3u);
+  EXPECT_TRUE(BuildDecoderConfig(odd, 0));
 }
 
 }  // namespace
