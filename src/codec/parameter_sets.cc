@@ -17,12 +17,28 @@ constexpr size_t kPrefixBytes = 32;
 
 size_t HeaderSize(VideoCodec codec) { return codec == VideoCodec::kH264 ? 1 : 2; }
 
-// The unescaped start of the payload after the NAL header.
-std::vector<uint8_t> PayloadPrefix(VideoCodec codec, std::span<const uint8_t> nal) {
-  const size_t header = HeaderSize(codec);
-  if (nal.size() <= header) return {};
-  return UnescapeRbsp(nal.subspan(header, std::min(nal.size() - header, kPrefixBytes)));
-}
+// The unescaped start of the payload after the NAL header, on the stack: the slice header's PPS
+// id is read for every access unit, so no allocation.
+class PayloadPrefix {
+ public:
+  PayloadPrefix(VideoCodec codec, std::span<const uint8_t> nal) {
+    const size_t header = HeaderSize(codec);
+    int zeros = 0;
+    for (size_t i = header; i < nal.size() && size_ < kPrefixBytes; ++i) {
+      if (zeros >= 2 && nal[i] == 3) {  // emulation_prevention_three_byte (§7.4.1)
+        zeros = 0;
+        continue;
+      }
+      bytes_[size_++] = nal[i];
+      zeros = nal[i] == 0 ? zeros + 1 : 0;
+    }
+  }
+  std::span<const uint8_t> span() const { return std::span(bytes_).first(size_); }
+
+ private:
+  std::array<uint8_t, kPrefixBytes> bytes_;
+  size_t size_ = 0;
+};
 
 std::optional<ParamSetKind> KindOf(VideoCodec codec, int type) {
   if (codec == VideoCodec::kH264) {
@@ -43,8 +59,8 @@ Result<uint32_t> ReadId(VideoCodec codec, ParamSetKind kind, std::span<const uin
     NJ_TRY(H265Sps sps, ParseH265Sps(nal));
     return sps.sps_seq_parameter_set_id;
   }
-  std::vector<uint8_t> rbsp = PayloadPrefix(codec, nal);
-  BitReader r(rbsp);
+  PayloadPrefix prefix(codec, nal);
+  BitReader r(prefix.span());
   if (codec == VideoCodec::kH265 && kind == ParamSetKind::kVps) return r.ReadBits(4);
   if (codec == VideoCodec::kH264 && kind == ParamSetKind::kSps) {
     NJ_CHECK_OK(r.SkipBits(24));  // profile_idc, constraint_set flags, level_idc
@@ -103,14 +119,14 @@ Result<ParamSetId> ReadParamSetId(VideoCodec codec, std::span<const uint8_t> nal
 Result<uint32_t> ReadReferencedId(VideoCodec codec, std::span<const uint8_t> nal) {
   auto kind = KindOf(codec, NalType(codec, nal));
   if (kind == ParamSetKind::kPps) {
-    std::vector<uint8_t> rbsp = PayloadPrefix(codec, nal);
-    BitReader r(rbsp);
+    PayloadPrefix prefix(codec, nal);
+    BitReader r(prefix.span());
     NJ_CHECK_OK(r.ReadUeMax(MaxParamSetIds(codec, ParamSetKind::kPps) - 1, "PPS id"));
     return r.ReadUeMax(MaxParamSetIds(codec, ParamSetKind::kSps) - 1, "PPS's SPS id");
   }
   if (codec == VideoCodec::kH265 && kind == ParamSetKind::kSps) {
-    std::vector<uint8_t> rbsp = PayloadPrefix(codec, nal);
-    BitReader r(rbsp);
+    PayloadPrefix prefix(codec, nal);
+    BitReader r(prefix.span());
     return r.ReadBits(4);  // sps_video_parameter_set_id
   }
   return Err(ErrorCode::kInvalidArgument, "not a PPS (or H.265 SPS) NAL unit");
@@ -118,8 +134,8 @@ Result<uint32_t> ReadReferencedId(VideoCodec codec, std::span<const uint8_t> nal
 
 Result<uint32_t> ReadSlicePpsId(VideoCodec codec, std::span<const uint8_t> nal) {
   const int type = NalType(codec, nal);
-  std::vector<uint8_t> rbsp = PayloadPrefix(codec, nal);
-  BitReader r(rbsp);
+  PayloadPrefix prefix(codec, nal);
+  BitReader r(prefix.span());
   if (codec == VideoCodec::kH264) {
     if (type < kH264NalSlice || type > kH264NalIdr) {
       return Err(ErrorCode::kInvalidArgument, "not a slice NAL unit");

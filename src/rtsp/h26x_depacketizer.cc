@@ -97,7 +97,7 @@ class H26xDepacketizer final : public Depacketizer {
   std::vector<uint8_t> data_;  // AVCC
   size_t nal_count_ = 0;
   bool has_vcl_ = false, key_ = false, broken_ = false;
-  std::optional<uint32_t> pps_id_;  // the PPS of the access unit's first slice, if readable
+  std::optional<uint32_t> pps_id_;  // a key frame's first slice's PPS, if readable
   bool fu_open_ = false;
   size_t fu_pos_ = 0;  // offset of the open FU's length field in data_
   size_t size_hint_ = 0;
@@ -164,12 +164,14 @@ Result<TrackConfig> H26xDepacketizer::BuildConfig(std::optional<uint32_t> pps_id
 void H26xDepacketizer::NoteNal(std::span<const uint8_t> nal) {
   const int type = codec::NalType(codec_, nal);
   const bool vcl = codec_ == VideoCodec::kH264 ? type >= 1 && type <= 5 : type >= 0 && type <= 31;
-  if (vcl && !has_vcl_) {
+  if (codec::IsKeyFrameNal(codec_, nal)) key_ = true;
+  // Only key frames need their PPS (a recovery point SEI comes before the first slice, H.264
+  // §7.4.1.2.3, H.265 §7.4.2.4.4), so other pictures skip the slice header.
+  if (vcl && !has_vcl_ && key_) {
     auto pps = codec::ReadSlicePpsId(codec_, nal);
     pps_id_ = pps ? std::optional<uint32_t>(*pps) : std::nullopt;
   }
   has_vcl_ |= vcl;
-  if (codec::IsKeyFrameNal(codec_, nal)) key_ = true;
   if (vcl || !codec::IsParameterSetNal(codec_, nal)) return;
   // In-band parameter sets replace earlier ones of the same id (a camera's SDP may be stale);
   // other ids are kept: slices may use several.
