@@ -159,6 +159,9 @@ Result<bool> ParameterSets::Add(std::span<const uint8_t> nal) {
   while (!nal.empty() && nal.back() == 0) nal = nal.first(nal.size() - 1);
   auto kind = KindOf(codec_, NalType(codec_, nal));
   if (!kind) return Err(ErrorCode::kInvalidArgument, "not a parameter set NAL unit");
+  // Sets of H.265 enhancement layers (nuh_layer_id > 0, §7.4.2.2) are not the base layer's, which
+  // is all that is recorded; decoders of it ignore them, and so do we.
+  if (codec_ == VideoCodec::kH265 && (((nal[0] & 1) << 5) | (nal[1] >> 3)) != 0) return false;
   Map& map = sets_[static_cast<size_t>(*kind)];
   // A repeat (what cameras send before every key frame) is found without parsing.
   for (const auto& [id, known] : map) {

@@ -70,7 +70,7 @@ class ParameterSets {
 
   // Keeps a parameter-set NAL unit (trailing zero bytes removed), replacing the set of the same
   // kind and id. True if that changed anything (a new id or new bytes for an id); false for a
-  // repeat. Errors as
+  // repeat, and for an H.265 set of another layer than the base layer (ignored). Errors as
   // ReadParamSetId, and kMalformed beyond the size bounds; then nothing changes.
   Result<bool> Add(std::span<const uint8_t> nal);
 

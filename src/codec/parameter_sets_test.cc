@@ -220,6 +220,11 @@ TEST(ParameterSetsTest, HvcCWithSeveralPpsIsByteExact) {
   ASSERT_TRUE(odd.Add(vps3) && odd.Add(kX265Sps1080p) && odd.Add(kX265Pps1080p));
   EXPECT_EQ(odd.sets(ParamSetKind::kVps).begin()->first, 3u);
   EXPECT_TRUE(BuildDecoderConfig(odd, 0));
+  // Another layer's SPS (nuh_layer_id 1) is ignored.
+  Bytes layer1 = Bytes(std::begin(kX265Sps1080p), std::end(kX265Sps1080p));
+  layer1[1] = static_cast<uint8_t>((1 << 3) | (layer1[1] & 7));
+  EXPECT_FALSE(odd.Add(layer1).value());
+  EXPECT_EQ(odd.sets(ParamSetKind::kSps).size(), 1u);
 }
 
 }  // namespace
