@@ -1,7 +1,11 @@
 // libFuzzer target: NAL framing (codec/nal.h): Annex B splitting and conversion, length-prefixed
-// splitting for every length size, and emulation-prevention removal.
+// splitting for every length size, and emulation-prevention removal; and what is read from each
+// unit: key frames and recovery point SEIs (codec/sei.h), parameter-set and slice PPS ids, the
+// parameter-set map and the avcC/hvcC built from it (codec/parameter_sets.h).
 // Invariants beyond "no crash": Annex B -> length-prefixed -> split yields the same units; the
-// converters leave the output untouched on error; escaping then unescaping is the identity.
+// converters leave the output untouched on error; escaping then unescaping is the identity; a
+// recovery point SEI makes its unit a key frame; the map never holds more ids than the codec
+// allows, and adding a unit twice changes nothing the second time.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +13,8 @@
 #include <vector>
 
 #include "codec/nal.h"
+#include "codec/parameter_sets.h"
+#include "codec/sei.h"
 
 namespace {
 
@@ -34,9 +40,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!codec::AnnexBToLengthPrefixed(input, &avcc)) __builtin_trap();
   auto resplit = codec::SplitLengthPrefixed(avcc, 4);
   if (!resplit || !SameSpans(nals, *resplit)) __builtin_trap();
-  for (auto nal : nals) {
-    (void)codec::IsKeyFrameNal(codec::VideoCodec::kH264, nal);
-    (void)codec::IsKeyFrameNal(codec::VideoCodec::kH265, nal);
+  for (auto c : {codec::VideoCodec::kH264, codec::VideoCodec::kH265}) {
+    codec::ParameterSets sets(c);
+    for (auto nal : nals) {
+      const bool key = codec::IsKeyFrameNal(c, nal);
+      auto rp = codec::FindRecoveryPoint(c, nal);
+      if (rp && rp->has_value() && !key) __builtin_trap();
+      (void)codec::ReadSlicePpsId(c, nal);
+      (void)codec::ReadReferencedId(c, nal);
+      if (auto added = sets.Add(nal); added && *added) {
+        auto again = sets.Add(nal);
+        if (!again || *again) __builtin_trap();
+      }
+    }
+    for (auto kind :
+         {codec::ParamSetKind::kVps, codec::ParamSetKind::kSps, codec::ParamSetKind::kPps}) {
+      if (sets.sets(kind).size() > codec::MaxParamSetIds(c, kind)) __builtin_trap();
+    }
+    (void)codec::BuildDecoderConfig(sets);
+    if (!nals.empty()) {
+      if (auto pps = codec::ReadSlicePpsId(c, nals.back())) {
+        (void)codec::BuildDecoderConfig(sets, *pps);
+      }
+    }
   }
 
   for (int length_size : {1, 2, 4}) {

@@ -9,6 +9,11 @@
 # h265.mp4     1920x1080 30 fps H.265 Main, ~2 Mbit/s, 2 s GOP, no B-frames
 # bframes.mp4  1280x720 30 fps H.264 High with 2 B-frames, 2 s GOP
 # audio.mp4    1280x720 30 fps H.264 + AAC-LC 48 kHz mono
+# intra_refresh.mp4  640x360 30 fps H.264 with periodic intra refresh (x264 intra-refresh=1,
+#              keyint=30): no IDR at all (the encoder's first IDR is cut off), a recovery point SEI
+#              every second; ffmpeg marks those as sync samples
+# pps_ids.mp4  640x360 30 fps H.264 whose pictures alternate between PPS ids 1 and 2; PPS 2 is
+#              in-band only in the first access unit (and in the avcC), PPS 1 before every IDR
 set -euo pipefail
 out=${1:?usage: make_clips.sh OUT_DIR}
 mkdir -p "$out"
@@ -44,5 +49,20 @@ echo "make_clips: generating clips in $out (one-time, ~1 minute)"
 "${ff[@]}" -f lavfi -i "$(src 1280x720 30)" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
   -t $secs -c:v libx264 -preset veryfast -profile:v high -pix_fmt yuv420p -g 60 -keyint_min 60 \
   -sc_threshold 0 -bf 0 -b:v 2M -c:a aac -b:a 64k -ac 1 -movflags +faststart "$out/audio.mp4"
+# Intra refresh: 11 s encoded, the first second (with the only IDR) dropped by a stream copy
+# that starts at the first recovery point.
+"${ff[@]}" -f lavfi -i "$(src 640x360 30)" -t $((secs + 1)) -c:v libx264 -preset veryfast \
+  -profile:v high -pix_fmt yuv420p -bf 0 -b:v 1M -x264-params intra-refresh=1:keyint=30 \
+  "$out/intra_refresh_full.mp4"
+"${ff[@]}" -ss 1 -i "$out/intra_refresh_full.mp4" -c copy -avoid_negative_ts make_zero \
+  -movflags +faststart "$out/intra_refresh.mp4"
+rm "$out/intra_refresh_full.mp4"
+# Several PPS ids: x264 with SPS/PPS id 1, rewritten by alternate_pps.py (see there).
+"${ff[@]}" -f lavfi -i "$(src 640x360 30)" -t $secs -c:v libx264 -preset veryfast -profile:v main \
+  -pix_fmt yuv420p -g 60 -keyint_min 60 -sc_threshold 0 -bf 0 -b:v 1M -x264-params sps-id=1 \
+  -f h264 "$out/pps_ids.h264"
+python3 "$(dirname "$0")/alternate_pps.py" "$out/pps_ids.h264" "$out/pps_ids_alt.h264"
+"${ff[@]}" -framerate 30 -i "$out/pps_ids_alt.h264" -c copy -movflags +faststart "$out/pps_ids.mp4"
+rm "$out/pps_ids.h264" "$out/pps_ids_alt.h264"
 echo "$want" > "$stamp"
 ls -l "$out"

@@ -330,13 +330,14 @@ Result<AvcDecoderConfig> ParseAvcC(std::span<const uint8_t> avcc_payload) {
 }
 
 Result<std::vector<uint8_t>> BuildAvcC(const std::vector<std::span<const uint8_t>>& sps,
-                                       const std::vector<std::span<const uint8_t>>& pps) {
-  if (sps.empty() || sps.size() > 31 || pps.size() > 255) {
+                                       const std::vector<std::span<const uint8_t>>& pps,
+                                       size_t primary_sps) {
+  if (sps.empty() || sps.size() > 31 || pps.size() > 255 || primary_sps >= sps.size()) {
     return Err(ErrorCode::kInvalidArgument, "avcC needs 1..31 SPS and at most 255 PPS");
   }
   NJ_CHECK_OK(CheckUnits(sps, kH264NalSps, "SPS"));
   NJ_CHECK_OK(CheckUnits(pps, kH264NalPps, "PPS"));
-  NJ_TRY(H264Sps first, ParseH264Sps(sps[0]));
+  NJ_TRY(H264Sps first, ParseH264Sps(sps[primary_sps]));
   std::vector<uint8_t> out = {1,
                               first.profile_idc,
                               first.constraint_flags,

@@ -130,13 +130,15 @@ struct AvcDecoderConfig {
 // decoders do), leaving has_high_profile_fields false.
 Result<AvcDecoderConfig> ParseAvcC(std::span<const uint8_t> avcc_payload);
 
-// Builds an avcC payload with lengthSizeMinusOne = 3 from whole SPS and PPS NAL units. Profile,
-// compatibility and level come from the first SPS; for profile_idc 100/110/122/144 the
-// high-profile extension is appended from the parsed first SPS. kInvalidArgument if there is no
-// SPS, more than 31 SPS or 255 PPS, or a unit is empty or over 65535 bytes; errors from
+// Builds an avcC payload with lengthSizeMinusOne = 3 from whole SPS and PPS NAL units, written in
+// the order given. Profile, compatibility and level come from the primary SPS, sps[primary_sps]
+// (the one the stream's pictures use); for profile_idc 100/110/122/144 the high-profile
+// extension is appended from it. kInvalidArgument if there is no SPS, more than 31 SPS or 255
+// PPS, primary_sps is out of range, or a unit is empty or over 65535 bytes; errors from
 // ParseH264Sps otherwise.
 Result<std::vector<uint8_t>> BuildAvcC(const std::vector<std::span<const uint8_t>>& sps,
-                                       const std::vector<std::span<const uint8_t>>& pps);
+                                       const std::vector<std::span<const uint8_t>>& pps,
+                                       size_t primary_sps = 0);
 
 // RFC 6381 §3.3 codec string "avc1.PPCCLL" (upper-case hex), e.g. "avc1.64002A".
 std::string H264CodecString(uint8_t profile_idc, uint8_t constraint_flags, uint8_t level_idc);

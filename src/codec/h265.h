@@ -144,15 +144,17 @@ struct HevcDecoderConfig {
 Result<HevcDecoderConfig> ParseHvcC(std::span<const uint8_t> hvcc_payload);
 
 // Builds an hvcC payload (lengthSizeMinusOne = 3, array_completeness = 1) from whole VPS, SPS
-// and PPS NAL units. The general_* fields, chroma format, bit depths and
-// min_spatial_segmentation_idc come from the first SPS; numTemporalLayers is the larger of the
-// first VPS's and SPS's sub-layer counts; temporalIdNested is the SPS's
-// sps_temporal_id_nesting_flag; parallelismType, avgFrameRate and constantFrameRate are 0
-// (unknown). kInvalidArgument if a list is empty or over 65535 units, a unit is empty, over 65535
-// bytes or of the wrong type; the VPS/SPS parse errors otherwise.
+// and PPS NAL units, written in the order given. The general_* fields, chroma format, bit depths
+// and min_spatial_segmentation_idc come from the primary SPS, sps[primary_sps];
+// numTemporalLayers is the larger of the primary VPS's (vps[primary_vps]) and SPS's sub-layer
+// counts; temporalIdNested is the SPS's sps_temporal_id_nesting_flag; parallelismType,
+// avgFrameRate and constantFrameRate are 0 (unknown). kInvalidArgument if a list is empty or over
+// 65535 units, a primary index is out of range, a unit is empty, over 65535 bytes or of the wrong
+// type; the VPS/SPS parse errors otherwise.
 Result<std::vector<uint8_t>> BuildHvcC(const std::vector<std::span<const uint8_t>>& vps,
                                        const std::vector<std::span<const uint8_t>>& sps,
-                                       const std::vector<std::span<const uint8_t>>& pps);
+                                       const std::vector<std::span<const uint8_t>>& pps,
+                                       size_t primary_vps = 0, size_t primary_sps = 0);
 
 // Codec string of ISO/IEC 14496-15 Annex E.3, e.g. "hvc1.1.6.L120.90": sample entry type,
 // profile space letter ("" / A / B / C) and profile idc, the compatibility flags bit-reversed in

@@ -132,12 +132,16 @@ Result<HevcDecoderConfig> ParseHvcC(std::span<const uint8_t> hvcc_payload) {
 
 Result<std::vector<uint8_t>> BuildHvcC(const std::vector<std::span<const uint8_t>>& vps,
                                        const std::vector<std::span<const uint8_t>>& sps,
-                                       const std::vector<std::span<const uint8_t>>& pps) {
+                                       const std::vector<std::span<const uint8_t>>& pps,
+                                       size_t primary_vps, size_t primary_sps) {
   NJ_CHECK_OK(CheckUnits(vps, kH265NalVps, "VPS"));
   NJ_CHECK_OK(CheckUnits(sps, kH265NalSps, "SPS"));
   NJ_CHECK_OK(CheckUnits(pps, kH265NalPps, "PPS"));
-  NJ_TRY(H265Vps first_vps, ParseH265Vps(vps[0]));
-  NJ_TRY(H265Sps first_sps, ParseH265Sps(sps[0]));
+  if (primary_vps >= vps.size() || primary_sps >= sps.size()) {
+    return Err(ErrorCode::kInvalidArgument, "hvcC primary VPS/SPS index out of range");
+  }
+  NJ_TRY(H265Vps first_vps, ParseH265Vps(vps[primary_vps]));
+  NJ_TRY(H265Sps first_sps, ParseH265Sps(sps[primary_sps]));
   const H265ProfileTierLevel& ptl = first_sps.profile_tier_level;
   BitWriter w;
   w.WriteBits(1, 8);  // configurationVersion

@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "codec/sei.h"
+
 namespace nightjar::codec {
 namespace {
 
@@ -153,8 +155,12 @@ int NalType(VideoCodec codec, std::span<const uint8_t> nal) {
 bool IsKeyFrameNal(VideoCodec codec, std::span<const uint8_t> nal) {
   int t = NalType(codec, nal);
   if (t < 0) return false;
-  if (codec == VideoCodec::kH264) return t == kH264NalIdr;
-  return t >= kH265NalBlaWLp && t <= kH265NalIrapMax;
+  if (codec == VideoCodec::kH264 ? t == kH264NalIdr : t >= kH265NalBlaWLp && t <= kH265NalIrapMax) {
+    return true;
+  }
+  if (t != (codec == VideoCodec::kH264 ? kH264NalSei : kH265NalPrefixSei)) return false;
+  auto rp = FindRecoveryPoint(codec, nal);
+  return rp && rp->has_value();
 }
 
 bool IsParameterSetNal(VideoCodec codec, std::span<const uint8_t> nal) {

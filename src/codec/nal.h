@@ -68,8 +68,25 @@ std::string_view H265NalTypeName(uint8_t nal_unit_type);
 // (1 byte for H.264, 2 for H.265).
 int NalType(VideoCodec codec, std::span<const uint8_t> nal);
 
-// True for NAL units that start a random access point: an H.264 IDR slice (type 5) or any H.265
-// IRAP picture (types 16..23: BLA, IDR, CRA). False for empty or too-short input.
+// True for NAL units that make their access unit a key frame (a random access point): an H.264
+// IDR slice (type 5), an H.265 IRAP picture (types 16..23: BLA, IDR, CRA), or an SEI unit holding
+// a recovery point message (codec/sei.h: H.264 type 6, H.265 prefix SEI type 39), which is how
+// encoders with periodic intra refresh mark where decoding can start. This is Nightjar's one
+// definition of a key frame: the depacketizer flags access units with it, and everything that
+// starts at key frames (recordings, live GOPs, HLS segments, exports, sync samples) follows that
+// flag. False for empty or too-short input and for SEI that cannot be parsed.
+//
+// Recovery points become sync samples (MP4 `stss`, fMP4 sample flags). ISO/IEC 14496-15 names
+// IDR pictures as the AVC sync samples and leaves gradual decoding refresh to the random access
+// recovery point sample group (`roll`, ISO/IEC 14496-12 §10.1, roll_distance = the recovery
+// count). But players seek only to sync samples, and Media Source Extensions want every fragment
+// to start with one, so an intra-refresh stream signalled only by `roll` would be unseekable and
+// unplayable live. FFmpeg does the same: its H.264 parser flags recovery points as key frames,
+// and its MP4 muxer writes key packets to `stss` (a libx264 --intra-refresh encode through FFmpeg
+// lists its recovery points there). A decoder starting at one shows the picture refreshing over
+// the recovery count of frames (FFmpeg withholds those frames unless asked to show them).
+// Caveat: an open-GOP stream (recovery points on non-IDR I pictures with B pictures referring
+// back across them) starts with undecodable leading pictures, as with an H.265 CRA.
 bool IsKeyFrameNal(VideoCodec codec, std::span<const uint8_t> nal);
 
 // True for H.264 SPS/PPS or H.265 VPS/SPS/PPS.

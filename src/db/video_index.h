@@ -38,7 +38,7 @@ inline constexpr int64_t kMaxCto = (int64_t{1} << 31) - 1;
 struct VideoSample {
   Duration90k duration;     // media time, 90 kHz
   int64_t bytes = 0;        // size of the access unit in the sample file
-  bool key = false;         // sync sample (IDR / IRAP)
+  bool key = false;         // sync sample: a key frame (codec::IsKeyFrameNal)
   Duration90k cto;          // composition time offset (pts - dts); 0 without cto
   Duration90k start;        // sum of the durations of the samples before this one
   int64_t byte_offset = 0;  // sum of the sizes of the video samples before this one

@@ -21,9 +21,12 @@ struct Frame {
   Track track = Track::kVideo;
   // Decode time on the camera's clock, unwrapped: 90 kHz for video, the sample rate for audio.
   int64_t media_time = 0;
-  int32_t cto = 0;   // composition offset (pts - dts), 90 kHz, video with B-frames only
-  bool key = false;  // video: an IDR / IRAP access unit with its parameter sets
-  Bytes data;        // video: AVCC/HVCC (4-byte lengths); audio: a raw access unit
+  int32_t cto = 0;  // composition offset (pts - dts), 90 kHz, video with B-frames only
+  // Video: a random access point (codec::IsKeyFrameNal: IDR / IRAP, or a recovery point SEI of
+  // a stream with periodic intra refresh). Recordings, live GOPs, HLS segments and exports start
+  // at these, and they are the sync samples of what is served.
+  bool key = false;
+  Bytes data;  // video: AVCC/HVCC (4-byte lengths); audio: a raw access unit
 };
 
 // What the storage engine needs to describe a track (db::SampleEntryRow without ids), and what

@@ -4,7 +4,9 @@ namespace nightjar::mp4 {
 namespace {
 
 // sample_flags (§8.8.3.1): a sync sample depends on nothing (sample_depends_on 2); others depend
-// on earlier samples (1) and are not sync samples (sample_is_non_sync_sample).
+// on earlier samples (1) and are not sync samples (sample_is_non_sync_sample). Key frames include
+// the recovery points of intra-refresh streams (codec::IsKeyFrameNal says why), flagged as FFmpeg's
+// muxer flags them.
 constexpr uint32_t kSyncFlags = 0x02000000;
 constexpr uint32_t kNonSyncFlags = 0x01010000;
 

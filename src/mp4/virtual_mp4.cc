@@ -383,7 +383,7 @@ Result<void> VirtualMp4::GenerateTable(const Piece& p, std::vector<uint8_t>* out
     case Table::kCtts:
       for (const auto& v : samples->video) w.U32(1), w.U32(static_cast<uint32_t>(v.cto));
       break;
-    case Table::kStss:
+    case Table::kStss:  // key frames, recovery points included (codec::IsKeyFrameNal)
       for (size_t i = 0; i < samples->video.size(); ++i) {
         if (samples->video[i].key) w.U32(static_cast<uint32_t>(base.video_sample + i + 1));
       }

@@ -5,8 +5,11 @@
 //
 // Video access units come out in AVCC form (4-byte big-endian lengths), exactly the bytes the
 // camera sent per NAL unit, parameter sets included when sent in-band. The depacketizer tracks the
-// stream's parameter sets (from sprop-* fmtp parameters, replaced by in-band ones) and reports a
-// new decoder configuration (avcC/hvcC) with the key frame that first uses it.
+// stream's parameter sets by kind and id (from sprop-* fmtp parameters; an in-band set replaces
+// the one of the same id) and reports a new decoder configuration (avcC/hvcC holding every set,
+// codec/parameter_sets.h) with the key frame that first uses it. A repeat of known sets changes
+// nothing. Key frames are IDR / IRAP access units or ones with a recovery point SEI
+// (codec::IsKeyFrameNal), so streams with periodic intra refresh and no IDR are recorded.
 //
 // Camera quirks handled (each has a test in depacketizer_quirks_test.cc):
 // - Annex B start codes inside single-NAL payloads or sprop-parameter-sets: split into NAL units.
@@ -16,7 +19,11 @@
 //   changes they are kept and lead the next access unit, which takes its timestamp.
 // - Missing marker bits: a new timestamp ends the previous access unit.
 // - Parameter sets only in-band (no sprop-*): nothing is emitted until a key frame whose
-//   parameter sets are known. In-band parameter sets replace the SDP's (which may be stale).
+//   parameter sets are known. In-band parameter sets replace the SDP's of the same id (which
+//   may be stale).
+// - Several SPS/PPS ids in use (e.g. slices alternating between PPS 0 and 1, some sent only in
+//   the SDP): all are kept in the decoder configuration.
+// - No IDR at all (periodic intra refresh): recovery point SEIs are the key frames.
 // - Loss (a gap in sequence numbers, a FU without its start or end): the damaged access unit is
 //   dropped and video output resumes at the next key frame. A gap inside an unfinished access
 //   unit is blamed on that one (its tail, marker included, was lost); a gap after a finished one
@@ -46,7 +53,7 @@ using media::TrackConfig;  // media/frame.h
 
 struct AccessUnit {
   int64_t timestamp = 0;  // unwrapped RTP timestamp (clock_rate units) of the first packet
-  bool key = false;       // video: IDR (H.264) / IRAP (H.265) access unit; audio: always true
+  bool key = false;       // video: a random access point (codec::IsKeyFrameNal); audio: always true
   // Set on the key frame that starts using a new decoder configuration (and on the first one).
   std::optional<TrackConfig> new_config;
   std::vector<uint8_t> data;  // video: AVCC with 4-byte lengths; audio: one raw access unit

@@ -5,7 +5,12 @@
 // Speed matters (hundreds of streams per core): NAL units are appended straight into the access
 // unit's buffer with a 4-byte length in front; a FU writes a placeholder length when it starts
 // and patches it when it ends. Parameter sets are copied only when they differ from the known
-// ones.
+// ones (codec::ParameterSets finds a repeat with a byte comparison).
+//
+// Key frames are decided by codec::IsKeyFrameNal, the one definition (IDR / IRAP, or a recovery
+// point SEI for streams with periodic intra refresh); the decoder configuration is rebuilt from
+// every parameter set seen, by id (codec/parameter_sets.h), with the key frame's own PPS naming
+// the primary SPS.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -15,16 +20,13 @@
 
 #include "base/base64.h"
 #include "base/strings.h"
-#include "codec/h264.h"
-#include "codec/h265.h"
+#include "codec/parameter_sets.h"
 #include "rtsp/depacketizer_internal.h"
 
 namespace nightjar::rtsp::internal {
 namespace {
 
 using codec::VideoCodec;
-
-enum ParamKind { kVps, kSps, kPps, kNumParamKinds };
 
 // Position of the first 00 00 01 in `p`, or npos. memchr finds candidate 01 bytes quickly.
 size_t FindStartCode(std::span<const uint8_t> p) {
@@ -56,7 +58,10 @@ Result<void> ForEachAnnexBNal(std::span<const uint8_t> bytes, size_t sc, Fn fn) 
 class H26xDepacketizer final : public Depacketizer {
  public:
   H26xDepacketizer(VideoCodec codec, uint32_t clock_rate)
-      : codec_(codec), header_size_(codec == VideoCodec::kH264 ? 1 : 2), clock_rate_(clock_rate) {}
+      : codec_(codec),
+        header_size_(codec == VideoCodec::kH264 ? 1 : 2),
+        clock_rate_(clock_rate),
+        params_(codec) {}
 
   // Takes sprop-parameter-sets / sprop-vps / sprop-sps / sprop-pps: comma-separated base64 NAL
   // units (RFC 6184 §8.1, RFC 7798 §7.1). Undecodable or unparseable ones are ignored.
@@ -80,7 +85,7 @@ class H26xDepacketizer final : public Depacketizer {
   Result<void> EndAccessUnit(std::vector<AccessUnit>& out, const int64_t* next_timestamp);
   Result<bool> AttachConfig(AccessUnit& au);
   void Discard();
-  Result<std::optional<TrackConfig>> BuildConfig() const;
+  Result<TrackConfig> BuildConfig(std::optional<uint32_t> pps_id) const;
 
   const VideoCodec codec_;
   const size_t header_size_;  // NAL header bytes: 1 (H.264) or 2 (H.265)
@@ -92,16 +97,19 @@ class H26xDepacketizer final : public Depacketizer {
   std::vector<uint8_t> data_;  // AVCC
   size_t nal_count_ = 0;
   bool has_vcl_ = false, key_ = false, broken_ = false;
+  std::optional<uint32_t> pps_id_;  // a key frame's first slice's PPS, if readable
   bool fu_open_ = false;
   size_t fu_pos_ = 0;  // offset of the open FU's length field in data_
   size_t size_hint_ = 0;
 
-  bool loss_pending_ = false;    // packets lost between access units: the next one is damaged
-  bool waiting_for_key_ = true;  // nothing is emitted until a key frame
-  std::array<std::vector<uint8_t>, kNumParamKinds> params_;  // latest VPS/SPS/PPS seen
+  bool loss_pending_ = false;          // packets lost between access units: the next one is damaged
+  bool waiting_for_key_ = true;        // nothing is emitted until a key frame
+  codec::ParameterSets params_;        // every VPS/SPS/PPS seen, by id; in-band replace SDP
+  std::optional<Error> params_error_;  // a parameter set whose id could not be read
   bool params_dirty_ = false;
-  std::optional<TrackConfig> config_;     // built from params_
-  std::vector<uint8_t> reported_config_;  // the avcC/hvcC last announced with new_config
+  std::optional<TrackConfig> config_;      // built from params_
+  std::optional<uint32_t> config_pps_id_;  // the PPS config_ was built for
+  std::vector<uint8_t> reported_config_;   // the avcC/hvcC last announced with new_config
   uint64_t dropped_ = 0;
 };
 
@@ -122,63 +130,57 @@ void H26xDepacketizer::AddSdpParameterSets(std::string_view list) {
 }
 
 void H26xDepacketizer::FinishSdpParameterSets() {
-  auto c = BuildConfig();
-  if (c && *c) {
-    config_ = std::move(**c);
+  auto c = BuildConfig(std::nullopt);
+  if (c && !params_error_) {
+    config_ = std::move(*c);
   } else {
-    params_ = {};  // a broken (or incomplete) SDP configuration is not fatal: wait for in-band
+    params_.Clear();  // a broken (or incomplete) SDP configuration is not fatal: wait for in-band
   }
+  params_error_.reset();
   params_dirty_ = false;
   Discard();  // NoteNal's picture flags are meaningless for the SDP
 }
 
-Result<std::optional<TrackConfig>> H26xDepacketizer::BuildConfig() const {
-  const bool h264 = codec_ == VideoCodec::kH264;
-  if (params_[kSps].empty() || params_[kPps].empty() || (!h264 && params_[kVps].empty())) {
-    return std::optional<TrackConfig>();
+// kNotFound while the parameter sets are incomplete. The key frame's PPS names the primary SPS;
+// if it (or its SPS) is unknown, or the slice header could not be read, the lowest ids do, as
+// the frame may still decode with sets the camera sends later in-band.
+Result<TrackConfig> H26xDepacketizer::BuildConfig(std::optional<uint32_t> pps_id) const {
+  auto config = codec::BuildDecoderConfig(params_, pps_id);
+  if (!config && pps_id && config.error().code() == ErrorCode::kNotFound) {
+    config = codec::BuildDecoderConfig(params_);
   }
-  std::vector<std::span<const uint8_t>> vps{params_[kVps]}, sps{params_[kSps]}, pps{params_[kPps]};
+  NJ_TRY(codec::DecoderConfig built, std::move(config));
   TrackConfig c;
   c.kind = TrackConfig::Kind::kVideo;
   c.clock_rate = clock_rate_;
-  if (h264) {
-    NJ_TRY(c.config, codec::BuildAvcC(sps, pps));
-    NJ_TRY(auto parsed, codec::ParseH264Sps(sps[0]));
-    c.codec = codec::H264CodecString(parsed);
-    c.width = parsed.width;
-    c.height = parsed.height;
-  } else {
-    NJ_TRY(c.config, codec::BuildHvcC(vps, sps, pps));
-    NJ_TRY(auto parsed, codec::ParseH265Sps(sps[0]));
-    c.codec = codec::H265CodecString(parsed.profile_tier_level);
-    c.width = parsed.width;
-    c.height = parsed.height;
-  }
-  return std::optional<TrackConfig>(std::move(c));
+  c.codec = std::move(built.codec);
+  c.config = std::move(built.record);
+  c.width = built.width;
+  c.height = built.height;
+  return c;
 }
 
 // Classifies a complete NAL unit of the current access unit (or of the SDP).
 void H26xDepacketizer::NoteNal(std::span<const uint8_t> nal) {
   const int type = codec::NalType(codec_, nal);
-  int kind = -1;
-  if (codec_ == VideoCodec::kH264) {
-    if (type >= 1 && type <= 5) has_vcl_ = true;
-    if (type == codec::kH264NalIdr) key_ = true;
-    if (type == codec::kH264NalSps) kind = kSps;
-    if (type == codec::kH264NalPps) kind = kPps;
-  } else {
-    if (type >= 0 && type <= 31) has_vcl_ = true;
-    if (type >= codec::kH265NalBlaWLp && type <= codec::kH265NalIrapMax) key_ = true;
-    if (type == codec::kH265NalVps) kind = kVps;
-    if (type == codec::kH265NalSps) kind = kSps;
-    if (type == codec::kH265NalPps) kind = kPps;
+  const bool vcl = codec_ == VideoCodec::kH264 ? type >= 1 && type <= 5 : type >= 0 && type <= 31;
+  if (codec::IsKeyFrameNal(codec_, nal)) key_ = true;
+  // Only key frames need their PPS (a recovery point SEI comes before the first slice, H.264
+  // §7.4.1.2.3, H.265 §7.4.2.4.4), so other pictures skip the slice header.
+  if (vcl && !has_vcl_ && key_) {
+    auto pps = codec::ReadSlicePpsId(codec_, nal);
+    pps_id_ = pps ? std::optional<uint32_t>(*pps) : std::nullopt;
   }
-  if (kind < 0) return;
-  // In-band parameter sets replace earlier ones (a camera's SDP may be stale).
-  std::vector<uint8_t>& known = params_[kind];
-  if (known.size() == nal.size() && std::equal(nal.begin(), nal.end(), known.begin())) return;
-  known.assign(nal.begin(), nal.end());
-  params_dirty_ = true;
+  has_vcl_ |= vcl;
+  if (vcl || !codec::IsParameterSetNal(codec_, nal)) return;
+  // In-band parameter sets replace earlier ones of the same id (a camera's SDP may be stale);
+  // other ids are kept: slices may use several.
+  auto changed = params_.Add(nal);
+  if (!changed) {
+    params_error_ = std::move(changed).error();
+  } else if (*changed) {
+    params_dirty_ = true;
+  }
 }
 
 Result<void> H26xDepacketizer::CheckRoom(size_t more) const {
@@ -334,23 +336,29 @@ void H26xDepacketizer::Discard() {
   data_.clear();
   nal_count_ = 0;
   has_vcl_ = key_ = broken_ = false;
+  pps_id_.reset();
 }
 
 // For a key frame: brings config_ up to date with the parameter sets seen and sets new_config if
 // it differs from the one last announced. False if the configuration is still unknown.
 Result<bool> H26xDepacketizer::AttachConfig(AccessUnit& au) {
-  if (params_dirty_ || !config_) {
-    auto built = BuildConfig();
-    if (!built) {  // in-band parameter sets we cannot parse
+  if (params_error_) {  // an in-band parameter set we cannot parse
+    Error e = std::move(*params_error_);
+    params_error_.reset();
+    Discard();
+    return std::unexpected(std::move(e));
+  }
+  if (params_dirty_ || !config_ || pps_id_ != config_pps_id_) {
+    auto built = BuildConfig(pps_id_);
+    if (!built && built.error().code() != ErrorCode::kNotFound) {
       Discard();
       return std::unexpected(std::move(built).error());
     }
-    if (*built) {
-      config_ = std::move(*built);
-      params_dirty_ = false;
-    }
+    if (!built) return false;
+    config_ = std::move(*built);
+    config_pps_id_ = pps_id_;
+    params_dirty_ = false;
   }
-  if (!config_) return false;
   if (config_->config != reported_config_) {
     reported_config_ = config_->config;
     au.new_config = config_;

@@ -1,0 +1,100 @@
+#include "codec/sei.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "codec/nal.h"
+
+namespace nightjar::codec {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+// libx264 intra-refresh=1 at 320x240: the SEI before each refresh start (ffmpeg trace_headers:
+// recovery_frame_cnt 18, exact_match_flag 1, broken_link_flag 0, changing_slice_group_idc 0).
+const Bytes kX264RecoverySei = {0x06, 0x06, 0x02, 0x09, 0xc4, 0x80};
+
+TEST(SeiTest, FindsX264RecoveryPoint) {
+  auto rp = FindRecoveryPoint(VideoCodec::kH264, kX264RecoverySei);
+  ASSERT_TRUE(rp) << rp.error().ToString();
+  ASSERT_TRUE(rp->has_value());
+  EXPECT_EQ((*rp)->count, 18);
+  EXPECT_TRUE((*rp)->exact_match);
+  EXPECT_FALSE((*rp)->broken_link);
+  EXPECT_TRUE(IsKeyFrameNal(VideoCodec::kH264, kX264RecoverySei));
+}
+
+TEST(SeiTest, SkipsEarlierMessagesAndEmulationPrevention) {
+  // user_data_unregistered (type 5) of 20 bytes holding 00 00 03 01 (escaped), then the
+  // recovery point, then trailing bits.
+  Bytes nal = {0x06, 0x05, 20};
+  for (int i = 0; i < 16; ++i) nal.push_back(0xaa);  // uuid
+  nal.insert(nal.end(), {0x00, 0x00, 0x03, 0x01, 0x02, 0x06, 0x02, 0x09, 0xc4, 0x80});
+  auto rp = FindRecoveryPoint(VideoCodec::kH264, nal);
+  ASSERT_TRUE(rp) << rp.error().ToString();
+  ASSERT_TRUE(rp->has_value());
+  EXPECT_EQ((*rp)->count, 18);
+}
+
+TEST(SeiTest, OtherMessagesAreNoRecoveryPoint) {
+  // pic_timing-like type 1, and type 261 (0xff + 6: extended, not 6).
+  const Bytes other = {0x06, 0x01, 0x01, 0x40, 0x80};
+  const Bytes extended = {0x06, 0xff, 0x06, 0x01, 0x40, 0x80};
+  for (const Bytes& nal : {other, extended}) {
+    auto rp = FindRecoveryPoint(VideoCodec::kH264, nal);
+    ASSERT_TRUE(rp);
+    EXPECT_FALSE(rp->has_value());
+    EXPECT_FALSE(IsKeyFrameNal(VideoCodec::kH264, nal));
+  }
+  // Not an SEI at all.
+  auto slice = FindRecoveryPoint(VideoCodec::kH264, Bytes{0x41, 0x9b});
+  ASSERT_TRUE(slice);
+  EXPECT_FALSE(slice->has_value());
+}
+
+TEST(SeiTest, MalformedIsAnErrorAndNoKeyFrame) {
+  const Bytes truncated_size = {0x06, 0x06, 0x09, 0xc4};  // payload of 9 bytes, 1 present
+  EXPECT_EQ(FindRecoveryPoint(VideoCodec::kH264, truncated_size).error().code(),
+            ErrorCode::kMalformed);
+  EXPECT_FALSE(IsKeyFrameNal(VideoCodec::kH264, truncated_size));
+  const Bytes header_cut = {0x06, 0xff, 0xff};
+  EXPECT_EQ(FindRecoveryPoint(VideoCodec::kH264, header_cut).error().code(), ErrorCode::kMalformed);
+  const Bytes empty_payload = {0x06, 0x06, 0x00, 0x80};  // recovery point without its fields
+  EXPECT_EQ(FindRecoveryPoint(VideoCodec::kH264, empty_payload).error().code(),
+            ErrorCode::kMalformed);
+}
+
+TEST(SeiTest, H265PrefixSeiRecoveryPoint) {
+  // Prefix SEI (type 39): recovery_poc_cnt se(0) = 1, exact 1, broken 0, then alignment.
+  const Bytes zero = {0x4e, 0x01, 0x06, 0x01, 0xd0, 0x80};
+  auto rp = FindRecoveryPoint(VideoCodec::kH265, zero);
+  ASSERT_TRUE(rp) << rp.error().ToString();
+  ASSERT_TRUE(rp->has_value());
+  EXPECT_EQ((*rp)->count, 0);
+  EXPECT_TRUE((*rp)->exact_match);
+  EXPECT_TRUE(IsKeyFrameNal(VideoCodec::kH265, zero));
+  // se(-3) = ue(6) = 00111, exact 1, broken 0, alignment 1.
+  const Bytes negative = {0x4e, 0x01, 0x06, 0x01, 0x3d, 0x80};
+  rp = FindRecoveryPoint(VideoCodec::kH265, negative);
+  ASSERT_TRUE(rp && rp->has_value());
+  EXPECT_EQ((*rp)->count, -3);
+  // The same message in a suffix SEI (type 40) is not where recovery points live.
+  const Bytes suffix = {0x50, 0x01, 0x06, 0x01, 0xd0, 0x80};
+  rp = FindRecoveryPoint(VideoCodec::kH265, suffix);
+  ASSERT_TRUE(rp);
+  EXPECT_FALSE(rp->has_value());
+  EXPECT_FALSE(IsKeyFrameNal(VideoCodec::kH265, suffix));
+}
+
+TEST(SeiTest, KeyFrameNalTypes) {
+  EXPECT_TRUE(IsKeyFrameNal(VideoCodec::kH264, Bytes{0x65, 0x88}));   // IDR
+  EXPECT_FALSE(IsKeyFrameNal(VideoCodec::kH264, Bytes{0x41, 0x9b}));  // non-IDR slice
+  EXPECT_TRUE(IsKeyFrameNal(VideoCodec::kH265, Bytes{0x2a, 0x01}));   // CRA (21)
+  EXPECT_TRUE(IsKeyFrameNal(VideoCodec::kH265, Bytes{0x20, 0x01}));   // BLA_W_LP (16)
+  EXPECT_FALSE(IsKeyFrameNal(VideoCodec::kH265, Bytes{0x02, 0x01}));  // TRAIL_R
+}
+
+}  // namespace
+}  // namespace nightjar::codec
