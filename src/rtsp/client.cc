@@ -269,7 +269,12 @@ Result<std::optional<Response>> Client::Session::Process(int64_t cseq) {
     }
     Result<StreamItem> parsed = resyncing_ ? StreamItem{} : ParseStreamItem(data);
     if (!parsed && !channels_.empty() && parsed.error().code() == ErrorCode::kMalformed) {
+      // A broken message: what starts it is no sync point, whatever the scanner would say.
       resyncing_ = true;
+      ++in_pos_;
+      ++resync_skipped_;
+      ++stats.skipped_bytes;
+      continue;
     }
     if (resyncing_) {
       NJ_TRY(bool synced, Resync(data));

@@ -39,12 +39,20 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::vector<std::weak_ptr<Connection>> connections;
 };
 
-// Transport-level faults a test asks for in the URL's query (see docs/fakecam.md).
+// Transport-level faults a test asks for in the URL's query (docs/ARCHITECTURE.md, fakecam).
+// Times are seconds after PLAY. Implemented in server_faults.cc.
 struct TransportFaults {
   std::optional<double> drop_after;   // close the connection this many seconds after PLAY
   std::optional<double> stall_after;  // stop sending media for `stall_for` seconds
   double stall_for = 5;
-  std::optional<double> garbage_after;  // write random non-RTSP bytes into the stream once
+  std::optional<double> garbage_after;  // write `garbage_bytes` random non-RTSP bytes once
+  size_t garbage_bytes = 4096;
+  // Every `junk_every` seconds a few random bytes between interleaved frames (TCP), or a junk
+  // datagram to the client's RTP port (UDP): flaky firmware.
+  std::optional<double> junk_every;
+  bool refuse_tcp = false;  // answer SETUP over TCP with 461 Unsupported Transport
+  // New SSRC, sequence number and timestamp base on every track, once (an encoder restart).
+  std::optional<double> ssrc_change_after;
   static TransportFaults FromQuery(const QueryParams& query);
 };
 
@@ -87,7 +95,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Kick();
   void SendPacket(size_t track, const OutgoingPacket& packet);
   void SendSenderReports(SteadyTime now);
-  void SendGarbage();
+  void SendGarbage(size_t bytes);
+  void SendJunk();
+  void ChangeSsrc();
   void Close();
 
   std::shared_ptr<Server::Impl> server_;

@@ -78,7 +78,9 @@ Result<void> TrackReceiver::Restart(std::vector<AccessUnit>& out) {
   }
   sequences_ = SequenceUnwrapper();
   last_sequence_.reset();
-  force_loss_ = true;  // the depacketizer drops any partial access unit
+  // An access unit the old stream left open (no marker yet) cannot be completed: the depacketizer
+  // drops it. One that ended cleanly loses nothing.
+  force_loss_ = !last_marker_;
   ++stats_.restarts;
   const RtpHeader first = ParseRtp(c.held.front())->header;  // each parsed on arrival
   if (first.ssrc != *ssrc_ && last_timestamp_) {
@@ -133,6 +135,7 @@ Result<void> TrackReceiver::Deliver(int64_t sequence, const RtpPacket& rtp, bool
   last_timestamp_ = timestamp;
   DepacketizerInput in{timestamp, rtp.header.marker, loss_before || force_loss_, rtp.payload};
   force_loss_ = false;
+  last_marker_ = rtp.header.marker;
   NJ_CHECK_OK(depacketizer_->Push(in, out));
   stats_.access_units += out.size() - before;
   return {};

@@ -107,6 +107,7 @@ class TrackReceiver {
   uint16_t highest_sequence_ = 0;     // highest raw sequence number accepted (valid with ssrc_)
   std::optional<Candidate> candidate_;
   bool force_loss_ = false;  // the next delivered packet follows a restart
+  bool last_marker_ = true;  // the last delivered packet ended an access unit
   // Added to every RTP timestamp before unwrapping: keeps the timeline continuous across SSRCs.
   uint32_t timestamp_shift_ = 0;
   std::optional<int64_t> last_timestamp_;   // unwrapped, of the last delivered packet

@@ -32,6 +32,20 @@ Bytes Packet(uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pt = 96) {
   return p;
 }
 
+// The first fragment (no marker) of a 3000-byte access unit.
+Bytes FirstFragment(uint32_t ssrc, uint16_t seq, uint32_t ts) {
+  std::vector<uint8_t> arena;
+  std::vector<PayloadRef> refs;
+  PacketizeAac(Bytes(3000, 0x55), 1000, arena, refs);
+  EXPECT_GT(refs.size(), 1u);
+  EXPECT_FALSE(refs[0].marker);
+  Bytes p(kRtpHeaderSize);
+  WriteRtpHeader({false, 96, seq, ts, ssrc}, p.data());
+  p.insert(p.end(), arena.begin() + refs[0].offset,
+           arena.begin() + refs[0].offset + refs[0].size);
+  return p;
+}
+
 class TrackReceiverTest : public ::testing::TestWithParam<bool> {
  protected:
   TrackReceiver r{Aac(), 96, GetParam(), 8};
@@ -68,6 +82,19 @@ TEST_P(TrackReceiverTest, SsrcChangeContinuesTheTimeline) {
   EXPECT_EQ(r.stats().restarts, 1u);
   EXPECT_EQ(r.stats().implausible, 0u);
   EXPECT_EQ(r.stats().lost, 0u);
+  EXPECT_EQ(r.stats().dropped, 0u);  // the change came between access units: nothing lost
+}
+
+TEST_P(TrackReceiverTest, SsrcChangeInsideAnAccessUnitDropsThePart) {
+  Push(Packet(7, 1, 1000));
+  Push(FirstFragment(7, 2, 2024));  // the old stream ends here, mid access unit
+  Push(Packet(8, 900, 5));
+  Push(Packet(8, 901, 1029));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].timestamp, 1000);
+  EXPECT_EQ(out[1].timestamp, 3048);  // one step after the abandoned unit's timestamp
+  EXPECT_EQ(out[1].data.size(), 20u);
+  EXPECT_EQ(out[2].timestamp, 4072);
 }
 
 TEST_P(TrackReceiverTest, BackwardsSequenceResetIsFollowed) {
