@@ -24,6 +24,7 @@ class Daemon:
         self.config = os.path.join(self.dir.name, "nightjar.toml")
         with open(self.config, "w") as f:
             f.write(f'[storage]\nbase_path = "{self.data}"\ncheckpoint_secs = 1\nmin_free_mb = 0\n'
+                    f'[api]\nport = {nj.free_port()}\n'
                     f'[ingest]\nrtsp_timeout_secs = 5\n'
                     f'[[cameras]]\nid = "cam1"\nurl = "{url}"\ntransport = "{transport}"\n{extra}\n')
         self.log = open(os.path.join(self.dir.name, "run.log"), "w+", errors="replace")
@@ -165,10 +166,12 @@ class FaultTest(unittest.TestCase):
         runs = self.fault(f"?stall_after=3&stall_for={stall}", ["no media"])
         # The loss: from the last frame before the stall to the first one recorded after it.
         # fakecam stalls that one connection; the new session gets media at once, so the gap is
-        # the stall limit (max(2 s, 4 frame intervals)) plus reconnecting and the first key frame.
+        # the stall limit (max(2 s, 4 frame intervals): 2 s at 30 fps) plus at most 3 s for the
+        # watchdog tick, reconnecting at once and the first key frame. (Before the limit scaled
+        # with the stream it was the 5 s rtsp_timeout plus a 1 s backoff: 7.2 s measured.)
         gap = (runs[1]["start_90k"] - runs[0]["end_90k"]) / TICKS
         print(f"\nstall of {stall} s on the connection: {gap:.2f} s not recorded", flush=True)
-        self.assertLess(gap, stall + 3)
+        self.assertLess(gap, 2 + 3)
 
     def test_timestamp_jump_forward_starts_a_new_run_without_reconnecting(self):
         self.jump(60)
@@ -224,14 +227,16 @@ class MisbehaviourTest(unittest.TestCase):
             d.close()
 
     def assert_every_frame(self, d, run):
-        """The run holds 30 frames per second of its duration: nothing was lost to the fault
-        (one missing frame in 8 s would show as 29.87)."""
+        """The run holds the clip's 30 frames per second of its duration: nothing was lost to
+        the fault. The recorder may slew media time towards wall time by at most 500 ppm (30.015
+        fps); one frame missing in 8 s would read 29.88."""
         out = subprocess.run([nj.BIN, "list", "--data", d.data, "--camera", "cam1", "--json"],
                              capture_output=True, text=True, timeout=60)
         recs = json.loads(out.stdout)["recordings"]
         frames = sum(r["frames"] for r in recs)
         seconds = run["duration_90k"] / TICKS
-        self.assertAlmostEqual(frames / seconds, 30, delta=30 * 0.01,
+        self.assertGreaterEqual(seconds, 7.5)
+        self.assertAlmostEqual(frames / seconds, 30, delta=0.06,
                                msg=f"{frames} frames in {seconds:.3f} s")
 
     def test_junk_between_interleaved_frames_resyncs(self):
@@ -253,7 +258,7 @@ class MisbehaviourTest(unittest.TestCase):
         self.assertEqual(s["transport"], "udp")
 
     def test_unsupported_transport_falls_back_to_udp(self):
-        s, log = self.record("?refuse_tcp=1", frames=150)
+        s, log = self.record("?refuse_tcp=1")
         self.assertEqual(s["transport"], "udp")
         self.assertIn("refused tcp", log)
 
