@@ -255,9 +255,8 @@ void PrintLive(const std::optional<json>& live) {
               static_cast<long long>(live->value("pid", int64_t{0})),
               live->value("updated", std::string("?")).c_str(),
               live->value("stale", false) ? ", STALE: the daemon is not updating it" : "");
-  std::printf("  %-12s %-4s %-10s %-5s %7s %9s %10s %6s %6s %6s  %s\n", "CAMERA", "KIND",
-              "STATE", "TRANS", "FPS", "Mbit/s", "FRAMES", "RECON", "RESYNC", "LOST",
-              "LAST ERROR");
+  std::printf("  %-12s %-4s %-10s %-5s %7s %9s %10s %6s %6s %6s  %s\n", "CAMERA", "KIND", "STATE",
+              "TRANS", "FPS", "Mbit/s", "FRAMES", "RECON", "RESYNC", "LOST", "LAST ERROR");
   for (const json& s : live->value("streams", json::array())) {
     const std::string err = s.value("last_error", json()).is_string() ? s["last_error"] : "";
     const std::string transport = s.value("transport", json()).is_string() ? s["transport"] : "-";

@@ -141,7 +141,7 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
     uint64_t restarts = 0;
   };
   SessionCounters ended_;
-  SessionCounters Current() const;  // of client_, on the strand
+  SessionCounters Current() const;                       // of client_, on the strand
   void PublishCounters(const SessionCounters& current);  // under mu_
   // The transport that worked when the configured one was refused (in memory, for the daemon's
   // lifetime); the next sessions start with it.

@@ -41,8 +41,7 @@ Bytes FirstFragment(uint32_t ssrc, uint16_t seq, uint32_t ts) {
   EXPECT_FALSE(refs[0].marker);
   Bytes p(kRtpHeaderSize);
   WriteRtpHeader({false, 96, seq, ts, ssrc}, p.data());
-  p.insert(p.end(), arena.begin() + refs[0].offset,
-           arena.begin() + refs[0].offset + refs[0].size);
+  p.insert(p.end(), arena.begin() + refs[0].offset, arena.begin() + refs[0].offset + refs[0].size);
   return p;
 }
 
