@@ -53,6 +53,7 @@ Result<void> Client::Session::OnInterleaved(uint8_t channel, std::span<const uin
 
 Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packet) {
   units_.clear();
+  const uint64_t accepted = receivers[track]->packets();
   auto r = receivers[track]->OnRtp(packet, units_);
   if (!r) {
     return Err(r.error().code(), tracks[track].media.media + " track: " + r.error().message());
@@ -65,7 +66,9 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
     }
     return Ok();
   }
-  if (!units_.empty()) stall_.OnMedia(Clock::now().time_since_epoch());
+  const auto now = Clock::now().time_since_epoch();
+  if (receivers[track]->packets() != accepted) stall_.OnPacket(now);
+  if (!units_.empty()) stall_.OnMedia(now);
   for (AccessUnit& unit : units_) {
     if (closed_) break;
     handler_.OnAccessUnit(track, std::move(unit));

@@ -55,6 +55,25 @@ TEST(StallTest, NeverBeyondTheConfiguredTimeout) {
   EXPECT_EQ(s.Limit(), seconds(2));
 }
 
+TEST(StallTest, PacketsOfALargeFrameAreNotSilence) {
+  StallDetector d(seconds(10));
+  d.Start(seconds(0));
+  milliseconds t(0);
+  for (int i = 0; i < 30; ++i, t += milliseconds(33)) d.OnMedia(t);
+  // A key frame that takes 3 s to arrive: its packets keep coming, no access unit completes.
+  for (int i = 0; i < 30; ++i, t += milliseconds(100)) {
+    d.OnPacket(t);
+    EXPECT_FALSE(d.Stalled(t + milliseconds(50)));
+  }
+  d.OnMedia(t);
+  EXPECT_EQ(d.Limit(), seconds(10));  // 4 x the 3 s interval, capped at the timeout
+  // Without packets, 2 s of silence would have ended it.
+  StallDetector quiet(seconds(10));
+  quiet.Start(seconds(0));
+  for (milliseconds q(0); q < milliseconds(990); q += milliseconds(33)) quiet.OnMedia(q);
+  EXPECT_TRUE(quiet.Stalled(milliseconds(990 + 2100)));
+}
+
 TEST(StallTest, StartForgetsTheLastSession) {
   StallDetector d(seconds(10));
   d.Start(seconds(0));

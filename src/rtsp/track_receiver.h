@@ -66,6 +66,7 @@ class TrackReceiver {
   std::vector<uint8_t> BuildReport(uint32_t own_ssrc) const;
 
   const std::optional<SenderClock>& sender_clock() const { return sender_clock_; }
+  uint64_t packets() const { return stats_.packets; }  // accepted so far
   TrackStats stats() const {
     TrackStats s = stats_;
     s.dropped = depacketizer_->dropped();

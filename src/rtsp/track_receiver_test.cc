@@ -116,6 +116,25 @@ TEST_P(TrackReceiverTest, SenderReportsOfTheOldSsrcAreIgnored) {
   EXPECT_EQ(r.sender_clock()->rtp_timestamp, out.back().timestamp);
 }
 
+TEST_P(TrackReceiverTest, ReceiverReportsFollowTheNewSsrc) {
+  for (uint16_t i = 0; i < 3; ++i) Push(Packet(7, 10 + i, 1024 * i));
+  for (uint16_t i = 0; i < 3; ++i) Push(Packet(8, 500 + i, 77 + 1024 * i));
+  // RFC 3550 §6.4.2: RR header (8 bytes: V=2, RC=1, PT=201, length, our SSRC), then the block:
+  // the reportee's SSRC, loss, the extended highest sequence number.
+  const Bytes rr = r.BuildReport(0x1234);
+  ASSERT_GE(rr.size(), 32u);
+  EXPECT_EQ(rr[0], 0x81);
+  EXPECT_EQ(rr[1], 201);
+  auto u32 = [&](size_t at) {
+    return uint32_t{rr[at]} << 24 | uint32_t{rr[at + 1]} << 16 | uint32_t{rr[at + 2]} << 8 |
+           rr[at + 3];
+  };
+  EXPECT_EQ(u32(4), 0x1234u);
+  EXPECT_EQ(u32(8), 8u);
+  EXPECT_EQ(u32(12) & 0xffffff, 0u);  // nothing lost
+  EXPECT_EQ(u32(16) & 0xffff, 502u);
+}
+
 INSTANTIATE_TEST_SUITE_P(TcpAndUdp, TrackReceiverTest, ::testing::Values(false, true));
 
 }  // namespace
