@@ -366,7 +366,16 @@ asio::awaitable<void> Connection::StreamLoop() {
   const SteadyTime start = steady_clock::now();
   std::optional<SteadyTime> drop_at, stall_at, garbage_at, junk_at, ssrc_at;
   if (faults.drop_after) drop_at = After(start, *faults.drop_after);
-  if (faults.stall_after) stall_at = After(start, *faults.stall_after);
+  if (faults.stall_after) {
+    SteadyTime anchor = start;
+    if (faults.stall_camera_wide) {
+      std::string key = content_base_;
+      for (const auto& [k, v] : query_) key += "&" + k + "=" + v;
+      anchor = server_->FaultAnchor(key, start);
+    }
+    stall_at = After(anchor, *faults.stall_after);
+    if (After(*stall_at, faults.stall_for) <= start) stall_at.reset();  // over before this PLAY
+  }
   if (faults.garbage_after) garbage_at = After(start, *faults.garbage_after);
   if (faults.junk_every && *faults.junk_every > 0) junk_at = After(start, *faults.junk_every);
   if (faults.ssrc_change_after) ssrc_at = After(start, *faults.ssrc_change_after);

@@ -24,6 +24,7 @@ TransportFaults TransportFaults::FromQuery(const QueryParams& q) {
   f.drop_after = QueryDouble(q, "drop_after");
   f.stall_after = QueryDouble(q, "stall_after");
   if (auto v = QueryDouble(q, "stall_for")) f.stall_for = *v;
+  if (auto it = q.find("stall_scope"); it != q.end()) f.stall_camera_wide = it->second == "camera";
   f.garbage_after = QueryDouble(q, "garbage_after");
   if (auto v = QueryDouble(q, "garbage_bytes"); v && *v >= 1 && *v <= 16e6) {
     f.garbage_bytes = static_cast<size_t>(*v);
@@ -32,6 +33,11 @@ TransportFaults TransportFaults::FromQuery(const QueryParams& q) {
   f.refuse_tcp = QueryDouble(q, "refuse_tcp").value_or(0) != 0;
   f.ssrc_change_after = QueryDouble(q, "ssrc_change_after");
   return f;
+}
+
+SteadyTime Server::Impl::FaultAnchor(const std::string& key, SteadyTime now) {
+  std::lock_guard lock(mu);
+  return fault_anchors.try_emplace(key, now).first->second;
 }
 
 void Connection::SendGarbage(size_t bytes) {

@@ -182,6 +182,21 @@ class Protocol(unittest.TestCase):
         self.assertGreater(pkts[-1][0] - pkts[0][0], 3)  # it resumed
 
 
+    def test_fault_camera_wide_stall_holds_back_new_connections(self):
+        url = self.cam.url("/cam1/sub")
+        self.c.play_tcp(url, query="?stall_after=0.5&stall_for=2.5&stall_scope=camera")
+        time.sleep(1.0)  # inside the stall
+        late = RawRtsp(self.cam.port)
+        try:
+            late.play_tcp(url, query="?stall_after=0.5&stall_for=2.5&stall_scope=camera")
+            start = time.monotonic()
+            pkts = [p for p in late.packets(3.5) if p[1] == 0]
+            self.assertTrue(pkts)
+            self.assertGreater(pkts[0][0] - start, 1.0)  # nothing until the stall ended
+        finally:
+            late.close()
+
+
 class Looping(unittest.TestCase):
     """A short clip loops seamlessly: sequence numbers and timestamps keep increasing."""
 

@@ -173,6 +173,14 @@ class FaultTest(unittest.TestCase):
         print(f"\nstall of {stall} s on the connection: {gap:.2f} s not recorded", flush=True)
         self.assertLess(gap, 2 + 3)
 
+    def test_camera_wide_stall_loses_the_stall_plus_at_most_3_s(self):
+        # A hung encoder: every connection, new ones too, gets nothing for the stall.
+        stall = 8
+        runs = self.fault(f"?stall_after=3&stall_for={stall}&stall_scope=camera", ["no media"])
+        gap = (runs[1]["start_90k"] - runs[0]["end_90k"]) / TICKS
+        print(f"\ncamera-wide stall of {stall} s: {gap:.2f} s not recorded", flush=True)
+        self.assertLess(gap, stall + 3)
+
     def test_timestamp_jump_forward_starts_a_new_run_without_reconnecting(self):
         self.jump(60)
 
