@@ -175,10 +175,16 @@ asio::awaitable<void> Streamer::Loop() {
     const uint64_t frames_before = stats_.frames;
     Result<void> r = co_await client_->Run();
     const bool delivered = stats_.frames > frames_before && video_track_.has_value();
+    const rtsp::TransportKind switched_to = client_->transport();
     EndSession();
     client_.reset();
     if (stopping_) break;
-    if (!delivered && learned_transport_ && *learned_transport_ != options_.client.transport) {
+    if (!delivered && switched_to != client.transport) {
+      // SETUP was refused on one transport and the other failed too (some cameras close the
+      // connection after a 461): the next session starts with the other one.
+      learned_transport_ = switched_to;
+    } else if (!delivered && learned_transport_ &&
+               *learned_transport_ != options_.client.transport) {
       learned_transport_.reset();  // what worked once does not now: start over as configured
     }
     const auto lasted = std::chrono::nanoseconds(clock_.MonotonicNanos() - started_ns);

@@ -247,8 +247,10 @@ Response Connection::HandleSetup(const Request& req, Response resp) {
       }
     }
   }
-  if (!chosen || (chosen->tcp && TransportFaults::FromQuery(query_).refuse_tcp)) {
+  const int refuse_tcp = TransportFaults::FromQuery(query_).refuse_tcp;
+  if (!chosen || (chosen->tcp && refuse_tcp > 0)) {
     resp.status = 461;
+    if (chosen && refuse_tcp == 2) close_after_flush_ = true;
     return resp;
   }
   Track& track = tracks_[index];

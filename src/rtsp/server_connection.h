@@ -59,7 +59,8 @@ struct TransportFaults {
   // Every `junk_every` seconds a few random bytes between interleaved frames (TCP), or a junk
   // datagram to the client's RTP port (UDP): flaky firmware.
   std::optional<double> junk_every;
-  bool refuse_tcp = false;  // answer SETUP over TCP with 461 Unsupported Transport
+  // 1: answer SETUP over TCP with 461 Unsupported Transport; 2: and close the connection.
+  int refuse_tcp = 0;
   // New SSRC, sequence number and timestamp base on every track, once (an encoder restart).
   std::optional<double> ssrc_change_after;
   static TransportFaults FromQuery(const QueryParams& query);

@@ -1,5 +1,6 @@
 // The fakecam's transport faults (TransportFaults): what misbehaving cameras do to the byte
 // stream or the datagrams, injected per connection from the URL query.
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <cstdlib>
 
@@ -30,7 +31,7 @@ TransportFaults TransportFaults::FromQuery(const QueryParams& q) {
     f.garbage_bytes = static_cast<size_t>(*v);
   }
   f.junk_every = QueryDouble(q, "junk_every");
-  f.refuse_tcp = QueryDouble(q, "refuse_tcp").value_or(0) != 0;
+  f.refuse_tcp = static_cast<int>(std::min(QueryDouble(q, "refuse_tcp").value_or(0), 2.0));
   f.ssrc_change_after = QueryDouble(q, "ssrc_change_after");
   return f;
 }

@@ -270,6 +270,21 @@ class MisbehaviourTest(unittest.TestCase):
         self.assertEqual(s["transport"], "udp")
         self.assertIn("refused tcp", log)
 
+    def test_unsupported_transport_then_close_uses_udp_next(self):
+        # The camera closes the connection after its 461: the session ends, and the next one
+        # (after the usual 1 s backoff) starts over UDP.
+        d = Daemon(self.cam.url("/cam1/main", query="?refuse_tcp=2"))
+        try:
+            s = d.wait(lambda s: s["frames"] >= 90 and s["state"] == "streaming", timeout=60)
+            self.assertEqual(s["transport"], "udp")
+            self.assertEqual(s["reconnects"], 1, s["last_error"])
+            self.assertIn("461", s["last_error"])
+            self.assertEqual(d.stop(), 0)
+            code, out = d.check()
+            self.assertEqual(code, 0, out)
+        finally:
+            d.close()
+
     def test_ssrc_change_continues_the_recording(self):
         for transport in ("tcp", "udp"):
             with self.subTest(transport=transport):
