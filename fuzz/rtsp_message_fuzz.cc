@@ -1,5 +1,6 @@
-// Fuzzes everything an RTSP peer controls before RTP: the message/interleaved stream parser,
-// Transport and Session headers, auth parameters, and URL splitting.
+// Fuzzes everything an RTSP peer controls before RTP: the message/interleaved stream parser and
+// the resync scanner behind it (resync.h), Transport and Session headers, auth parameters, and
+// URL splitting.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -7,6 +8,7 @@
 
 #include "rtsp/auth.h"
 #include "rtsp/message.h"
+#include "rtsp/resync.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> bytes(data, size);
@@ -31,6 +33,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)nightjar::rtsp::AnswerChallenge(*w, {"u", "p"}, "DESCRIBE", "rtsp://x/", 1, "c");
       }
     }
+  }
+  // Resync as the client does over junk: every scan skips within the input, and a sync point
+  // it finds is a frame on a channel set up (0-1) or an RTSP message start.
+  nightjar::rtsp::InterleavedChannels channels;
+  channels.rtp.set(0);
+  channels.rtcp.set(1);
+  for (size_t pos = 0; pos < bytes.size();) {
+    const auto scan = nightjar::rtsp::ScanForSync(bytes.subspan(pos), channels);
+    if (scan.skip > bytes.size() - pos) __builtin_trap();
+    pos += scan.skip;
+    if (scan.kind == nightjar::rtsp::SyncScan::Kind::kNeedMore) break;
+    const auto rest = bytes.subspan(pos);
+    const bool frame = rest[0] == '$' && rest.size() >= 6 && rest[1] <= 1;
+    if (!frame && !nightjar::rtsp::MayStartRtspMessage(rest)) __builtin_trap();
+    ++pos;  // look for the next one
   }
   std::string_view text(reinterpret_cast<const char*>(data), size);
   (void)nightjar::rtsp::ParseTransport(text);

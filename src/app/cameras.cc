@@ -19,6 +19,10 @@ http::StreamInfo StreamInfoOf(const ingest::StreamStats& s, const std::string& u
   i.reconnects = s.reconnects;
   i.frames_recorded = s.frames_recorded;
   i.frames_shed = s.frames_shed;
+  i.resyncs = s.resyncs;
+  i.skipped_bytes = s.skipped_bytes;
+  i.dropped_packets = s.dropped_packets;
+  i.transport = s.transport;
   i.last_error = s.last_error;
   if (!s.last_error.empty()) i.last_error_at = s.last_error_at;
   i.video_codec = s.video_codec;

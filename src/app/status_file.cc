@@ -34,6 +34,11 @@ json StreamStatsJson(const ingest::StreamStats& s) {
             {"frames_dropped", s.frames_dropped},
             {"frames_recorded", s.frames_recorded},
             {"frames_shed", s.frames_shed},
+            {"resyncs", s.resyncs},
+            {"skipped_bytes", s.skipped_bytes},
+            {"dropped_packets", s.dropped_packets},
+            {"rtp_restarts", s.rtp_restarts},
+            {"transport", s.transport.empty() ? json(nullptr) : json(s.transport)},
             {"fps", s.fps},
             {"bitrate_bps", s.bitrate_bps}};
   PutTime(j, "since", s.since);

@@ -255,16 +255,18 @@ void PrintLive(const std::optional<json>& live) {
               static_cast<long long>(live->value("pid", int64_t{0})),
               live->value("updated", std::string("?")).c_str(),
               live->value("stale", false) ? ", STALE: the daemon is not updating it" : "");
-  std::printf("  %-12s %-4s %-10s %7s %9s %10s %6s %6s  %s\n", "CAMERA", "KIND", "STATE", "FPS",
-              "Mbit/s", "FRAMES", "RECON", "LOST", "LAST ERROR");
+  std::printf("  %-12s %-4s %-10s %-5s %7s %9s %10s %6s %6s %6s  %s\n", "CAMERA", "KIND", "STATE",
+              "TRANS", "FPS", "Mbit/s", "FRAMES", "RECON", "RESYNC", "LOST", "LAST ERROR");
   for (const json& s : live->value("streams", json::array())) {
     const std::string err = s.value("last_error", json()).is_string() ? s["last_error"] : "";
-    std::printf("  %-12s %-4s %-10s %7.1f %9.2f %10llu %6llu %6llu  %s\n",
+    const std::string transport = s.value("transport", json()).is_string() ? s["transport"] : "-";
+    std::printf("  %-12s %-4s %-10s %-5s %7.1f %9.2f %10llu %6llu %6llu %6llu  %s\n",
                 s.value("camera", "").c_str(), s.value("stream", "").c_str(),
-                s.value("state", "").c_str(), s.value("fps", 0.0),
+                s.value("state", "").c_str(), transport.c_str(), s.value("fps", 0.0),
                 s.value("bitrate_bps", 0.0) / 1e6,
                 static_cast<unsigned long long>(s.value("frames", uint64_t{0})),
                 static_cast<unsigned long long>(s.value("reconnects", uint64_t{0})),
+                static_cast<unsigned long long>(s.value("resyncs", uint64_t{0})),
                 static_cast<unsigned long long>(s.value("packets_lost", uint64_t{0})), err.c_str());
   }
 }

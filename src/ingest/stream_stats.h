@@ -35,6 +35,15 @@ struct StreamStats {
   uint64_t frames_dropped = 0;   // damaged or undecodable access units dropped by depacketizing
   uint64_t frames_recorded = 0;  // handed to storage (video and audio)
   uint64_t frames_shed = 0;      // refused because the disk fell behind, or before a key frame
+  uint64_t resyncs = 0;          // junk skipped on the interleaved TCP stream (rtsp/resync.h)
+  uint64_t skipped_bytes = 0;    // junk bytes those resyncs skipped
+  // RTP packets dropped as not of the stream: not RTP v2, another payload type or SSRC, a
+  // sequence number far off (UDP junk, strays); see rtsp::TrackReceiver::OnRtp.
+  uint64_t dropped_packets = 0;
+  uint64_t rtp_restarts = 0;  // SSRC changes and sequence resets followed without reconnecting
+  // The transport of the current (or last) session: "tcp" or "udp"; empty before the first
+  // SETUP. Differs from the configured one when the camera refused that (kept until restart).
+  std::string transport;
   // Over the last few seconds; zero when nothing arrives.
   double fps = 0;
   double bitrate_bps = 0;

@@ -41,6 +41,10 @@ uint32_t ReorderDepth(const rtsp::TrackConfig& c) {
   return sps ? sps->max_num_reorder_pics : 2;
 }
 
+std::string_view TransportName(rtsp::TransportKind t) {
+  return t == rtsp::TransportKind::kTcp ? "tcp" : "udp";
+}
+
 std::string EntryKey(const rtsp::TrackConfig& c) {
   std::string key = c.codec;
   key.push_back('\0');
@@ -65,6 +69,16 @@ db::SampleEntryRow EntryRow(const rtsp::TrackConfig& c) {
 }
 
 }  // namespace
+
+ReconnectPlan PlanReconnect(int failures, bool delivered, bool healthy) {
+  if (delivered && healthy) {
+    failures = 0;
+  } else if (delivered) {
+    failures = std::min(failures, 1);
+  }
+  ++failures;
+  return {failures, delivered ? failures - 1 : failures};
+}
 
 std::string_view StreamStateName(StreamState s) {
   switch (s) {
@@ -154,15 +168,29 @@ asio::awaitable<void> Streamer::Loop() {
       stats_.since = clock_.Now();
     }
     ++generation_;
-    client_ = std::make_unique<rtsp::Client>(strand_, options_.client, *this);
+    rtsp::ClientOptions client = options_.client;
+    if (learned_transport_) client.transport = *learned_transport_;
+    client_ = std::make_unique<rtsp::Client>(strand_, client, *this);
     const int64_t started_ns = clock_.MonotonicNanos();
+    const uint64_t frames_before = stats_.frames;
     Result<void> r = co_await client_->Run();
-    const bool delivered = stats_.frames > 0 && video_track_.has_value();
+    const bool delivered = stats_.frames > frames_before && video_track_.has_value();
+    const rtsp::TransportKind switched_to = client_->transport();
     EndSession();
     client_.reset();
     if (stopping_) break;
+    if (!delivered && switched_to != client.transport) {
+      // SETUP was refused on one transport and the other failed too (some cameras close the
+      // connection after a 461): the next session starts with the other one.
+      learned_transport_ = switched_to;
+    } else if (!delivered && learned_transport_ &&
+               *learned_transport_ != options_.client.transport) {
+      learned_transport_.reset();  // what worked once does not now: start over as configured
+    }
     const auto lasted = std::chrono::nanoseconds(clock_.MonotonicNanos() - started_ns);
-    failures = (delivered && lasted >= options_.backoff.healthy_after) ? 1 : failures + 1;
+    const ReconnectPlan plan =
+        PlanReconnect(failures, delivered, lasted >= options_.backoff.healthy_after);
+    failures = plan.failures;
     std::string why = r ? "the session ended" : r.error().ToString();
     if (!fatal_.empty()) why = std::exchange(fatal_, "");
     // Errors may quote what the camera sent: keep logs and status printable and short.
@@ -184,7 +212,7 @@ asio::awaitable<void> Streamer::Loop() {
                     db::StreamKindName(options_.kind), failures);
       break;
     }
-    if (!co_await Backoff(failures)) break;
+    if (plan.backoff_steps > 0 && !co_await Backoff(plan.backoff_steps)) break;
     std::lock_guard lock(mu_);
     ++stats_.reconnects;
   }
@@ -252,10 +280,14 @@ void Streamer::EndSession() {
   {
     std::lock_guard lock(mu_);
     observers = observers_;
-    for (const auto& t : client_->track_stats()) {
-      stats_.packets_lost += t.lost;
-      stats_.frames_dropped += t.dropped;
-    }
+    const SessionCounters current = Current();
+    PublishCounters(current);
+    ended_.lost += current.lost;
+    ended_.dropped += current.dropped;
+    ended_.resyncs += current.resyncs;
+    ended_.skipped_bytes += current.skipped_bytes;
+    ended_.dropped_packets += current.dropped_packets;
+    ended_.restarts += current.restarts;
   }
   for (const auto& slot : observers) {
     slot->has_video = slot->has_audio = false;  // the next session brings new configurations
@@ -263,7 +295,37 @@ void Streamer::EndSession() {
   }
 }
 
+Streamer::SessionCounters Streamer::Current() const {
+  SessionCounters c;
+  if (!client_) return c;
+  for (const auto& t : client_->track_stats()) {
+    c.lost += t.lost;
+    c.dropped += t.dropped;
+    c.dropped_packets += t.implausible + t.wrong_payload_type;
+    c.restarts += t.restarts;
+  }
+  c.resyncs = client_->stats().resyncs;
+  c.skipped_bytes = client_->stats().skipped_bytes;
+  return c;
+}
+
+void Streamer::PublishCounters(const SessionCounters& c) {
+  stats_.packets_lost = ended_.lost + c.lost;
+  stats_.frames_dropped = ended_.dropped + c.dropped;
+  stats_.resyncs = ended_.resyncs + c.resyncs;
+  stats_.skipped_bytes = ended_.skipped_bytes + c.skipped_bytes;
+  stats_.dropped_packets = ended_.dropped_packets + c.dropped_packets;
+  stats_.rtp_restarts = ended_.restarts + c.restarts;
+}
+
 void Streamer::OnPlaying(const std::vector<rtsp::ClientTrack>& tracks) {
+  const rtsp::TransportKind used = client_->transport();
+  if (used != options_.client.transport && learned_transport_ != used) {
+    spdlog::warn("camera {} {}: the camera refused {}; recording over {} (kept until restart)",
+                 options_.camera, db::StreamKindName(options_.kind),
+                 TransportName(options_.client.transport), TransportName(used));
+  }
+  learned_transport_ = used;
   for (size_t i = 0; i < tracks.size(); ++i) {
     const bool video = tracks[i].media.media == "video";
     if (video && !video_track_) video_track_ = i;
@@ -278,6 +340,7 @@ void Streamer::OnPlaying(const std::vector<rtsp::ClientTrack>& tracks) {
     stats_.since = clock_.Now();
     stats_.sessions++;
     stats_.audio_codec = audio_config_ ? audio_config_->codec : "";
+    stats_.transport = std::string(TransportName(used));
     window_start_ = clock_.Now();  // Stats() reads it from other threads
   }
   window_frames_ = window_bytes_ = 0;
@@ -366,6 +429,7 @@ void Streamer::UpdateRates(Time90k now) {
     stats_.frames_recorded = recorded_base_ + recording_->recorder().frames_recorded();
     stats_.frames_shed = shed_base_ + recording_->recorder().frames_shed();
   }
+  PublishCounters(Current());
   stats_.fps = static_cast<double>(window_frames_) / secs;
   stats_.bitrate_bps = static_cast<double>(window_bytes_) * 8 / secs;
   window_start_ = now;

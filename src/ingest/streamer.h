@@ -49,6 +49,17 @@ struct StreamerOptions {
   Duration90k stagger;             // shortens the first recording (storage/recorder.h)
 };
 
+// After a session ends: the consecutive failures so far and how many backoff steps to wait
+// before the next attempt (0: at once; n: BackoffOptions::initial x 2^(n-1), capped, jittered).
+// A session that delivered frames for healthy_after resets the count. One that delivered frames
+// at all (then stalled, dropped, sent garbage) is retried at once, but only once in a row: a
+// camera that keeps failing is backed off as before.
+struct ReconnectPlan {
+  int failures = 0;
+  int backoff_steps = 0;
+};
+ReconnectPlan PlanReconnect(int failures, bool delivered, bool healthy);
+
 class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::ClientHandler {
  public:
   Streamer(boost::asio::io_context& io, boost::asio::thread_pool& blocking, storage::Engine& engine,
@@ -124,6 +135,17 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   Time90k window_start_;  // written on the strand under mu_; Stats() reads it
   uint64_t window_frames_ = 0, window_bytes_ = 0;
   uint64_t recorded_base_ = 0, shed_base_ = 0;  // totals of the sessions that ended
+  // The client's counters of the sessions that ended (the current one's are added live).
+  struct SessionCounters {
+    uint64_t lost = 0, dropped = 0, resyncs = 0, skipped_bytes = 0, dropped_packets = 0;
+    uint64_t restarts = 0;
+  };
+  SessionCounters ended_;
+  SessionCounters Current() const;                       // of client_, on the strand
+  void PublishCounters(const SessionCounters& current);  // under mu_
+  // The transport that worked when the configured one was refused (in memory, for the daemon's
+  // lifetime); the next sessions start with it.
+  std::optional<rtsp::TransportKind> learned_transport_;
 
   mutable std::mutex mu_;
   StreamStats stats_;  // guarded by mu_

@@ -59,6 +59,25 @@ ClipFrames DemuxClip(const std::string& path) {
   return c;
 }
 
+TEST(PlanReconnectTest, AtOnceAfterASessionThatDeliveredThenBackoff) {
+  // A camera that never answers: 1 s, 2 s, 4 s ...
+  EXPECT_EQ(PlanReconnect(0, false, false).backoff_steps, 1);
+  EXPECT_EQ(PlanReconnect(1, false, false).backoff_steps, 2);
+  EXPECT_EQ(PlanReconnect(2, false, false).backoff_steps, 3);
+  // A stall (or any end) after frames arrived: at once.
+  ReconnectPlan p = PlanReconnect(0, true, false);
+  EXPECT_EQ(p.backoff_steps, 0);
+  EXPECT_EQ(p.failures, 1);
+  // ... but not twice in a row: a camera that keeps failing after a frame or two backs off.
+  EXPECT_EQ(PlanReconnect(p.failures, true, false).backoff_steps, 1);
+  // After failed attempts, a session that delivered frames starts the count over.
+  EXPECT_EQ(PlanReconnect(5, true, false).failures, 2);
+  // A healthy session (frames for BackoffOptions::healthy_after) resets it.
+  p = PlanReconnect(7, true, true);
+  EXPECT_EQ(p.failures, 1);
+  EXPECT_EQ(p.backoff_steps, 0);
+}
+
 class Recording : public ::testing::Test {
  protected:
   struct Result {

@@ -14,6 +14,7 @@
 
 #include "base/strings.h"
 #include "rtsp/client_session.h"
+#include "rtsp/resync.h"
 
 namespace nightjar::rtsp {
 
@@ -48,7 +49,9 @@ Client::Session::Session(const asio::any_io_executor& executor, ClientOptions op
       options_(std::move(options)),
       handler_(handler),
       resolver_(executor),
-      socket_(executor) {
+      socket_(executor),
+      transport_(options_.transport),
+      stall_(options_.timeout) {
   own_ssrc_ = RandomU32();
   char hex[9];
   std::snprintf(hex, sizeof(hex), "%08x", RandomU32());
@@ -258,7 +261,28 @@ asio::awaitable<Result<void>> Client::Session::ReadMore() {
 
 Result<std::optional<Response>> Client::Session::Process(int64_t cseq) {
   while (in_pos_ < in_end_ && !closed_) {
-    NJ_TRY(StreamItem item, ParseStreamItem(std::span(in_).subspan(in_pos_, in_end_ - in_pos_)));
+    const std::span<const uint8_t> data = std::span(in_).subspan(in_pos_, in_end_ - in_pos_);
+    // Once channels are set up, bytes that start neither a `$` frame nor an RTSP message are
+    // junk to skip (resync.h); before that, and for broken messages, the parser decides.
+    if (!resyncing_ && !channels_.empty() && data[0] != '$' && !MayStartRtspMessage(data)) {
+      resyncing_ = true;
+    }
+    Result<StreamItem> parsed = resyncing_ ? StreamItem{} : ParseStreamItem(data);
+    if (!parsed && !channels_.empty() && parsed.error().code() == ErrorCode::kMalformed) {
+      // A broken message: what starts it is no sync point, whatever the scanner would say.
+      resyncing_ = true;
+      ++in_pos_;
+      ++resync_skipped_;
+      ++stats.skipped_bytes;
+      continue;
+    }
+    if (resyncing_) {
+      NJ_TRY(bool synced, Resync(data));
+      if (!synced) break;
+      continue;
+    }
+    if (!parsed) return std::unexpected(parsed.error());
+    StreamItem& item = *parsed;
     if (item.kind == StreamItem::Kind::kNeedMore) break;
     in_pos_ += item.consumed;
     switch (item.kind) {
@@ -284,6 +308,27 @@ Result<std::optional<Response>> Client::Session::Process(int64_t cseq) {
     }
   }
   return std::optional<Response>();
+}
+
+Result<bool> Client::Session::Resync(std::span<const uint8_t> data) {
+  InterleavedChannels channels;
+  for (const auto& [channel, target] : channels_) {
+    (target.rtcp ? channels.rtcp : channels.rtp).set(channel);
+  }
+  const SyncScan scan = ScanForSync(data, channels);
+  in_pos_ += scan.skip;
+  resync_skipped_ += scan.skip;
+  stats.skipped_bytes += scan.skip;
+  if (resync_skipped_ > kMaxResyncBytes) {
+    return Err(ErrorCode::kMalformed, "data is neither an RTSP message nor interleaved (" +
+                                          std::to_string(resync_skipped_) +
+                                          " bytes without a frame to resynchronize on)");
+  }
+  if (scan.kind == SyncScan::Kind::kNeedMore) return false;
+  ++stats.resyncs;
+  resyncing_ = false;
+  resync_skipped_ = 0;
+  return true;
 }
 
 void Client::Session::AnswerServerRequest(const Request& request) {
@@ -329,6 +374,34 @@ asio::awaitable<Result<void>> Client::Session::Describe(SdpDescription& sdp, std
 
 asio::awaitable<Result<void>> Client::Session::Setup(const SdpDescription& sdp,
                                                      const std::string& base) {
+  Result<void> first = co_await SetupTracks(sdp, base);
+  if (first || failure_) co_return first;
+  // A camera that refuses the transport (461, as VLC's server does for TCP) or fails SETUP
+  // otherwise may take the other one (TCP <-> UDP) on the same connection. Not for errors that
+  // another transport cannot change.
+  const ErrorCode code = first.error().code();
+  if (code == ErrorCode::kPermissionDenied || code == ErrorCode::kNotFound ||
+      code == ErrorCode::kClosed || code == ErrorCode::kTimeout ||
+      first.error().message().starts_with("no recordable video track")) {
+    co_return first;
+  }
+  transport_ = transport_ == TransportKind::kTcp ? TransportKind::kUdp : TransportKind::kTcp;
+  channels_.clear();
+  boost::system::error_code ec;
+  for (UdpPair& u : udp_) {
+    if (u.rtp) u.rtp->close(ec);
+    if (u.rtcp) u.rtcp->close(ec);
+  }
+  udp_.clear();
+  Result<void> second = co_await SetupTracks(sdp, base);
+  if (second || failure_) co_return second;
+  co_return Err(second.error().code(), first.error().message() + "; over " +
+                                           (transport_ == TransportKind::kTcp ? "TCP" : "UDP") +
+                                           ": " + second.error().message());
+}
+
+asio::awaitable<Result<void>> Client::Session::SetupTracks(const SdpDescription& sdp,
+                                                           const std::string& base) {
   tracks.clear();
   receivers.clear();
   bool have_video = false, have_audio = false;
@@ -349,7 +422,7 @@ asio::awaitable<Result<void>> Client::Session::Setup(const SdpDescription& sdp,
     t.config = (*depacketizer)->config();
     tracks.push_back(std::move(t));
     receivers.push_back(std::make_unique<TrackReceiver>(std::move(*depacketizer), m.payload_type,
-                                                        options_.transport == TransportKind::kUdp,
+                                                        transport_ == TransportKind::kUdp,
                                                         options_.reorder_capacity));
   }
   if (!have_video) {
@@ -364,7 +437,7 @@ asio::awaitable<Result<void>> Client::Session::Setup(const SdpDescription& sdp,
 
 asio::awaitable<Result<void>> Client::Session::SetupTrack(size_t index) {
   TransportSpec want;
-  want.tcp = options_.transport == TransportKind::kTcp;
+  want.tcp = transport_ == TransportKind::kTcp;
   if (want.tcp) {
     want.interleaved = std::pair(static_cast<int>(2 * index), static_cast<int>(2 * index + 1));
   } else {
@@ -472,6 +545,8 @@ asio::awaitable<Result<void>> Client::Run() { return session_->Run(); }
 void Client::Stop() { session_->Stop(); }
 
 const ClientStats& Client::stats() const { return session_->stats; }
+
+TransportKind Client::transport() const { return session_->transport(); }
 
 std::vector<TrackStats> Client::track_stats() const {
   std::vector<TrackStats> v;

@@ -37,6 +37,7 @@ struct ClientOptions {
   std::string url;  // rtsp://[user:password@]host[:port]/path
   // Overrides credentials in the URL when set.
   std::optional<Credentials> credentials;
+  // The transport tried first; a camera that refuses it in SETUP is tried with the other.
   TransportKind transport = TransportKind::kTcp;
   // Deadline for connecting, for each reply, and for media silence while playing.
   std::chrono::milliseconds timeout{10000};
@@ -58,6 +59,8 @@ struct ClientStats {
   uint64_t rtsp_messages = 0;
   uint64_t unassigned_channel_frames = 0;  // interleaved data on channels we never set up
   uint64_t malformed_rtcp = 0;
+  uint64_t resyncs = 0;        // junk skipped on the TCP stream until a frame (resync.h)
+  uint64_t skipped_bytes = 0;  // junk bytes skipped by resyncs
 };
 
 // Receives what the session produces. Called on the client's executor; must not block.
@@ -86,6 +89,9 @@ class Client {
   void Stop();
 
   const ClientStats& stats() const;
+  // The transport SETUP used: options.transport, or the other one when the camera refused it
+  // (461 Unsupported Transport or another SETUP failure; the session then tries the other).
+  TransportKind transport() const;
   // Per-track receive statistics and the sender clocks (empty before PLAY).
   std::vector<TrackStats> track_stats() const;
   std::vector<std::optional<SenderClock>> sender_clocks() const;

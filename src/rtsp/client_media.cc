@@ -19,8 +19,8 @@ namespace asio = boost::asio;
 
 asio::awaitable<Result<void>> Client::Session::MediaLoop() {
   auto self = shared_from_this();
-  waiting_for_ = "media";
-  deadline_ = Clock::now() + options_.timeout;
+  // From here the stall detector (stall.h) watches the media, not deadline_.
+  stall_.Start(Clock::now().time_since_epoch());
   for (size_t i = 0; i < udp_.size(); ++i) {
     if (!udp_[i].rtp) continue;
     asio::co_spawn(
@@ -53,6 +53,7 @@ Result<void> Client::Session::OnInterleaved(uint8_t channel, std::span<const uin
 
 Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packet) {
   units_.clear();
+  const uint64_t accepted = receivers[track]->packets();
   auto r = receivers[track]->OnRtp(packet, units_);
   if (!r) {
     return Err(r.error().code(), tracks[track].media.media + " track: " + r.error().message());
@@ -65,7 +66,9 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
     }
     return Ok();
   }
-  deadline_ = Clock::now() + options_.timeout;
+  const auto now = Clock::now().time_since_epoch();
+  if (receivers[track]->packets() != accepted) stall_.OnPacket(now);
+  if (!units_.empty()) stall_.OnMedia(now);
   for (AccessUnit& unit : units_) {
     if (closed_) break;
     handler_.OnAccessUnit(track, std::move(unit));
@@ -105,13 +108,24 @@ asio::awaitable<void> Client::Session::UdpLoop(size_t track, bool rtcp) {
 asio::awaitable<void> Client::Session::Watchdog() {
   auto self = shared_from_this();
   asio::steady_timer timer(executor_);
+  // Fine enough that a 2 s stall limit is noticed within an eighth of it.
   const auto tick = std::clamp(options_.timeout / 4, std::chrono::milliseconds(50),
-                               std::chrono::milliseconds(1000));
+                               std::chrono::milliseconds(250));
   while (!closed_) {
     timer.expires_after(tick);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;
+    if (playing_) {
+      if (stall_.Stalled(Clock::now().time_since_epoch())) {
+        char text[32];
+        std::snprintf(text, sizeof(text), "%.1f",
+                      std::chrono::duration<double>(stall_.Limit()).count());
+        Fail(ErrorCode::kTimeout,
+             std::string("no media within ") + text + " s (the stall limit of this stream)");
+      }
+      continue;
+    }
     if (Clock::now() > deadline_) {
       const auto secs = std::chrono::duration<double>(options_.timeout).count();
       char text[32];
@@ -144,7 +158,7 @@ asio::awaitable<void> Client::Session::Keepalive() {
 void Client::Session::SendReports() {
   for (size_t i = 0; i < receivers.size(); ++i) {
     std::vector<uint8_t> rr = receivers[i]->BuildReport(own_ssrc_);
-    if (options_.transport == TransportKind::kUdp) {
+    if (transport_ == TransportKind::kUdp) {
       if (!udp_[i].rtcp) continue;
       boost::system::error_code ec;
       udp_[i].rtcp->send_to(asio::buffer(rr), udp_[i].server_rtcp, 0, ec);  // never blocks

@@ -19,6 +19,7 @@
 
 #include "rtsp/client.h"
 #include "rtsp/message.h"
+#include "rtsp/stall.h"
 #include "rtsp/track_receiver.h"
 #include "rtsp/url.h"
 
@@ -35,6 +36,7 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   void Stop();
   // Closes the sockets at once (no TEARDOWN); what is pending completes with an error.
   void Close() noexcept;
+  TransportKind transport() const { return transport_; }
 
   ClientStats stats;
   std::vector<ClientTrack> tracks;
@@ -59,12 +61,17 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   boost::asio::awaitable<Result<void>> ReadMore();
   // Handles every complete item in the input; returns the response to `cseq` if one came.
   Result<std::optional<Response>> Process(int64_t cseq);
+  // Skips junk at the front of the input (resync.h); true once a sync point is at the front,
+  // false when more bytes are needed; kMalformed past kMaxResyncBytes.
+  Result<bool> Resync(std::span<const uint8_t> data);
   Result<void> OnInterleaved(uint8_t channel, std::span<const uint8_t> payload);
   Result<void> OnRtp(size_t track, std::span<const uint8_t> packet);
   void AnswerServerRequest(const Request& request);
 
   boost::asio::awaitable<Result<void>> Describe(SdpDescription& sdp, std::string& base);
   boost::asio::awaitable<Result<void>> Setup(const SdpDescription& sdp, const std::string& base);
+  boost::asio::awaitable<Result<void>> SetupTracks(const SdpDescription& sdp,
+                                                   const std::string& base);
   boost::asio::awaitable<Result<void>> SetupTrack(size_t index);
   Result<void> OpenUdpPair(UdpPair& pair);
   boost::asio::awaitable<Result<void>> Play(const SdpDescription& sdp, const std::string& base);
@@ -94,6 +101,8 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
 
   std::vector<uint8_t> in_;  // unparsed input is [in_pos_, in_end_)
   size_t in_pos_ = 0, in_end_ = 0;
+  bool resyncing_ = false;     // skipping junk, looking for a sync point
+  size_t resync_skipped_ = 0;  // bytes skipped by the current resync
   std::string out_, inflight_;
   bool writing_ = false;
 
@@ -106,6 +115,9 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   bool use_get_parameter_ = false;
   uint32_t own_ssrc_ = 0;
 
+  TransportKind
+      transport_;  // what SETUP asks for: the configured one, or the other after a refusal
+  StallDetector stall_;
   bool playing_ = false;
   bool closed_ = false;
   bool stopped_ = false;

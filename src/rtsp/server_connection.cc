@@ -27,15 +27,6 @@ constexpr std::string_view kPublic =
 constexpr auto kSenderReportInterval = std::chrono::seconds(5);
 constexpr size_t kMaxReadBuffer = size_t{256} * 1024;
 
-std::optional<double> QueryDouble(const QueryParams& q, const char* key) {
-  auto it = q.find(key);
-  if (it == q.end()) return std::nullopt;
-  char* end = nullptr;
-  double v = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || v < 0) return std::nullopt;
-  return v;
-}
-
 SteadyTime After(SteadyTime t, double secs) {
   return t +
          std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(secs));
@@ -51,15 +42,6 @@ uint64_t NtpNow() {
 }
 
 }  // namespace
-
-TransportFaults TransportFaults::FromQuery(const QueryParams& q) {
-  TransportFaults f;
-  f.drop_after = QueryDouble(q, "drop_after");
-  f.stall_after = QueryDouble(q, "stall_after");
-  if (auto v = QueryDouble(q, "stall_for")) f.stall_for = *v;
-  f.garbage_after = QueryDouble(q, "garbage_after");
-  return f;
-}
 
 Connection::Connection(std::shared_ptr<Server::Impl> server, tcp::socket socket)
     : server_(std::move(server)), socket_(std::move(socket)), rng_(std::random_device{}()) {
@@ -265,8 +247,10 @@ Response Connection::HandleSetup(const Request& req, Response resp) {
       }
     }
   }
-  if (!chosen) {
+  const int refuse_tcp = TransportFaults::FromQuery(query_).refuse_tcp;
+  if (!chosen || (chosen->tcp && refuse_tcp > 0)) {
     resp.status = 461;
+    if (chosen && refuse_tcp == 2) close_after_flush_ = true;
     return resp;
   }
   Track& track = tracks_[index];
@@ -382,10 +366,21 @@ asio::awaitable<void> Connection::StreamLoop() {
   auto self = shared_from_this();
   const TransportFaults faults = TransportFaults::FromQuery(query_);
   const SteadyTime start = steady_clock::now();
-  std::optional<SteadyTime> drop_at, stall_at, garbage_at;
+  std::optional<SteadyTime> drop_at, stall_at, garbage_at, junk_at, ssrc_at;
   if (faults.drop_after) drop_at = After(start, *faults.drop_after);
-  if (faults.stall_after) stall_at = After(start, *faults.stall_after);
+  if (faults.stall_after) {
+    SteadyTime anchor = start;
+    if (faults.stall_camera_wide) {
+      std::string key = content_base_;
+      for (const auto& [k, v] : query_) key += "&" + k + "=" + v;
+      anchor = server_->FaultAnchor(key, start);
+    }
+    stall_at = After(anchor, *faults.stall_after);
+    if (After(*stall_at, faults.stall_for) <= start) stall_at.reset();  // over before this PLAY
+  }
   if (faults.garbage_after) garbage_at = After(start, *faults.garbage_after);
+  if (faults.junk_every && *faults.junk_every > 0) junk_at = After(start, *faults.junk_every);
+  if (faults.ssrc_change_after) ssrc_at = After(start, *faults.ssrc_change_after);
   SteadyTime next_report = start + std::chrono::milliseconds(200);
   asio::steady_timer timer(socket_.get_executor());
   boost::system::error_code ec;
@@ -396,8 +391,16 @@ asio::awaitable<void> Connection::StreamLoop() {
       break;
     }
     if (garbage_at && now >= *garbage_at) {
-      SendGarbage();
+      SendGarbage(faults.garbage_bytes);
       garbage_at.reset();
+    }
+    if (junk_at && now >= *junk_at) {
+      SendJunk();
+      junk_at = After(*junk_at, *faults.junk_every);
+    }
+    if (ssrc_at && now >= *ssrc_at) {
+      ChangeSsrc();
+      ssrc_at.reset();
     }
     if (stall_at && now >= *stall_at) {
       timer.expires_at(After(*stall_at, faults.stall_for));
@@ -424,7 +427,7 @@ asio::awaitable<void> Connection::StreamLoop() {
       break;
     }
     SteadyTime wake = std::min(next, next_report);
-    for (const auto& t : {drop_at, stall_at, garbage_at}) {
+    for (const auto& t : {drop_at, stall_at, garbage_at, junk_at, ssrc_at}) {
       if (t) wake = std::min(wake, *t);
     }
     timer.expires_at(wake);
@@ -512,23 +515,6 @@ void Connection::SendSenderReports(SteadyTime now) {
       t.rtcp_socket->send_to(asio::buffer(report), t.client_rtcp, 0, ec);
     }
   }
-}
-
-void Connection::SendGarbage() {
-  // Bytes a client can take for neither RTSP nor interleaved data: never '$' or a capital.
-  std::string junk(4096, '\0');
-  for (char& c : junk) c = static_cast<char>(0x80 | (rng_() & 0x7f));
-  bool any_tcp = false;
-  for (Track& t : tracks_) {
-    if (!t.setup) continue;
-    if (t.tcp) {
-      any_tcp = true;
-    } else {
-      boost::system::error_code ec;
-      t.rtp_socket->send_to(asio::buffer(junk.data(), 1200), t.client_rtp, 0, ec);
-    }
-  }
-  if (any_tcp) Queue(junk);
 }
 
 }  // namespace nightjar::rtsp

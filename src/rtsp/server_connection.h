@@ -9,10 +9,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "rtsp/message.h"
@@ -35,16 +37,32 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   boost::asio::ip::tcp::acceptor acceptor;
   std::atomic<bool> stopped{false};
   std::atomic<uint64_t> accepted{0}, playing{0}, packets{0}, bytes{0};
-  std::mutex mu;  // guards connections
+  std::mutex mu;  // guards connections and fault_anchors
   std::vector<std::weak_ptr<Connection>> connections;
+  // Camera-wide faults (stall_scope=camera): the first PLAY of each stream path + query, which
+  // their times count from, for every connection.
+  std::map<std::string, SteadyTime> fault_anchors;
+  SteadyTime FaultAnchor(const std::string& key, SteadyTime now);
 };
 
-// Transport-level faults a test asks for in the URL's query (see docs/fakecam.md).
+// Transport-level faults a test asks for in the URL's query (docs/ARCHITECTURE.md, fakecam).
+// Times are seconds after PLAY. Implemented in server_faults.cc.
 struct TransportFaults {
   std::optional<double> drop_after;   // close the connection this many seconds after PLAY
   std::optional<double> stall_after;  // stop sending media for `stall_for` seconds
   double stall_for = 5;
-  std::optional<double> garbage_after;  // write random non-RTSP bytes into the stream once
+  // "camera": the stall counts from the first PLAY of this URL on the server and holds back every
+  // connection playing it during the stall, new ones too (a hung encoder); else per connection.
+  bool stall_camera_wide = false;
+  std::optional<double> garbage_after;  // write `garbage_bytes` random non-RTSP bytes once
+  size_t garbage_bytes = 4096;
+  // Every `junk_every` seconds a few random bytes between interleaved frames (TCP), or a junk
+  // datagram to the client's RTP port (UDP): flaky firmware.
+  std::optional<double> junk_every;
+  // 1: answer SETUP over TCP with 461 Unsupported Transport; 2: and close the connection.
+  int refuse_tcp = 0;
+  // New SSRC, sequence number and timestamp base on every track, once (an encoder restart).
+  std::optional<double> ssrc_change_after;
   static TransportFaults FromQuery(const QueryParams& query);
 };
 
@@ -87,7 +105,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Kick();
   void SendPacket(size_t track, const OutgoingPacket& packet);
   void SendSenderReports(SteadyTime now);
-  void SendGarbage();
+  void SendGarbage(size_t bytes);
+  void SendJunk();
+  void ChangeSsrc();
   void Close();
 
   std::shared_ptr<Server::Impl> server_;

@@ -125,12 +125,76 @@ class Protocol(unittest.TestCase):
         self.assertTrue(all(b >= 0x80 for b in junk))
         self.assertEqual(data[pos + 4096:pos + 4097], b"$")
 
+    def test_fault_large_garbage(self):
+        self.c.play_tcp(self.cam.url("/cam2/sub"), query="?garbage_after=0.5&garbage_bytes=100000")
+        data = self.c.read_raw(1.5)
+        pos = 0
+        while data[pos:pos + 1] == b"$":
+            pos += 4 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        self.assertTrue(all(b >= 0x80 for b in data[pos:pos + 100000]))
+        self.assertEqual(data[pos + 100000:pos + 100001], b"$")
+
+    def test_fault_junk_every(self):
+        self.c.play_tcp(self.cam.url("/cam2/sub"), query="?junk_every=0.3")
+        # Between whole interleaved frames, runs of 1-16 bytes that are neither '$' nor RTSP.
+        data = self.c.read_raw(2.0)
+        pos, runs = 0, []
+        while pos + 4 <= len(data):
+            if data[pos:pos + 1] == b"$":
+                pos += 4 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+                continue
+            end = data.find(b"$", pos)
+            if end < 0:
+                break  # junk at the very end of what was read
+            runs.append(data[pos:end])
+            pos = end
+        self.assertGreaterEqual(len(runs), 3, runs)
+        for r in runs:
+            self.assertTrue(1 <= len(r) <= 16 and all(b >= 0x80 for b in r), r)
+
+    def test_fault_refuse_tcp(self):
+        status, hdrs, _ = self.c.request("DESCRIBE", self.cam.url("/cam1/sub", query="?refuse_tcp=1"))
+        self.assertEqual(status, 200)
+        track = hdrs["content-base"] + "trackID=0"
+        status, _, _ = self.c.request("SETUP", track,
+                                      {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1"})
+        self.assertEqual(status, 461)
+        status, hdrs, _ = self.c.request("SETUP", track,
+                                         {"Transport": "RTP/AVP;unicast;client_port=40000-40001"})
+        self.assertEqual(status, 200)
+        self.assertIn("server_port=", hdrs["transport"])
+
+    def test_fault_ssrc_change(self):
+        self.c.play_tcp(self.cam.url("/cam1/sub"), query="?ssrc_change_after=1")
+        rtp = [rtp_fields(p) for _, ch, p in self.c.packets(2.5) if ch == 0]
+        ssrcs = [r["ssrc"] for r in rtp]
+        changes = [i for i in range(1, len(rtp)) if ssrcs[i] != ssrcs[i - 1]]
+        self.assertEqual(len(changes), 1, ssrcs)
+        # Sequence numbers restart too: the new stream does not continue the old numbering.
+        i = changes[0]
+        self.assertNotEqual(rtp[i]["seq"], (rtp[i - 1]["seq"] + 1) & 0xFFFF)
+
     def test_fault_stall(self):
         self.c.play_tcp(self.cam.url("/cam1/sub"), query="?stall_after=0.5&stall_for=2")
         pkts = self.c.packets(4)
         gaps = [b[0] - a[0] for a, b in zip(pkts, pkts[1:])]
         self.assertGreater(max(gaps), 1.5)
         self.assertGreater(pkts[-1][0] - pkts[0][0], 3)  # it resumed
+
+
+    def test_fault_camera_wide_stall_holds_back_new_connections(self):
+        url = self.cam.url("/cam1/sub")
+        self.c.play_tcp(url, query="?stall_after=0.5&stall_for=2.5&stall_scope=camera")
+        time.sleep(1.0)  # inside the stall
+        late = RawRtsp(self.cam.port)
+        try:
+            late.play_tcp(url, query="?stall_after=0.5&stall_for=2.5&stall_scope=camera")
+            start = time.monotonic()
+            pkts = [p for p in late.packets(3.5) if p[1] == 0]
+            self.assertTrue(pkts)
+            self.assertGreater(pkts[0][0] - start, 1.0)  # nothing until the stall ended
+        finally:
+            late.close()
 
 
 class Looping(unittest.TestCase):

@@ -38,6 +38,10 @@ class FakeBackend : public CameraService,
     s.frames = 1500;
     s.bytes = 123456789;
     s.reconnects = 2;
+    s.resyncs = 4;
+    s.skipped_bytes = 40;
+    s.dropped_packets = 6;
+    s.transport = "udp";
     s.last_error = "timeout: no media for 10s";
     c.streams.push_back(s);
     cameras_.push_back(c);
@@ -335,6 +339,10 @@ TEST_F(HandlersTest, CamerasListRedactsPasswords) {
   EXPECT_EQ(j[0]["streams"][0]["url"], "rtsp://admin:***@10.0.0.5/stream1");
   EXPECT_EQ(j[0]["streams"][0]["state"], "streaming");
   EXPECT_EQ(j[0]["streams"][0]["reconnects"], 2);
+  EXPECT_EQ(j[0]["streams"][0]["resyncs"], 4);
+  EXPECT_EQ(j[0]["streams"][0]["skipped_bytes"], 40);
+  EXPECT_EQ(j[0]["streams"][0]["dropped_packets"], 6);
+  EXPECT_EQ(j[0]["streams"][0]["transport"], "udp");
   EXPECT_EQ(j[0]["streams"][0]["since_90k"], kT0.ticks());
   EXPECT_EQ(Get("/api/cameras/cam1", 200)["id"], "cam1");
   EXPECT_EQ(Get("/api/cameras/nope", 404)["error"], "not_found");
@@ -452,6 +460,12 @@ TEST_F(HandlersTest, MetricsText) {
             std::string::npos)
       << t;
   EXPECT_NE(t.find("nightjar_ingest_reconnects_total{camera=\"cam1\",stream=\"main\"} 2"),
+            std::string::npos);
+  EXPECT_NE(t.find("nightjar_ingest_resyncs_total{camera=\"cam1\",stream=\"main\"} 4"),
+            std::string::npos);
+  EXPECT_NE(t.find("nightjar_ingest_skipped_bytes_total{camera=\"cam1\",stream=\"main\"} 40"),
+            std::string::npos);
+  EXPECT_NE(t.find("nightjar_ingest_dropped_packets_total{camera=\"cam1\",stream=\"main\"} 6"),
             std::string::npos);
   EXPECT_NE(t.find("nightjar_disk_free_bytes{dir=\"/var/lib/nightjar/sample\"} 1000000"),
             std::string::npos);

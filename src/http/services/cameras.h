@@ -34,7 +34,11 @@ struct StreamInfo {
   uint64_t reconnects = 0;
   uint64_t frames_recorded = 0;
   uint64_t frames_shed = 0;
-  std::string last_error;  // empty when none
+  uint64_t resyncs = 0;          // junk skipped on the interleaved TCP stream
+  uint64_t skipped_bytes = 0;    // junk bytes those resyncs skipped
+  uint64_t dropped_packets = 0;  // RTP packets dropped as not of the stream (UDP junk, strays)
+  std::string transport;         // "tcp" / "udp" in use; empty before the first SETUP
+  std::string last_error;        // empty when none
   std::optional<Time90k> last_error_at;
   std::string video_codec;  // RFC 6381, e.g. "avc1.64001f"; empty before the first key frame
   uint32_t width = 0, height = 0;
