@@ -127,7 +127,9 @@ Result<http::LoginOutcome> Authenticator::Login(const http::Request& caller,
   AuditAs(name, address, "login", name, {{"via", "login"}});
   out.status = S::kOk;
   out.cookie = SessionCookie(token, o_.session_max_secs, o_.secure_cookies);
-  out.me = {{"user", name}, {"role", db::UserRoleName(snapshot()->users.at(id).role)}};
+  out.me = {{"username", name},
+            {"auth", true},
+            {"role", db::UserRoleName(snapshot()->users.at(id).role)}};
   return out;
 }
 
@@ -182,6 +184,41 @@ Result<int64_t> Authenticator::RevokeAllSessions(const http::Request& caller) {
   }));
   AuditFor(caller, "session_revoke_all", p->username(), {{"sessions", n}});
   return n;
+}
+
+Result<int64_t> Authenticator::ChangeOwnPassword(const http::Request& caller,
+                                                 std::string_view current,
+                                                 std::string_view replacement) {
+  NJ_TRY(const AuthPrincipal* p, RequireUser(caller));
+  if (p->via() == Via::kApiKey || p->via() == Via::kSignedUrl) {
+    return Err(ErrorCode::kPermissionDenied, "sign in with your password to change it");
+  }
+  const std::string name = p->username();
+  const std::string address = AddressOf(caller.remote);
+  if (const int64_t wait = throttle_.Check(name, address); wait > 0) return wait;
+  int64_t id = 0;
+  // The password proves who is at the keyboard; TOTP was asked at sign-in.
+  const Check c = CheckPassword(name, current, "", &id);
+  if (c == Check::kBad || id != p->user_id()) {
+    throttle_.Failed(name, address);
+    AuditFor(caller, "password_change_failed", name, nullptr);
+    return Err(ErrorCode::kPermissionDenied, "the current password is wrong");
+  }
+  throttle_.Succeeded(name, address);
+  NJ_CHECK_OK(CheckNewPassword(replacement));
+  NJ_TRY(db::UserRow u, UserNamed(name));
+  NJ_TRY(u.password_hash, HashPassword(replacement, o_.limits));
+  const int64_t keep = p->via() == Via::kSession ? p->session_id() : 0;
+  int64_t ended = 0;
+  NJ_CHECK_OK(Mutate([&](db::Database& d) -> Result<void> {
+    return d.Batch([&]() -> Result<void> {
+      NJ_CHECK_OK(d.UpdateUser(u));
+      NJ_TRY(ended, d.DeleteUserSessions(u.id, keep));
+      return Ok();
+    });
+  }));
+  AuditFor(caller, "password_change", name, {{"sessions_ended", ended}});
+  return 0;
 }
 
 Result<json> Authenticator::ListUsers(const http::Request& caller) {

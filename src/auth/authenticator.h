@@ -110,6 +110,8 @@ class Authenticator final : public http::AuthService {
   Result<nlohmann::json> ListSessions(const http::Request& caller) override;
   Result<void> RevokeSession(const http::Request& caller, int64_t id) override;
   Result<int64_t> RevokeAllSessions(const http::Request& caller) override;
+  Result<int64_t> ChangeOwnPassword(const http::Request& caller, std::string_view current,
+                                    std::string_view replacement) override;
   Result<nlohmann::json> BeginTotp(const http::Request& caller) override;
   Result<nlohmann::json> ConfirmTotp(const http::Request& caller, std::string_view code) override;
   Result<void> DisableTotp(const http::Request& caller) override;

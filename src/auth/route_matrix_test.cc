@@ -43,6 +43,7 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/auth/totp/confirm", "401 401 401 401 ok ok ok ok"},
     {"DELETE /api/auth/totp", "401 401 401 401 ok ok ok ok"},
     {"POST /api/auth/sign", "401 401 401 401 ok ok ok ok"},
+    {"POST /api/auth/password", "401 401 401 401 ok ok ok ok"},
     {"GET /api/apikeys", "401 401 401 401 ok ok ok ok"},
     {"POST /api/apikeys", "401 401 401 401 ok ok ok ok"},
     {"DELETE /api/apikeys/{id}", "401 401 401 401 ok ok ok ok"},

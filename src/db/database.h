@@ -204,7 +204,8 @@ class Database {
   Result<SessionRow> GetSessionByTokenHash(const Sha256& token_sha256);
   Result<std::vector<SessionRow>> ListSessions();  // the live ones, by id
   Result<void> DeleteSession(int64_t id);
-  Result<int64_t> DeleteUserSessions(int64_t user_id);  // returns how many
+  // Returns how many; `except_id` (a session id) is kept.
+  Result<int64_t> DeleteUserSessions(int64_t user_id, int64_t except_id = 0);
   // Raises last_seen of each (session id, time) (never lowers it; gone ids are skipped), in one
   // transaction: the write-behind of sign-in activity.
   Result<void> TouchSessions(std::span<const std::pair<int64_t, Time90k>> last_seen);

@@ -165,10 +165,10 @@ Result<void> Database::DeleteSession(int64_t id) {
   });
 }
 
-Result<int64_t> Database::DeleteUserSessions(int64_t user_id) {
+Result<int64_t> Database::DeleteUserSessions(int64_t user_id, int64_t except_id) {
   return Write([&]() -> Result<int64_t> {
-    NJ_TRY(Statement stmt, conn_->Prepare("DELETE FROM session WHERE user_id = ?"));
-    NJ_CHECK_OK(stmt.BindInt(1, user_id).Run());
+    NJ_TRY(Statement stmt, conn_->Prepare("DELETE FROM session WHERE user_id = ? AND id != ?"));
+    NJ_CHECK_OK(stmt.BindInt(1, user_id).BindInt(2, except_id).Run());
     return conn_->Changes();
   });
 }

@@ -122,6 +122,7 @@ Response HandleRevokeAllSessions(const ApiContext& ctx, const Request& req);
 Response HandleBeginTotp(const ApiContext& ctx, const Request& req);
 Response HandleConfirmTotp(const ApiContext& ctx, const Request& req);
 Response HandleDisableTotp(const ApiContext& ctx, const Request& req);
+Response HandleChangePassword(const ApiContext& ctx, const Request& req);
 Response HandleSign(const ApiContext& ctx, const Request& req);
 // handlers/users.cc: /api/users...
 Response HandleListUsers(const ApiContext& ctx, const Request& req);

@@ -164,6 +164,26 @@ Response HandleDisableTotp(const ApiContext& ctx, const Request& req) {
   return r ? NoContent() : FromError(r.error());
 }
 
+Response HandleChangePassword(const ApiContext& ctx, const Request& req) {
+  if (!ctx.auth) return AuthOff();
+  auto j = JsonObjectBody(req);
+  if (!j) return FromError(j.error());
+  auto current = StringField(*j, "current", 1024, true);
+  auto replacement = StringField(*j, "new", 1024, true);
+  if (!current) return FromError(current.error());
+  if (!replacement) return FromError(replacement.error());
+  auto wait = ctx.auth->ChangeOwnPassword(req, *current, *replacement);
+  if (!wait) return FromError(wait.error());
+  if (*wait > 0) {
+    Response r =
+        ErrorResponse(429, "too_many_requests",
+                      "too many wrong passwords; retry after " + std::to_string(*wait) + " s");
+    r.headers.emplace_back("Retry-After", std::to_string(*wait));
+    return r;
+  }
+  return NoContent();
+}
+
 Response HandleSign(const ApiContext& ctx, const Request& req) {
   if (!ctx.auth) return AuthOff();
   auto j = JsonObjectBody(req);

@@ -86,6 +86,7 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(Po, "/api/auth/totp/confirm", Bind(ctx, HandleConfirmTotp), small(P::kAuthenticated));
   r.Add(D, "/api/auth/totp", Bind(ctx, HandleDisableTotp), opt(P::kAuthenticated));
   r.Add(Po, "/api/auth/sign", Bind(ctx, HandleSign), small(P::kAuthenticated));
+  r.Add(Po, "/api/auth/password", Bind(ctx, HandleChangePassword), small(P::kAuthenticated));
   r.Add(G, "/api/users", Bind(ctx, HandleListUsers), opt(P::kAdmin));
   r.Add(Po, "/api/users", Bind(ctx, HandleAddUser), small(P::kAdmin));
   r.Add(Method::kPatch, "/api/users/{name}", Bind(ctx, HandlePatchUser), small(P::kAdmin));

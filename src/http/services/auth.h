@@ -66,6 +66,12 @@ class AuthService {
   virtual Result<nlohmann::json> ListSessions(const Request& caller) = 0;  // the caller's
   virtual Result<void> RevokeSession(const Request& caller, int64_t id) = 0;
   virtual Result<int64_t> RevokeAllSessions(const Request& caller) = 0;  // "sign out everywhere"
+  // The caller changes its own password, proving the current one: 0 when changed, else the
+  // seconds to wait (throttled like a sign-in); kPermissionDenied when the current one is wrong,
+  // kInvalidArgument for an unacceptable new one. Every other session of the user ends; the
+  // caller's own stays.
+  virtual Result<int64_t> ChangeOwnPassword(const Request& caller, std::string_view current,
+                                            std::string_view replacement) = 0;
 
   // TOTP enrolment of the caller: Begin -> {secret, uri}; Confirm(code) -> {recovery_codes}.
   virtual Result<nlohmann::json> BeginTotp(const Request& caller) = 0;
