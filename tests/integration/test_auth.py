@@ -349,6 +349,27 @@ class AuthTest(unittest.TestCase):
                 self.assertEqual(stat.S_IMODE(os.stat(path).st_mode) & 0o077, 0, name)
         self.assertEqual(stat.S_IMODE(os.stat(self.data).st_mode) & 0o077, 0)
 
+    def test_7e_own_password_change(self):
+        """A user changes its own password proving the current one: its other sessions end, the
+        one that asked stays; a wrong current password is refused."""
+        old, new = "viewer-pass-1", "viewer-pass-2-longer"
+        _, _, _, elsewhere = self.login("vic", old)
+        status, _, _, here = self.login("vic", old)
+        self.assertEqual(status, 200)
+        status, _, body = self.req("/api/auth/password", "POST",
+                                   {"current": "not-it-at-all", "new": new}, cookie=here)
+        self.assertEqual(status, 403, body)
+        status, _, body = self.req("/api/auth/password", "POST", {"current": old, "new": new},
+                                   cookie=here)
+        self.assertEqual(status, 204, body)
+        self.assertEqual(self.req("/api/auth/me", cookie=here)[0], 200)
+        self.assertEqual(self.req("/api/auth/me", cookie=elsewhere)[0], 401)
+        self.assertEqual(self.req("/api/auth/me", basic=("vic", old))[0], 401)
+        self.assertEqual(self.req("/api/auth/me", basic=("vic", new))[0], 200)
+        status, _, body = self.req("/api/audit?action=password_change", basic=self.admin())
+        self.assertEqual(status, 200, body)
+        self.assertIn("password_change", body.decode())
+
     def test_8_auth_off_only_on_loopback(self):
         config = os.path.join(self.tmp.name, "open.toml")
         data = os.path.join(self.tmp.name, "open-data")
