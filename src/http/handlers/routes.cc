@@ -68,6 +68,7 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(G, "/ui/{file}", Bind(ctx, HandleWebFile), opt(P::kPublic));
   r.Add(G, "/ui/assets/{asset}", Bind(ctx, HandleWebFile), opt(P::kPublic));
   r.Add(G, "/metrics", Bind(ctx, HandleMetrics), opt(P::kAdmin));
+  r.SetFallback(Bind(ctx, HandleAppPage), opt(P::kPublic));
 }
 
 }  // namespace nightjar::http
