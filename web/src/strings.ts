@@ -106,6 +106,7 @@ export const S = {
   },
   cams: {
     title: 'Cameras',
+    list: 'Camera list',
     add: 'Add camera',
     edit: 'Edit',
     remove: 'Remove',

@@ -20,6 +20,11 @@ export interface LiveStats {
   latency: number | null; // s between a frame's arrival in the browser and its display
 }
 
+// The players on the page, for tests and debugging (window.nightjarLive).
+declare global {
+  interface Window { nightjarLive?: LivePlayer[] }
+}
+
 const BACKOFF_S = [1, 2, 4, 8, 15];
 const MAX_BEHIND_S = 1.5; // jump to the edge beyond this
 const CATCH_UP_S = 0.5; // play faster beyond this
@@ -57,6 +62,7 @@ export class LivePlayer {
 
   start() {
     this.stopped = false;
+    (window.nightjarLive ??= []).push(this);
     this.statTimer = window.setInterval(() => this.sample(), 1000);
     if (typeof MediaSource === 'undefined' || !('WebSocket' in window)) void this.startHls();
     else this.connect();
@@ -64,6 +70,7 @@ export class LivePlayer {
 
   stop() {
     this.stopped = true;
+    window.nightjarLive = (window.nightjarLive ?? []).filter((p) => p !== this);
     clearTimeout(this.retryTimer);
     clearInterval(this.countdown);
     clearInterval(this.statTimer);

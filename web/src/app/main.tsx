@@ -6,6 +6,7 @@ import { api } from './api';
 import { LoginDialog, MeContext, NO_AUTH, fetchMe, isAdmin, type Me } from './auth';
 import { match, interceptLinks, navigate, useLocation } from './router';
 import { applyTheme, currentTheme, toggleTheme } from './theme';
+import { Icon } from './icons';
 import { LivePage } from './pages/live';
 import { CameraPage } from './pages/camera';
 import { ExportPage } from './pages/export';
@@ -43,7 +44,7 @@ function Header(props: { me: Me; path: string; onSignOut: () => void }) {
         <button type="button" class="icon" onClick={() => setTheme(toggleTheme())}
                 aria-label={theme === 'dark' ? S.theme.toLight : S.theme.toDark}
                 title={theme === 'dark' ? S.theme.toLight : S.theme.toDark}>
-          {theme === 'dark' ? '☀' : '☾'}
+          <Icon name={theme === 'dark' ? 'sun' : 'moon'} />
         </button>
         {props.me.auth && <button type="button" onClick={props.onSignOut}>{S.signOut}</button>}
       </div>

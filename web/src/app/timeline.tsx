@@ -36,11 +36,12 @@ function draw(canvas: HTMLCanvasElement, p: TimelineProps) {
   ctx.fillStyle = color('--tl-bg');
   ctx.fillRect(0, 0, width, HEIGHT);
 
-  // Gaps up to now, hatched; the future is left plain.
+  // Gaps between the first recording and now, hatched; before it and the future are plain.
   const until = Math.min(p.view.end, p.now);
-  if (until > p.view.start) {
+  const since = Math.max(p.view.start, p.runs.length ? p.runs[0].start : Infinity);
+  if (until > since) {
     ctx.fillStyle = color('--tl-gap');
-    for (const g of gapsIn(p.runs, { start: p.view.start, end: until })) {
+    for (const g of gapsIn(p.runs, { start: since, end: until })) {
       const x0 = Math.max(0, x(g.start));
       const x1 = Math.min(width, x(g.end));
       ctx.save();

@@ -9,6 +9,7 @@ import { can, useMe } from '../auth';
 import { useApi, useLatest } from '../hooks';
 import { LivePlayer, type LiveState } from '../live-player';
 import { navigate } from '../router';
+import { Icon } from '../icons';
 import { Timeline } from '../timeline';
 import {
   HOUR, MINUTE, centred, mergeRuns, nextRunStart, prevRunStart, runAt, zoomAround,
@@ -57,7 +58,8 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
   const fromUrl = tParam ? Date.parse(tParam) : NaN;
   const [mode, setMode] = useState<'live' | 'play'>(Number.isFinite(fromUrl) ? 'play' : 'live');
   const [now, setNow] = useState(Date.now());
-  const [view, setView] = useState<View>(() => centred(Number.isFinite(fromUrl) ? fromUrl : Date.now() - 30 * MINUTE, 2 * HOUR));
+  const [view, setView] = useState<View>(() => Number.isFinite(fromUrl)
+    ? centred(fromUrl, HOUR) : { start: Date.now() - 55 * MINUTE, end: Date.now() + 5 * MINUTE });
   const [loaded, setLoaded] = useState<Loaded>({ from: 0, to: 0, runs: [] });
   const [playhead, setPlayhead] = useState<number | null>(Number.isFinite(fromUrl) ? fromUrl : null);
   const [paused, setPaused] = useState(false);
@@ -254,7 +256,7 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
   return (
     <section class="page camera-page" aria-labelledby="cam-title">
       <div class="toolbar">
-        <h1 id="cam-title">{name}</h1>
+        <h1 id="cam-title" class="sr-only">{name}</h1>
         <label class="inline">
           <span class="sr-only">{S.camera.chooseCamera}</span>
           <select value={cam.id} onChange={(e) => navigate(`/cameras/${encodeURIComponent(e.currentTarget.value)}`)}>
@@ -287,20 +289,20 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
       {mayRecordings && (
         <>
           <div class="controls" role="toolbar" aria-label={S.camera.title(name)}>
-            <button type="button" class="icon" onClick={() => jumpRun(-1)} aria-label={S.camera.prevRun} title={S.camera.prevRun}>⏮</button>
-            <button type="button" class="icon" onClick={() => step(-1)} aria-label={S.camera.frameBack} title={S.camera.frameBack} disabled={mode !== 'play'}>⏴</button>
+            <button type="button" class="icon" onClick={() => jumpRun(-1)} aria-label={S.camera.prevRun} title={S.camera.prevRun}><Icon name="prev" /></button>
+            <button type="button" class="icon" onClick={() => step(-1)} aria-label={S.camera.frameBack} title={S.camera.frameBack} disabled={mode !== 'play'}><Icon name="stepBack" /></button>
             <button type="button" class="icon" onClick={togglePlay} disabled={mode !== 'play'}
-                    aria-label={paused ? S.camera.play : S.camera.pause} title={paused ? S.camera.play : S.camera.pause}>{paused ? '▶' : '⏸'}</button>
-            <button type="button" class="icon" onClick={() => step(1)} aria-label={S.camera.frameForward} title={S.camera.frameForward} disabled={mode !== 'play'}>⏵</button>
-            <button type="button" class="icon" onClick={() => jumpRun(1)} aria-label={S.camera.nextRun} title={S.camera.nextRun}>⏭</button>
+                    aria-label={paused ? S.camera.play : S.camera.pause} title={paused ? S.camera.play : S.camera.pause}><Icon name={paused ? 'play' : 'pause'} /></button>
+            <button type="button" class="icon" onClick={() => step(1)} aria-label={S.camera.frameForward} title={S.camera.frameForward} disabled={mode !== 'play'}><Icon name="stepFwd" /></button>
+            <button type="button" class="icon" onClick={() => jumpRun(1)} aria-label={S.camera.nextRun} title={S.camera.nextRun}><Icon name="next" /></button>
             <div class="seg" role="group" aria-label={S.camera.speed}>
               {SPEEDS.map((s) => (
                 <button type="button" key={s} aria-pressed={speed === s} onClick={() => setRate(s)}>{s}×</button>
               ))}
             </div>
             <span class="spacer" />
-            <button type="button" class="icon" onClick={() => zoom(2)} aria-label={S.camera.zoomOut} title={S.camera.zoomOut}>−</button>
-            <button type="button" class="icon" onClick={() => zoom(0.5)} aria-label={S.camera.zoomIn} title={S.camera.zoomIn}>+</button>
+            <button type="button" class="icon" onClick={() => zoom(2)} aria-label={S.camera.zoomOut} title={S.camera.zoomOut}><Icon name="minus" /></button>
+            <button type="button" class="icon" onClick={() => zoom(0.5)} aria-label={S.camera.zoomIn} title={S.camera.zoomIn}><Icon name="plus" /></button>
             {mayExport && (
               <>
                 <button type="button" onClick={() => mark('start')} title="[">{S.camera.markIn}</button>

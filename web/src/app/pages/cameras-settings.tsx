@@ -51,12 +51,12 @@ function CameraForm(props: { orig: Camera | null; onDone: (msg: string) => void;
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF({ ...f, [k]: v });
   const text = (k: keyof FormState, label: string, extra: Record<string, unknown> = {}, help?: string) => (
-    <label>
-      {label}
-      <input name={k} value={f[k] as string} onInput={(e) => set(k, e.currentTarget.value as never)}
+    <div class="field">
+      <label for={`cam-${k}`}>{label}</label>
+      <input id={`cam-${k}`} name={k} value={f[k] as string} onInput={(e) => set(k, e.currentTarget.value as never)}
              aria-describedby={help ? `help-${k}` : undefined} {...extra} />
       {help && <small id={`help-${k}`} class="muted">{help}</small>}
-    </label>
+    </div>
   );
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -140,7 +140,7 @@ export function CamerasSettingsPage() {
       )}
       {cams.error && !cams.data && <p class="error" role="alert">{S.errorPrefix}{cams.error.message}</p>}
       {!cams.data ? <p aria-busy="true">{S.loading}</p> : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label={S.cams.list}>
           <table>
             <thead><tr><th scope="col">{S.cams.id}</th><th scope="col">{S.cams.name}</th><th scope="col">{S.cams.url}</th>
               <th scope="col">{S.cams.state}</th><th scope="col">{S.cams.source}</th><th scope="col"><span class="sr-only">{S.cams.edit}</span></th></tr></thead>

@@ -6,6 +6,7 @@ import { S } from '../../strings';
 import { api, cameraName, streamOf, type Camera } from '../api';
 import { can, useMe } from '../auth';
 import { useApi } from '../hooks';
+import { Icon } from '../icons';
 import { LivePlayer, type LiveState, type LiveStats } from '../live-player';
 
 const LAYOUTS = [1, 4, 9, 16];
@@ -92,24 +93,24 @@ function Tile(p: TileProps) {
         {p.arranging ? (
           <>
             <button type="button" class="icon" disabled={p.index === 0} onClick={() => p.onMove(-1)}
-                    aria-label={S.live.moveEarlier(name)} title={S.live.moveEarlier(name)}>◀</button>
+                    aria-label={S.live.moveEarlier(name)} title={S.live.moveEarlier(name)}><Icon name="left" /></button>
             <button type="button" class="icon" disabled={p.index === p.count - 1} onClick={() => p.onMove(1)}
-                    aria-label={S.live.moveLater(name)} title={S.live.moveLater(name)}>▶</button>
+                    aria-label={S.live.moveLater(name)} title={S.live.moveLater(name)}><Icon name="right" /></button>
           </>
         ) : (
           <>
             <button type="button" class="icon" onClick={p.onAudio} aria-pressed={p.audio}
                     aria-label={p.audio ? S.live.audioOff(name) : S.live.audioOn(name)}
-                    title={p.audio ? S.live.audioOff(name) : S.live.audioOn(name)}>{p.audio ? '🔊' : '🔈'}</button>
+                    title={p.audio ? S.live.audioOff(name) : S.live.audioOn(name)}><Icon name={p.audio ? 'speaker' : 'muted'} /></button>
             {recordingsOk && (
               <a class="button icon" href={`/cameras/${encodeURIComponent(p.cam.id)}`}
-                 aria-label={S.live.recordings(name)} title={S.live.recordings(name)}>⏱</a>
+                 aria-label={S.live.recordings(name)} title={S.live.recordings(name)}><Icon name="history" /></a>
             )}
             <button type="button" class="icon" onClick={p.onEnlarge}
                     aria-label={p.enlarged ? S.live.shrink : S.live.enlarge(name)}
-                    title={p.enlarged ? S.live.shrink : S.live.enlarge(name)}>{p.enlarged ? '⤡' : '⤢'}</button>
+                    title={p.enlarged ? S.live.shrink : S.live.enlarge(name)}><Icon name={p.enlarged ? 'shrink' : 'enlarge'} /></button>
             <button type="button" class="icon" onClick={() => box.current?.requestFullscreen?.()}
-                    aria-label={S.live.fullscreen(name)} title={S.live.fullscreen(name)}>⛶</button>
+                    aria-label={S.live.fullscreen(name)} title={S.live.fullscreen(name)}><Icon name="fullscreen" /></button>
           </>
         )}
       </div>
@@ -171,9 +172,9 @@ export function LivePage() {
         </div>
         {pages > 1 && !enlarged && (
           <div class="seg">
-            <button type="button" aria-label={S.live.prevPage} disabled={cur === 0} onClick={() => setPage(cur - 1)}>‹</button>
+            <button type="button" aria-label={S.live.prevPage} disabled={cur === 0} onClick={() => setPage(cur - 1)}><Icon name="left" /></button>
             <span class="muted">{S.live.page(cur + 1, pages)}</span>
-            <button type="button" aria-label={S.live.nextPage} disabled={cur >= pages - 1} onClick={() => setPage(cur + 1)}>›</button>
+            <button type="button" aria-label={S.live.nextPage} disabled={cur >= pages - 1} onClick={() => setPage(cur + 1)}><Icon name="right" /></button>
           </div>
         )}
         <span class="spacer" />

@@ -37,7 +37,7 @@ export function StoragePage() {
         })}
       </ul>
       <h2>{S.storage.streams}</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={S.storage.streams}>
         <table>
           <thead><tr><th scope="col">{S.storage.camera}</th><th scope="col">{S.storage.stream}</th><th scope="col">{S.storage.used}</th>
             <th scope="col">{S.storage.kept}</th><th scope="col">{S.storage.budget}</th><th scope="col">{S.storage.forecast}</th><th scope="col">{S.storage.oldest}</th></tr></thead>

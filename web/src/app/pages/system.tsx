@@ -18,7 +18,7 @@ export function SystemPage() {
         <div><dt>{S.system.started}</dt><dd>{new Date(s.started).toLocaleString()}</dd></div>
       </dl>
       <h2>{S.system.streams}</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={S.system.streams}>
         <table>
           <thead><tr><th scope="col">{S.system.camera}</th><th scope="col">{S.system.stream}</th><th scope="col">{S.system.state}</th>
             <th scope="col">{S.system.codec}</th><th scope="col">{S.system.fpsRate}</th><th scope="col">{S.system.reconnects}</th><th scope="col">{S.system.lastError}</th></tr></thead>
