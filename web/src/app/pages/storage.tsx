@@ -45,12 +45,14 @@ export function StoragePage() {
             {storage.streams.map((s) => {
               const kept = s.oldest_start && s.newest_end ? (Date.parse(s.newest_end) - Date.parse(s.oldest_start)) / 86400e3 : 0;
               const perDay = kept > 0 ? s.bytes / kept : 0;
-              const forecast = s.retain_bytes && perDay > 0 ? s.retain_bytes / perDay : null;
+              // A budget of 2^60 bytes or more is "no budget" (the config's upper bound).
+              const budget = s.retain_bytes != null && s.retain_bytes < 2 ** 60 ? s.retain_bytes : null;
+              const forecast = budget && perDay > 0 ? budget / perDay : null;
               return (
                 <tr key={s.camera + s.stream}>
                   <td>{s.camera}</td><td>{s.stream}</td><td>{S.units.bytes(s.bytes)}</td>
-                  <td>{S.units.days(kept)}</td>
-                  <td>{s.retain_bytes == null ? S.storage.none : S.units.bytes(s.retain_bytes)}</td>
+                  <td>{kept < 1 ? S.units.duration(kept * 86400) : S.units.days(kept)}</td>
+                  <td>{budget == null ? S.storage.none : S.units.bytes(budget)}</td>
                   <td>{forecast == null ? '—' : S.units.days(forecast)}</td>
                   <td>{s.oldest_start ? new Date(s.oldest_start).toLocaleString() : '—'}</td>
                 </tr>

@@ -30,7 +30,7 @@ export function SystemPage() {
                 <td>{x.video_codec ?? S.system.none}{x.width ? ` ${x.width}×${x.height}` : ''}</td>
                 <td>{x.fps ? x.fps.toFixed(1) : '—'} · {x.bitrate_bps ? S.units.bytes(x.bitrate_bps / 8) + '/s' : '—'}</td>
                 <td>{x.reconnects}</td>
-                <td>{x.last_error ? <>{x.last_error}{x.last_error_at && <div class="small muted">{new Date(x.last_error_at).toLocaleString()}</div>}</> : S.system.none}</td>
+                <td class="wrap">{x.last_error ? <>{x.last_error}{x.last_error_at && <div class="small muted">{new Date(x.last_error_at).toLocaleString()}</div>}</> : S.system.none}</td>
               </tr>
             )))}
           </tbody>
