@@ -2,9 +2,10 @@
 # Builds the web pages (web/, TypeScript + Preact + Vite) into web/dist/, which `nightjar run`
 # serves under /ui/ (the app's index.html also at / and its client-side routes). `npm run build`
 # type-checks, builds, and fails when the app's gzipped JavaScript exceeds its budget
-# (web/scripts/check-bundle.mjs). Installs Debian's nodejs and npm first if there is no `node`. Idempotent and quick: npm
-# installs again only when package.json or package-lock.json changed, and Vite builds again only
-# when a source changed (content hashes, kept in node_modules/ and dist/).
+# (web/scripts/check-bundle.mjs). Installs Debian's nodejs and npm first if there is no `node`.
+# Idempotent and quick: npm installs again only when package.json or package-lock.json changed,
+# and Vite builds again only when a source changed (content hashes, kept in node_modules/ and
+# dist/).
 #
 #   tools/build_web.sh
 set -euo pipefail

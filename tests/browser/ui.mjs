@@ -141,18 +141,27 @@ async function checkCamera(page, o) {
     return { ok: v.ready >= 2 && !v.paused && v.t < v1.t, v };
   }, 10000, 20);
   const seekMs = Date.now() - seekStart;
-  // Click on the timeline in the middle: it seeks there.
+  // Click on the timeline near its left edge (before the recordings began): it plays from the
+  // first recording's start, a new view.mp4; timed to its first frame played.
   const box = await page.locator('canvas.timeline').boundingBox();
-  await page.mouse.click(box.x + box.width * 0.5, box.y + box.height / 2);
-  await sleep(1500);
+  const [before] = await page.evaluate(videos);
+  const clickAt = Date.now();
+  await page.mouse.click(box.x + 3, box.y + box.height / 2);
+  const jumped = await until(async () => {
+    const [v] = await page.evaluate(videos);
+    return { ok: v.src !== before.src && v.ready >= 2 && v.t > 0, v };
+  }, 10000, 20);
+  const newRangeMs = Date.now() - clickAt;
+  await sleep(300);
   const url1 = new URL(page.url()).searchParams.get('t');
+  const startsAtRun = Math.abs(Date.parse(url1) - Date.parse(run.start)) < 3000;
   await page.getByRole('button', { name: '2×' }).click();
   const [r2a] = await page.evaluate(videos);
   await sleep(1000);
   const [r2b] = await page.evaluate(videos);
-  const ok = played > 1.5 && seek.ok && r2b.t > r2a.t;
-  return { ok, reason: ok ? undefined : 'recorded playback or seek failed', played, firstFrameMs, seekMs, urlBefore: url0, urlAfter: url1,
-           rate2x: r2b.t - r2a.t };
+  const ok = played > 1.5 && seek.ok && jumped.ok && startsAtRun && r2b.t > r2a.t;
+  return { ok, reason: ok ? undefined : 'recorded playback or seek failed', played, firstFrameMs, seekMs, newRangeMs,
+           urlBefore: url0, urlAfter: url1, runStart: run.start, rate2x: r2b.t - r2a.t };
 }
 
 async function checkExport(page, o) {

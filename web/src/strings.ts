@@ -81,6 +81,7 @@ export const S = {
     markOut: 'Mark end',
     exportSel: 'Export selection',
     noRecording: 'Nothing recorded at this time.',
+    cannotPlay: 'This recording could not be played (it may have been removed by retention).',
     timeline: 'Timeline: drag to move, wheel or pinch to zoom, click to play from a time',
     shortcuts: 'Keys: Space play/pause · ←/→ 5 s · , . frame · [ ] mark · +/- zoom · PgUp/PgDn recording · L live',
     at: (s: string) => `At ${s}`,

@@ -19,7 +19,7 @@ import {
 const WINDOW_MS = 30 * MINUTE;
 const SPEEDS = [1, 2, 4, 8];
 
-interface Loaded { from: number; to: number; runs: Interval[] }
+interface Loaded { from: number; to: number; at: number; runs: Interval[] }
 
 async function loadRuns(cam: string, from: number, to: number): Promise<Interval[]> {
   const runs: Interval[] = [];
@@ -60,7 +60,7 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
   const [now, setNow] = useState(Date.now());
   const [view, setView] = useState<View>(() => Number.isFinite(fromUrl)
     ? centred(fromUrl, HOUR) : { start: Date.now() - 55 * MINUTE, end: Date.now() + 5 * MINUTE });
-  const [loaded, setLoaded] = useState<Loaded>({ from: 0, to: 0, runs: [] });
+  const [loaded, setLoaded] = useState<Loaded>({ from: 0, to: 0, at: 0, runs: [] });
   const [playhead, setPlayhead] = useState<number | null>(Number.isFinite(fromUrl) ? fromUrl : null);
   const [paused, setPaused] = useState(false);
   const [speed, setSpeed] = useState(1);
@@ -81,12 +81,15 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
   useEffect(() => {
     if (!mayRecordings) return;
     const span = view.end - view.start;
-    const covered = view.start >= loaded.from && view.end <= loaded.to && now - loaded.to < 0;
+    // Covered, and fresh where the view reaches the present (the growing run).
+    const covered = view.start >= loaded.from && view.end <= loaded.to &&
+      (view.end < loaded.at - 60_000 || now - loaded.at < 10_000);
     if (covered) return;
     const from = view.start - span;
     const to = Math.max(view.end + span, Date.now() + MINUTE);
     const timer = setTimeout(() => {
-      loadRuns(cam.id, from, to).then((runs) => setLoaded({ from, to, runs: mergeRuns(runs, 1500) }), () => {});
+      const at = Date.now();
+      loadRuns(cam.id, from, to).then((runs) => setLoaded({ from, to, at, runs: mergeRuns(runs, 1500) }), () => {});
     }, 150);
     return () => clearTimeout(timer);
   }, [view, cam.id, now, mayRecordings]);
@@ -173,12 +176,15 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
       else seek(next);
     };
     const sync = () => setPaused(v.paused);
+    const failed = () => { if (mode === 'play' && v.error) setMessage(S.camera.cannotPlay); };
+    v.addEventListener('error', failed);
     v.addEventListener('ended', ended);
     v.addEventListener('play', sync);
     v.addEventListener('pause', sync);
     return () => {
       cancelAnimationFrame(raf);
       v.removeEventListener('ended', ended);
+      v.removeEventListener('error', failed);
       v.removeEventListener('play', sync);
       v.removeEventListener('pause', sync);
     };
