@@ -221,6 +221,7 @@ async function screenshotsAndAxe(ctx, o) {
   const axeSource = readFileSync(req.resolve('axe-core/axe.min.js'), 'utf8');
   const shots = [];
   const violations = [];
+  const overflow = [];
   for (const width of [375, 1440]) {
     const page = await ctx.newPage();
     await page.setViewportSize({ width, height: width < 500 ? 812 : 900 });
@@ -234,6 +235,9 @@ async function screenshotsAndAxe(ctx, o) {
         const file = join(o.out, 'screenshots', `${name}-${width}${theme === 'light' ? '-light' : ''}.png`);
         await page.screenshot({ path: file, fullPage: name !== 'live' });
         shots.push(file);
+        // Nothing sticks out sideways (a phone would scroll the whole page).
+        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (scrollWidth > width) overflow.push({ page: name, width, scrollWidth });
         // axe-core, evaluated through the debugging protocol (the page's CSP forbids inline scripts).
         await page.evaluate(axeSource);
         const res = await page.evaluate(async () => {
@@ -247,7 +251,9 @@ async function screenshotsAndAxe(ctx, o) {
     await page.close();
   }
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  return { shots, check: { ok: bad.length === 0, reason: bad.length ? `${bad.length} serious/critical` : undefined, bad, minor: violations.filter((v) => !bad.includes(v)) } };
+  const ok = bad.length === 0 && overflow.length === 0;
+  const reason = bad.length ? `${bad.length} serious/critical` : overflow.length ? 'a page is wider than the screen' : undefined;
+  return { shots, check: { ok, reason, bad, overflow, minor: violations.filter((v) => !bad.includes(v)) } };
 }
 
 async function checkLogin(ctx, o) {
