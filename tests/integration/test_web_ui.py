@@ -94,6 +94,21 @@ class WebUiTest(unittest.TestCase):
         cls.cam.stop()
         cls.tmp.cleanup()
 
+    def test_app_is_served_for_client_routes(self):
+        for path in ("/", "/live", "/cameras/cam1?t=2026-01-01T00:00:00Z", "/settings/storage"):
+            status, headers, body = nj.fetch(self.base + path)
+            self.assertEqual(status, 200, path)
+            self.assertTrue(headers["Content-Type"].startswith("text/html"), (path, headers))
+            self.assertIn("script-src 'self'", headers["Content-Security-Policy"])
+            self.assertIn(b'<div id="app">', body)
+            self.assertNotIn(b"<script>", body)  # no inline script: the CSP would refuse it
+        for path in ("/api/nope", "/api", "/ui/", "/ui/nope.js"):
+            status, headers, body = nj.fetch(self.base + path)
+            self.assertEqual(status, 404, path)
+            self.assertEqual(json.loads(body)["error"], "not_found", path)
+        status, _, _ = nj.fetch(self.base + "/live", method="POST", body=b"")
+        self.assertEqual(status, 404)  # the app answers GET and HEAD only
+
     def test_web_app(self):
         out = os.path.join(self.tmp.name, "ui")
         args = ["node", UI, self.base, "--out", out, "--cameras", ",".join(CAMERAS)]
