@@ -25,8 +25,9 @@ export function ExportPage(props: { query: URLSearchParams }) {
   const cams = useApi(() => api<Camera[]>('/api/cameras'), []);
   const qFrom = Date.parse(props.query.get('from') ?? '');
   const qTo = Date.parse(props.query.get('to') ?? '');
-  const [from, setFrom] = useState(toLocalInput(Number.isFinite(qFrom) ? qFrom : Date.now() - 6 * 60_000));
-  const [to, setTo] = useState(toLocalInput(Number.isFinite(qTo) ? qTo : Date.now() - 60_000));
+  // Default: the last five minutes.
+  const [from, setFrom] = useState(toLocalInput(Number.isFinite(qFrom) ? qFrom : Date.now() - 5 * 60_000));
+  const [to, setTo] = useState(toLocalInput(Number.isFinite(qTo) ? qTo : Date.now()));
   const [format, setFormat] = useState<'mp4' | 'ts'>('mp4');
   const [picked, setPicked] = useState<string[]>(() => (props.query.get('camera') ? [props.query.get('camera')!] : []));
   const [estimate, setEstimate] = useState<{ bytes: number; recorded: number } | null>(null);
