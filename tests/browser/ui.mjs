@@ -273,6 +273,81 @@ async function checkLogin(ctx, o) {
   return { ok, reason: ok ? undefined : 'the wall did not show after signing in', badMessage: bad };
 }
 
+// The login dialog and roles against a stand-in of the auth API (page.route answers
+// /api/auth/*, and 401 for /api/cameras while "signed out"; everything else is the real
+// server): wrong password, throttling, TOTP, a viewer seeing only its cameras and no settings,
+// and a session that ends under an open page: the dialog comes over it, the page keeps its
+// state (the same tile elements), and its calls go on after signing in again.
+async function checkLoginFlow(ctx, o) {
+  const page = await ctx.newPage();
+  let signedIn = false;
+  let attempts = 0;
+  const me = { username: 'vera', role: 'viewer', auth: true,
+               cameras: { [o.cameras[0]]: ['live', 'recordings'], [o.cameras[1]]: ['live'] } };
+  const json = (route, status, body, headers = {}) =>
+    route.fulfill({ status, contentType: 'application/json', headers, body: JSON.stringify(body) });
+  await page.route('**/api/auth/me', (r) => (signedIn ? json(r, 200, me) : json(r, 401, { error: 'unauthorized', message: 'sign in' })));
+  await page.route('**/api/auth/login', (r) => {
+    const b = JSON.parse(r.request().postData() ?? '{}');
+    attempts++;
+    if (attempts === 2) return json(r, 429, { error: 'too_many_requests', message: 'slow down' }, { 'Retry-After': '7' });
+    if (b.username !== 'vera' || b.password !== 'pw') return json(r, 401, { error: 'unauthorized', message: 'bad credentials' });
+    if (b.totp !== '123456') return json(r, 401, { error: 'totp_required', message: 'code needed' });
+    signedIn = true;
+    return json(r, 200, { username: 'vera' });
+  });
+  await page.route('**/api/cameras', (r) => (signedIn ? r.continue() : json(r, 401, { error: 'unauthorized', message: 'expired' })));
+  const steps = {};
+  const alertText = async (re) => {
+    const r = await until(async () => {
+      const t = await page.locator('.modal [role=alert]').textContent({ timeout: 100 }).catch(() => '');
+      return { ok: re.test(t ?? ''), t };
+    }, 5000, 50);
+    return r.t;
+  };
+  const signIn = async (password, totp) => {
+    await page.getByLabel('User name').fill('vera');
+    await page.getByLabel('Password').fill(password);
+    if (totp) await page.getByLabel('Code from your authenticator app').fill(totp);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  await page.goto(o.base + '/live');
+  await page.getByRole('dialog', { name: 'Sign in' }).waitFor({ timeout: 5000 });
+  steps.hiddenBehind = (await page.locator('.wall').count()) === 0;
+  await signIn('wrong');
+  steps.wrong = await alertText(/Wrong/);
+  const shot = join(o.out, 'screenshots', 'login-1440.png');
+  await page.screenshot({ path: shot });
+  await signIn('pw');
+  steps.throttled = await alertText(/7 s/);
+  await signIn('pw');
+  steps.totpAsked = await alertText(/6-digit/);
+  await signIn('pw', '123456');
+  await page.locator('.wall .tile').first().waitFor({ timeout: 10000 });
+  await sleep(500);
+  steps.tiles = await page.locator('.wall .tile').evaluateAll((ts) => ts.map((t) => t.dataset.camera));
+  steps.nav = await page.locator('header nav a').allTextContents();
+  steps.who = await page.locator('.who').textContent();
+  // Mark a tile element, end the session, wait for the wall's next poll to hit the 401.
+  await page.locator('.wall .tile').first().evaluate((t) => { t.dataset.mark = 'kept'; });
+  signedIn = false;
+  await page.getByRole('dialog', { name: 'Sign in' }).waitFor({ timeout: 15000 });
+  steps.expiredText = await page.locator('.modal p').first().textContent();
+  steps.keptBehind = (await page.locator('.tile[data-mark=kept]').count()) === 1;
+  await signIn('pw', '123456');
+  await page.getByRole('dialog').waitFor({ state: 'detached', timeout: 5000 });
+  await sleep(5500); // the next poll goes through
+  steps.keptAfter = (await page.locator('.tile[data-mark=kept]').count()) === 1;
+  steps.dialogGone = (await page.getByRole('dialog').count()) === 0;
+  await page.close();
+  const ok = steps.hiddenBehind && /Wrong/.test(steps.wrong) && /7 s/.test(steps.throttled) &&
+    /6-digit/.test(steps.totpAsked) && JSON.stringify(steps.tiles) === JSON.stringify([o.cameras[0], o.cameras[1]]) &&
+    !steps.nav.includes('Cameras') && !steps.nav.includes('Storage') && !steps.nav.includes('Export') &&
+    /ended/.test(steps.expiredText) &&
+    steps.keptBehind && steps.keptAfter && steps.dialogGone;
+  return { ok, reason: ok ? undefined : 'the login flow misbehaved', steps, screenshot: shot };
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   mkdirSync(join(o.out, 'screenshots'), { recursive: true });
@@ -317,6 +392,7 @@ async function main() {
     await run('export', () => checkExport(page, o));
     if (o.h265) await run('h265', () => checkH265(page, o, o.h265));
     await run('badCamera', () => checkBadCamera(page, o));
+    await run('loginFlow', () => checkLoginFlow(ctx, o));
     await run('login', () => checkLogin(ctx, o));
     await run('axe', async () => {
       const r = await screenshotsAndAxe(ctx, o);
@@ -329,12 +405,14 @@ async function main() {
     if (ctx) await ctx.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
   }
-  // Expected network errors logged by Chromium: /api/auth/me's 404 (no auth yet) and the bad
-  // camera's 400. Anything else is a console error the app must not cause.
-  const unexpected = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of (404|400)/.test(e.text));
+  // Expected network errors logged by Chromium: /api/auth/me's 404 (no auth yet), the bad
+  // camera's 400, and the login flow's 401s and 429. Anything else is a console error the app
+  // must not cause.
+  const unexpected = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of (400|401|404|429)/.test(e.text));
   checks.console = { ok: unexpected.length === 0 && pageErrors.length === 0, unexpected, pageErrors,
                      expectedNetworkErrors: consoleErrors.length - unexpected.length };
   const ok = Object.values(checks).every((c) => c.ok);
+  if (checks.loginFlow && checks.loginFlow.screenshot) shots.push(checks.loginFlow.screenshot);
   process.stdout.write(JSON.stringify({ ok, checks, screenshots: shots }) + '\n');
   process.exit(ok ? 0 : 1);
 }

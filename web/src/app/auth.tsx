@@ -74,9 +74,9 @@ export function LoginDialog(props: { open: boolean; expired: boolean; onOpen: ()
       await api('/api/auth/login', { method: 'POST', noLogin: true,
         json: needTotp ? { username, password, totp } : { username, password } });
       const me = (await fetchMe()) ?? NO_AUTH;
+      // The user name and whether a code is needed stay for the next sign-in (session expiry).
       setPassword('');
       setTotp('');
-      setNeedTotp(false);
       props.onDone(me);
       const w = waiters;
       waiters = [];

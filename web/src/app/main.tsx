@@ -21,7 +21,7 @@ function Header(props: { me: Me; path: string; onSignOut: () => void }) {
   const links: [string, string, boolean][] = [
     ['/live', S.nav.live, true],
     ['/cameras', S.nav.cameras, true],
-    ['/export', S.nav.export, true],
+    ['/export', S.nav.export, admin || Object.values(props.me.cameras ?? {}).some((r) => r.includes('export'))],
     ['/settings/cameras', S.nav.settingsCameras, admin],
     ['/settings/storage', S.nav.settingsStorage, admin],
     ['/system', S.nav.system, true],
