@@ -188,6 +188,27 @@ async function checkExport(page, o) {
   return { ok: est.ok && files.length >= 2, reason: files.length >= 2 ? undefined : `${files.length} downloads`, estimate: est.s, files };
 }
 
+// A camera that cannot be reached: its tile says it is offline, with the reason the server
+// gives (last_error), instead of spinning. Added and removed through the API.
+async function checkOffline(page, o) {
+  const id = 'zz-offline';
+  const add = await fetch(o.base + '/api/cameras', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id, name: 'Unreachable', url: 'rtsp://127.0.0.1:9/none', record: false }) });
+  if (add.status !== 201) return { ok: false, reason: `adding the camera answered ${add.status}` };
+  try {
+    await page.goto(o.base + '/live');
+    await page.getByRole('button', { name: '9 per screen' }).click();
+    const r = await until(async () => {
+      const t = await page.locator(`.tile[data-camera=${id}] .status`).textContent({ timeout: 100 }).catch(() => '');
+      return { ok: /^Camera offline: \S/.test(t ?? ''), t };
+    }, 30000, 250);
+    return { ok: r.ok, reason: r.ok ? undefined : 'the tile did not say the camera is offline', status: r.t };
+  } finally {
+    await page.getByRole('button', { name: '4 per screen' }).click().catch(() => {});
+    await fetch(`${o.base}/api/cameras/${id}`, { method: 'DELETE' });
+  }
+}
+
 async function checkBadCamera(page, o) {
   await page.goto(o.base + '/settings/cameras');
   await page.getByRole('button', { name: 'Add camera' }).click();
@@ -391,6 +412,7 @@ async function main() {
     await run('camera', () => checkCamera(page, o));
     await run('export', () => checkExport(page, o));
     if (o.h265) await run('h265', () => checkH265(page, o, o.h265));
+    await run('offline', () => checkOffline(page, o));
     await run('badCamera', () => checkBadCamera(page, o));
     await run('loginFlow', () => checkLoginFlow(ctx, o));
     await run('login', () => checkLogin(ctx, o));

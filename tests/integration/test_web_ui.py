@@ -1,17 +1,20 @@
 """The web app end to end: headless Chromium (Debian's, driven by tests/browser/ui.mjs through
 playwright-core) against `nightjar run` recording four fakecam cameras (H.264 + AAC main stream,
-sub stream) and one H.265 camera. Asserts: the live wall plays 4 tiles over WebSocket (currentTime and decoded frames
-advance), an enlarged tile plays the main stream, the camera view plays a recorded moment and
-seeks, the export page downloads one .mp4 per camera that ffprobe decodes, adding a camera with a
-bad URL shows the server's error, the H.265 camera plays or says the browser cannot play it,
-the login dialog (against a stand-in of the auth API in the page: wrong password, throttling,
-TOTP, a viewer's cameras and menus, a session ending under an open page) works, axe-core finds no serious or critical violations, no unexpected
-console errors; screenshots of every page at 375 and 1440 px are saved under
-<build>/screenshots (NIGHTJAR_SCREENSHOTS overrides). Prints the figures (first screen, live
-latency, seek time).
+sub stream) and one H.265 camera. Asserts: the app is served for its client-side routes with its
+CSP; the live wall plays 4 tiles over WebSocket (currentTime and decoded frames advance); an
+enlarged tile plays the main stream; the camera view plays a recorded moment, seeks, jumps to a
+new range from the timeline, plays at 2x; the export page downloads one .mp4 per camera that
+ffprobe decodes; adding a camera with a bad URL shows the server's error; the H.265 camera plays
+or says the browser cannot play it; an unreachable camera's tile says it is offline with the
+server's reason; the login dialog works against a stand-in of the auth API in
+the page (wrong password, throttling, TOTP, a viewer's cameras and menus, a session ending under
+an open page); axe-core finds no serious or critical violations; no page is wider than the
+screen; no unexpected console errors. Screenshots of every page at 375 and 1440 px (and light
+theme at 1440) are saved under <build>/screenshots (NIGHTJAR_SCREENSHOTS overrides). Prints the
+figures (first screen, live latency, seek times).
 
-The login check runs once /api/auth/me exists (it is skipped, saying why, while it answers 404);
-NIGHTJAR_UI_USER / NIGHTJAR_UI_PASSWORD give it an account.
+The login check against the real server runs once /api/auth/me exists (it is skipped, saying
+why, while it answers 404); NIGHTJAR_UI_USER / NIGHTJAR_UI_PASSWORD give it an account.
 
 Skipped when /usr/bin/chromium, web/node_modules or web/dist is missing (tools/build_web.sh).
 """
@@ -137,7 +140,7 @@ class WebUiTest(unittest.TestCase):
                 self.assertTrue(c["ok"], f"{name}: {c.get('reason')}{msg}")
                 if c.get("skipped"):
                     print(f"\n{name}: skipped: {c['reason']}")
-        for name in ("firstScreen", "live", "enlarge", "camera", "export", "h265", "badCamera",
+        for name in ("firstScreen", "live", "enlarge", "camera", "export", "h265", "offline", "badCamera",
                      "loginFlow", "axe", "console"):
             self.assertIn(name, checks, msg)
         # The downloads are real files ffprobe decodes, one per camera.

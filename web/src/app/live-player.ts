@@ -26,8 +26,8 @@ declare global {
 }
 
 const BACKOFF_S = [1, 2, 4, 8, 15];
-const MAX_BEHIND_S = 1.5; // jump to the edge beyond this
-const CATCH_UP_S = 0.5; // play faster beyond this
+const MAX_BEHIND_S = 1.0; // jump to the edge beyond this
+const CATCH_UP_S = 0.3; // play faster beyond this
 const KEEP_S = 20; // buffer kept behind the playhead
 
 export const codecOfMime = (mime: string) => /codecs="([^"]+)"/.exec(mime)?.[1] ?? mime;
@@ -201,7 +201,7 @@ export class LivePlayer {
     if (behind > MAX_BEHIND_S || v.currentTime < b.start(b.length - 1)) {
       v.currentTime = Math.max(b.start(b.length - 1), end - 0.2);
     }
-    v.playbackRate = behind > CATCH_UP_S ? 1.1 : 1;
+    v.playbackRate = behind > CATCH_UP_S ? 1.15 : 1;
     if (v.paused) v.play().catch(() => { /* autoplay rules: muted tiles play */ });
   }
 

@@ -14,6 +14,7 @@ const LAYOUTS = [1, 4, 9, 16];
 function offlineReason(cam: Camera, kind: 'main' | 'sub'): string | null {
   const s = streamOf(cam, kind);
   if (!s || s.state === 'streaming') return null;
+  if (s.state === 'connecting' && !s.last_error) return null; // not known to be away yet
   return s.last_error ?? s.state;
 }
 
