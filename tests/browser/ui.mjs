@@ -105,6 +105,27 @@ async function checkLive(page, o) {
   };
 }
 
+// "Arrange": moving the first tile one place later swaps the first two, and the order survives
+// a reload (saved per user in localStorage); moved back afterwards.
+async function checkOrder(page, o) {
+  await page.goto(o.base + '/live');
+  const order = () => page.locator('.wall .tile').evaluateAll((ts) => ts.map((t) => t.dataset.camera));
+  const before = await order();
+  await page.getByRole('button', { name: 'Arrange' }).click();
+  await page.getByRole('button', { name: /^Move .* later$/ }).first().click();
+  const moved = await order();
+  await page.reload();
+  await page.locator('.wall .tile').first().waitFor();
+  const reloaded = await order();
+  await page.getByRole('button', { name: 'Arrange' }).click();
+  await page.getByRole('button', { name: /^Move .* later$/ }).first().click();
+  await page.getByRole('button', { name: 'Done' }).click();
+  const restored = await order();
+  const ok = moved[0] === before[1] && moved[1] === before[0] && JSON.stringify(reloaded) === JSON.stringify(moved) &&
+    JSON.stringify(restored) === JSON.stringify(before);
+  return { ok, reason: ok ? undefined : 'the order did not change or was not kept', before, moved, reloaded };
+}
+
 async function checkEnlarge(page) {
   await page.getByRole('button', { name: /^Enlarge / }).first().click();
   const r = await until(async () => {
@@ -409,6 +430,7 @@ async function main() {
     });
     await run('live', () => checkLive(page, o));
     await run('enlarge', () => checkEnlarge(page));
+    await run('order', () => checkOrder(page, o));
     await run('camera', () => checkCamera(page, o));
     await run('export', () => checkExport(page, o));
     if (o.h265) await run('h265', () => checkH265(page, o, o.h265));
