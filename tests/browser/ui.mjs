@@ -256,6 +256,32 @@ async function checkH265(page, o, cam) {
   return { ...r, reason: r.ok ? undefined : 'neither played nor explained' };
 }
 
+// A 4K wall (3840x2160 at 100 %): the app scales itself up (CSS zoom); screenshots of the wall
+// and the camera view, and a click on the timeline still seeks where it points (before the first
+// recording: to its start).
+async function checkBigWall(ctx, o) {
+  const page = await ctx.newPage();
+  await page.setViewportSize({ width: 3840, height: 2160 });
+  const shots = [join(o.out, 'screenshots', 'live-3840.png'), join(o.out, 'screenshots', 'camera-3840.png')];
+  await page.goto(o.base + '/live');
+  await page.locator('.tile[data-state=live]').first().waitFor({ timeout: 15000 });
+  await sleep(2000);
+  await page.screenshot({ path: shots[0] });
+  const list = await apiJson(o.base, `/api/list?camera=${o.cameras[0]}`);
+  const run = list.body.runs[0];
+  await page.goto(`${o.base}/cameras/${o.cameras[0]}?t=${encodeURIComponent(new Date(Date.parse(run.start) + 8000).toISOString())}`);
+  await sleep(1500); // the video's size settles the layout
+  const box = await page.locator('canvas.timeline').boundingBox();
+  const inView = box && box.y + box.height <= 2160;
+  await page.mouse.click(box.x + 3, box.y + box.height / 2);
+  await sleep(1500);
+  const t = Date.parse(new URL(page.url()).searchParams.get('t'));
+  const ok = inView && Math.abs(t - Date.parse(run.start)) < 3000;
+  await page.screenshot({ path: shots[1] });
+  await page.close();
+  return { ok, reason: ok ? undefined : 'the timeline is off screen or its click missed', inView, t: new Date(t).toISOString(), shots };
+}
+
 const PAGES = [['live', '/live'], ['camera', '/cameras/CAM'], ['export', '/export'], ['cameras', '/settings/cameras'],
                ['storage', '/settings/storage'], ['system', '/system']];
 
@@ -436,6 +462,7 @@ async function main() {
     if (o.h265) await run('h265', () => checkH265(page, o, o.h265));
     await run('offline', () => checkOffline(page, o));
     await run('badCamera', () => checkBadCamera(page, o));
+    await run('bigWall', () => checkBigWall(ctx, o));
     await run('loginFlow', () => checkLoginFlow(ctx, o));
     await run('login', () => checkLogin(ctx, o));
     await run('axe', async () => {
@@ -457,6 +484,7 @@ async function main() {
                      expectedNetworkErrors: consoleErrors.length - unexpected.length };
   const ok = Object.values(checks).every((c) => c.ok);
   if (checks.loginFlow && checks.loginFlow.screenshot) shots.push(checks.loginFlow.screenshot);
+  if (checks.bigWall && checks.bigWall.shots) shots.push(...checks.bigWall.shots);
   process.stdout.write(JSON.stringify({ ok, checks, screenshots: shots }) + '\n');
   process.exit(ok ? 0 : 1);
 }

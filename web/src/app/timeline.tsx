@@ -130,7 +130,12 @@ export function Timeline(p: TimelineProps) {
     let dragStart: { x: number; view: View } | null = null;
     let moved = false;
     let pinch: { d: number; view: View; mid: number } | null = null;
-    const localX = (e: PointerEvent | WheelEvent) => e.clientX - c.getBoundingClientRect().left;
+    // In the canvas's CSS pixels (clientWidth): under CSS zoom (big walls) the event and the
+    // bounding box are in zoomed viewport pixels, clientWidth is not.
+    const localX = (e: PointerEvent | WheelEvent) => {
+      const r = c.getBoundingClientRect();
+      return r.width > 0 ? ((e.clientX - r.left) / r.width) * c.clientWidth : 0;
+    };
 
     const down = (e: PointerEvent) => {
       c.setPointerCapture(e.pointerId);
