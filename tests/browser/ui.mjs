@@ -126,6 +126,23 @@ async function checkOrder(page, o) {
   return { ok, reason: ok ? undefined : 'the order did not change or was not kept', before, moved, reloaded };
 }
 
+// Where WebSocket does not get through (here: every live.ws socket closed at once by the test),
+// tiles play LL-HLS through hls.js instead.
+async function checkHlsFallback(ctx, o) {
+  const page = await ctx.newPage();
+  await page.routeWebSocket('**/live.ws*', (ws) => ws.close());
+  await page.goto(o.base + '/live');
+  await page.getByRole('button', { name: '1 per screen' }).click();
+  const r = await until(async () => {
+    const v = await page.evaluate(videos);
+    const badge = await page.locator('.tile .badge').first().textContent({ timeout: 100 }).catch(() => '');
+    return { ok: v.length === 1 && v[0].ready >= 2 && v[0].t > 1 && badge === 'HLS', v, badge };
+  }, 30000, 250);
+  await page.getByRole('button', { name: '4 per screen' }).click();
+  await page.close();
+  return { ok: r.ok, reason: r.ok ? undefined : 'the tile did not fall back to HLS', badge: r.badge, video: r.v && r.v[0] };
+}
+
 async function checkEnlarge(page) {
   await page.getByRole('button', { name: /^Enlarge / }).first().click();
   const r = await until(async () => {
@@ -457,6 +474,7 @@ async function main() {
     await run('live', () => checkLive(page, o));
     await run('enlarge', () => checkEnlarge(page));
     await run('order', () => checkOrder(page, o));
+    await run('hlsFallback', () => checkHlsFallback(ctx, o));
     await run('camera', () => checkCamera(page, o));
     await run('export', () => checkExport(page, o));
     if (o.h265) await run('h265', () => checkH265(page, o, o.h265));

@@ -2,7 +2,7 @@
 playwright-core) against `nightjar run` recording four fakecam cameras (H.264 + AAC main stream,
 sub stream) and one H.265 camera. Asserts: the app is served for its client-side routes with its
 CSP; the live wall plays 4 tiles over WebSocket (currentTime and decoded frames advance); an
-enlarged tile plays the main stream; the wall's order can be changed and is kept; the camera view plays a recorded moment, seeks, jumps to a
+enlarged tile plays the main stream; tiles fall back to LL-HLS when WebSocket is closed; the wall's order can be changed and is kept; the camera view plays a recorded moment, seeks, jumps to a
 new range from the timeline, plays at 2x; the export page downloads one .mp4 per camera that
 ffprobe decodes; adding a camera with a bad URL shows the server's error; the H.265 camera plays
 or says the browser cannot play it; an unreachable camera's tile says it is offline with the
@@ -141,7 +141,7 @@ class WebUiTest(unittest.TestCase):
                 self.assertTrue(c["ok"], f"{name}: {c.get('reason')}{msg}")
                 if c.get("skipped"):
                     print(f"\n{name}: skipped: {c['reason']}")
-        for name in ("firstScreen", "live", "enlarge", "order", "camera", "export", "h265", "offline", "badCamera",
+        for name in ("firstScreen", "live", "enlarge", "order", "hlsFallback", "camera", "export", "h265", "offline", "badCamera",
                      "bigWall", "loginFlow", "axe", "console"):
             self.assertIn(name, checks, msg)
         # The downloads are real files ffprobe decodes, one per camera.
@@ -156,7 +156,8 @@ class WebUiTest(unittest.TestCase):
         live, cam = checks["live"], checks["camera"]
         print(f"\nfirst screen {checks['firstScreen']['firstScreenMs']} ms; live latency "
               f"{live['latency']} (s, arrival to display, 4 tiles over WebSocket); recorded first "
-              f"frame {cam['firstFrameMs']} ms, seek {cam['seekMs']} ms; export estimate "
+              f"frame {cam['firstFrameMs']} ms (page load included), seek within the loaded range "
+              f"{cam['seekMs']} ms, to a new range {cam['newRangeMs']} ms; export estimate "
               f"{checks['export']['estimate']}; screenshots in {shots}")
 
 

@@ -51,6 +51,7 @@ export class LivePlayer {
   private stopped = false;
   private objectUrl: string | null = null;
   private hls: { destroy(): void } | null = null;
+  private useHls = false; // once WebSocket failed, HLS it is
   private bytes = 0;
   private lastAppend = 0;
   private statTimer = 0;
@@ -107,13 +108,11 @@ export class LivePlayer {
       const ws = new WebSocket(`${proto}//${location.host}/api/cameras/${encodeURIComponent(this.camera)}/live.ws${qs}`);
       ws.binaryType = 'arraybuffer';
       this.ws = ws;
-      let opened = false;
+      let gotMessage = false;
       let pictured = false;
-      ws.onopen = () => {
-        opened = true;
-        this.onState({ kind: 'waiting' });
-      };
+      ws.onopen = () => this.onState({ kind: 'waiting' });
       ws.onmessage = (e) => {
+        gotMessage = true;
         if (typeof e.data === 'string') {
           this.onInit(e.data);
           return;
@@ -129,8 +128,9 @@ export class LivePlayer {
       };
       ws.onclose = (e) => {
         if (this.stopped) return;
-        // Never opened: no WebSocket through this proxy? Try HLS once before retrying.
-        if (!opened && this.attempt === 0 && e.code === 1006) {
+        // Closed before the first message on the first try (no WebSocket through this proxy,
+        // or it refused the upgrade): play LL-HLS instead.
+        if (!gotMessage && this.attempt === 0) {
           void this.startHls();
           return;
         }
@@ -236,11 +236,14 @@ export class LivePlayer {
     }, 1000);
     this.retryTimer = window.setTimeout(() => {
       clearInterval(this.countdown);
-      if (!this.stopped) this.connect();
+      if (this.stopped) return;
+      if (this.useHls) void this.startHls();
+      else this.connect();
     }, wait * 1000);
   }
 
   private async startHls() {
+    this.useHls = true;
     this.teardown();
     this.onState({ kind: 'connecting' });
     const qs = this.stream === 'sub' ? '?stream=sub' : '';
