@@ -1,18 +1,23 @@
 """The web app end to end: headless Chromium (Debian's, driven by tests/browser/ui.mjs through
 playwright-core) against `nightjar run` recording four fakecam cameras (H.264 + AAC main stream,
-sub stream) and one H.265 camera. Asserts: the app is served for its client-side routes with its
-CSP; the live wall plays 4 tiles over WebSocket (currentTime and decoded frames advance); an
-enlarged tile plays the main stream; tiles fall back to LL-HLS when WebSocket is closed; the wall's order can be changed and is kept; the camera view plays a recorded moment, seeks, jumps to a
-new range from the timeline, plays at 2x; the export page downloads one .mp4 per camera that
-ffprobe decodes; adding a camera with a bad URL shows the server's error; the H.265 camera plays
-or says the browser cannot play it; an unreachable camera's tile says it is offline with the
-server's reason; the login dialog works against a stand-in of the auth API in
-the page (wrong password, throttling, TOTP, a viewer's cameras and menus, a session ending under
-an open page); on a 4K screen the app scales up and the timeline still seeks where clicked;
-axe-core finds no serious or critical violations; no page is wider than the
-screen; no unexpected console errors. Screenshots of every page at 375 and 1440 px (and light
-theme at 1440) are saved under <build>/screenshots (NIGHTJAR_SCREENSHOTS overrides). Prints the
-figures (first screen, live latency, seek times).
+sub stream) and one H.265 camera. Asserts:
+- the app is served for its client-side routes with its CSP; API and /ui/ misses stay JSON 404s;
+- the live wall plays 4 tiles over WebSocket (currentTime and decoded frames advance); an
+  enlarged tile plays the main stream; the wall's order changes with "Arrange" and is kept;
+  tiles fall back to LL-HLS when the WebSocket is closed; an unreachable camera's tile says it
+  is offline with the server's reason; the H.265 camera plays or says the browser cannot;
+- the camera view plays a recorded moment, seeks, jumps to a new range from the timeline,
+  plays at 2x;
+- the export page downloads one .mp4 per camera, which ffprobe decodes;
+- adding a camera with a bad URL shows the server's error;
+- the login dialog, against a stand-in of the auth API in the page: wrong password, throttling,
+  TOTP, a viewer's cameras and menus, a session ending under an open page (state kept);
+- on a 4K screen the app scales up and the timeline still seeks where clicked;
+- axe-core finds no serious or critical violations; no page is wider than the screen; no
+  unexpected console errors.
+Screenshots of every page at 375 and 1440 px (and the light theme at 1440, the wall at 3840) are
+saved under <build>/screenshots (NIGHTJAR_SCREENSHOTS overrides). Prints the figures (first
+screen, live latency, seek times).
 
 The login check against the real server runs once /api/auth/me exists (it is skipped, saying
 why, while it answers 404); NIGHTJAR_UI_USER / NIGHTJAR_UI_PASSWORD give it an account.
