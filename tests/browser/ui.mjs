@@ -218,12 +218,18 @@ async function checkExport(page, o) {
   page.on('download', (d) => downloads.push(d));
   await page.getByRole('button', { name: /^Download/ }).click();
   await until(async () => ({ ok: downloads.length >= 2 }), 20000);
+  // And one camera as MPEG-TS.
+  await page.locator(`input[name=camera][value=${o.cameras[1]}]`).uncheck();
+  await page.locator('input[name=format][value=ts]').check();
+  await page.getByRole('button', { name: /^Download/ }).click();
+  await until(async () => ({ ok: downloads.length >= 3 }), 20000);
   for (const d of downloads) {
     const path = join(o.out, d.suggestedFilename());
     await d.saveAs(path);
     files.push(path);
   }
-  return { ok: est.ok && files.length >= 2, reason: files.length >= 2 ? undefined : `${files.length} downloads`, estimate: est.s, files };
+  const ok = est.ok && files.length === 3 && files.filter((f) => f.endsWith('.mp4')).length === 2 && files[2].endsWith('.ts');
+  return { ok, reason: ok ? undefined : `downloads: ${files.join(', ')}`, estimate: est.s, files };
 }
 
 // A camera that cannot be reached: its tile says it is offline, with the reason the server
