@@ -193,13 +193,25 @@ async function checkCamera(page, o) {
   await sleep(300);
   const url1 = new URL(page.url()).searchParams.get('t');
   const startsAtRun = Math.abs(Date.parse(url1) - Date.parse(run.start)) < 3000;
+  // Dragging the timeline pans it; playback goes on and leaves the panned view alone.
+  const box2 = await page.locator('canvas.timeline').boundingBox();
+  const viewStart = () => page.locator('canvas.timeline').getAttribute('data-start').then(Number);
+  const s0 = await viewStart();
+  await page.mouse.move(box2.x + box2.width * 0.6, box2.y + box2.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box2.x + box2.width * 0.3, box2.y + box2.height / 2, { steps: 8 });
+  await page.mouse.up();
+  const s1 = await viewStart();
+  await sleep(1500);
+  const s2 = await viewStart();
+  const panned = s1 > s0 && s2 === s1;
   await page.getByRole('button', { name: '2×' }).click();
   const [r2a] = await page.evaluate(videos);
   await sleep(1000);
   const [r2b] = await page.evaluate(videos);
-  const ok = played > 1.5 && seek.ok && jumped.ok && startsAtRun && r2b.t > r2a.t;
+  const ok = played > 1.5 && seek.ok && jumped.ok && startsAtRun && panned && r2b.t > r2a.t;
   return { ok, reason: ok ? undefined : 'recorded playback or seek failed', played, firstFrameMs, seekMs, newRangeMs,
-           urlBefore: url0, urlAfter: url1, runStart: run.start, rate2x: r2b.t - r2a.t };
+           urlBefore: url0, urlAfter: url1, runStart: run.start, panned, rate2x: r2b.t - r2a.t };
 }
 
 async function checkExport(page, o) {

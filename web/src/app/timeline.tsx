@@ -205,6 +205,6 @@ export function Timeline(p: TimelineProps) {
 
   const head = p.playhead === null ? '' : new Date(p.playhead).toLocaleString();
   return (
-    <canvas ref={canvas} class="timeline" role="img" aria-label={S.camera.timeline + (head ? '. ' + S.camera.at(head) : '')} />
+    <canvas ref={canvas} class="timeline" role="img" data-start={Math.round(p.view.start)} data-end={Math.round(p.view.end)} aria-label={S.camera.timeline + (head ? '. ' + S.camera.at(head) : '')} />
   );
 }

@@ -162,7 +162,11 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
     let raf = 0;
     const tick = () => {
       const w = win.current;
-      if (w && mode === 'play' && !v.seeking && v.readyState >= 2) setPlayhead(w.from + v.currentTime * 1000);
+      // About ten updates a second of playback: enough for the timeline, cheap to render.
+      if (w && mode === 'play' && !v.seeking && v.readyState >= 2) {
+        const t = w.from + v.currentTime * 1000;
+        setPlayhead((old) => (old === null || Math.abs(t - old) >= 100 ? t : old));
+      }
       raf = requestAnimationFrame(tick);
     };
     raf = requestAnimationFrame(tick);
@@ -190,11 +194,19 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
     };
   }, [mode, seek]);
 
-  // Keep the playhead in view while playing.
+  // Follow the playhead when playback carries it off the right edge, or a seek lands outside
+  // the view; a view the user has panned elsewhere otherwise stays where it is.
+  const prevHead = useRef<number | null>(null);
   useEffect(() => {
+    const prev = prevHead.current;
+    prevHead.current = playhead;
     if (playhead === null) return;
     const span = view.end - view.start;
-    if (playhead > view.end - span * 0.05 || playhead < view.start) setView(centred(playhead, span));
+    const edge = view.end - span * 0.05;
+    const wasInView = prev !== null && prev >= view.start && prev <= edge;
+    const jumped = prev === null || Math.abs(playhead - prev) > 2000;
+    const outside = playhead < view.start || playhead > edge;
+    if (outside && (wasInView || jumped)) setView(centred(playhead, span));
   }, [playhead]);
 
   const togglePlay = () => {
