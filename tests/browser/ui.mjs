@@ -193,6 +193,16 @@ async function checkCamera(page, o) {
   await sleep(300);
   const url1 = new URL(page.url()).searchParams.get('t');
   const startsAtRun = Math.abs(Date.parse(url1) - Date.parse(run.start)) < 3000;
+  // One frame forward: pauses and moves by one frame (1/fps s: 30 fps for this clip).
+  await page.keyboard.press('.');
+  await sleep(300);
+  const [f0] = await page.evaluate(videos);
+  await page.keyboard.press('.');
+  await sleep(300);
+  const [f1] = await page.evaluate(videos);
+  const frameStep = f1.t - f0.t;
+  const stepped = f1.paused && frameStep > 0.01 && frameStep < 0.1;
+  await page.keyboard.press(' '); // play again
   // Dragging the timeline pans it; playback goes on and leaves the panned view alone.
   const box2 = await page.locator('canvas.timeline').boundingBox();
   const viewStart = () => page.locator('canvas.timeline').getAttribute('data-start').then(Number);
@@ -209,9 +219,9 @@ async function checkCamera(page, o) {
   const [r2a] = await page.evaluate(videos);
   await sleep(1000);
   const [r2b] = await page.evaluate(videos);
-  const ok = played > 1.5 && seek.ok && jumped.ok && startsAtRun && panned && r2b.t > r2a.t;
+  const ok = played > 1.5 && seek.ok && jumped.ok && startsAtRun && panned && stepped && r2b.t > r2a.t;
   return { ok, reason: ok ? undefined : 'recorded playback or seek failed', played, firstFrameMs, seekMs, newRangeMs,
-           urlBefore: url0, urlAfter: url1, runStart: run.start, panned, rate2x: r2b.t - r2a.t };
+           urlBefore: url0, urlAfter: url1, runStart: run.start, panned, frameStep, rate2x: r2b.t - r2a.t };
 }
 
 async function checkExport(page, o) {
@@ -263,6 +273,36 @@ async function checkOffline(page, o) {
     await page.getByRole('button', { name: '4 per screen' }).click().catch(() => {});
     await fetch(`${o.base}/api/cameras/${id}`, { method: 'DELETE' });
   }
+}
+
+// Add a camera through the form (the URL of an existing fakecam stream), rename it, remove it.
+async function checkCameraCrud(page, o) {
+  const cams = (await apiJson(o.base, '/api/cameras')).body;
+  const url = cams.find((c) => c.id === o.cameras[0]).url;
+  page.once('dialog', (d) => d.accept()); // the removal's confirm()
+  await page.goto(o.base + '/settings/cameras');
+  await page.getByRole('button', { name: 'Add camera' }).click();
+  await page.getByLabel('Id', { exact: true }).fill('added');
+  await page.getByLabel('Name', { exact: true }).fill('Added camera');
+  await page.getByLabel('Main stream URL').fill(url);
+  await page.getByLabel('Record (off: live view only)').uncheck();
+  await page.locator('form.form button[type=submit]').click();
+  await page.getByRole('status').filter({ hasText: 'Camera added added.' }).waitFor({ timeout: 10000 }).catch(() => {});
+  const row = page.locator('tr[data-camera=added]');
+  await row.waitFor({ timeout: 10000 });
+  const added = (await apiJson(o.base, '/api/cameras/added')).body;
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Renamed camera');
+  await page.locator('form.form button[type=submit]').click();
+  await page.locator('tr[data-camera=added]').filter({ hasText: 'Renamed camera' }).waitFor({ timeout: 10000 });
+  const renamed = (await apiJson(o.base, '/api/cameras/added')).body;
+  await page.locator('tr[data-camera=added]').getByRole('button', { name: 'Remove' }).click();
+  await page.locator('tr[data-camera=added]').waitFor({ state: 'detached', timeout: 10000 });
+  const gone = (await apiJson(o.base, '/api/cameras/added')).status;
+  const ok = added && added.record === false && added.name === 'Added camera' && renamed.name === 'Renamed camera' &&
+    renamed.url === added.url && gone === 404;
+  return { ok, reason: ok ? undefined : 'add, rename or remove failed', added: added && { name: added.name, record: added.record },
+           renamed: renamed && renamed.name, afterRemove: gone };
 }
 
 async function checkBadCamera(page, o) {
@@ -498,6 +538,7 @@ async function main() {
     if (o.h265) await run('h265', () => checkH265(page, o, o.h265));
     await run('offline', () => checkOffline(page, o));
     await run('badCamera', () => checkBadCamera(page, o));
+    await run('cameraCrud', () => checkCameraCrud(page, o));
     await run('bigWall', () => checkBigWall(ctx, o));
     await run('loginFlow', () => checkLoginFlow(ctx, o));
     await run('login', () => checkLogin(ctx, o));

@@ -6,10 +6,10 @@ sub stream) and one H.265 camera. Asserts:
   enlarged tile plays the main stream; the wall's order changes with "Arrange" and is kept;
   tiles fall back to LL-HLS when the WebSocket is closed; an unreachable camera's tile says it
   is offline with the server's reason; the H.265 camera plays or says the browser cannot;
-- the camera view plays a recorded moment, seeks, jumps to a new range from the timeline,
-  plays at 2x;
+- the camera view plays a recorded moment, seeks, steps one frame, jumps to a new range from
+  the timeline, pans it by dragging, plays at 2x;
 - the export page downloads one .mp4 per camera, and a .ts, which ffprobe decodes;
-- adding a camera with a bad URL shows the server's error;
+- a camera is added, renamed and removed through the form; a bad URL shows the server's error;
 - the login dialog, against a stand-in of the auth API in the page: wrong password, throttling,
   TOTP, a viewer's cameras and menus, a session ending under an open page (state kept);
 - on a 4K screen the app scales up and the timeline still seeks where clicked;
@@ -146,7 +146,8 @@ class WebUiTest(unittest.TestCase):
                 self.assertTrue(c["ok"], f"{name}: {c.get('reason')}{msg}")
                 if c.get("skipped"):
                     print(f"\n{name}: skipped: {c['reason']}")
-        for name in ("firstScreen", "live", "enlarge", "order", "hlsFallback", "camera", "export", "h265", "offline", "badCamera",
+        for name in ("firstScreen", "live", "enlarge", "order", "hlsFallback", "camera", "export",
+                     "h265", "offline", "badCamera", "cameraCrud",
                      "bigWall", "loginFlow", "axe", "console"):
             self.assertIn(name, checks, msg)
         # The downloads are real files ffprobe decodes, one per camera.

@@ -41,6 +41,11 @@ function body(f: FormState, adding: boolean, orig: Camera | null): Record<string
   if (adding) b.id = f.id.trim();
   if (f.password) b.password = f.password;
   for (const k of Object.keys(b)) if (b[k] === undefined) delete b[k];
+  // An edit sends only what changed: changing connection fields restarts the streams.
+  if (!adding && orig) {
+    const cur = orig as unknown as Record<string, unknown>;
+    for (const k of Object.keys(b)) if (k !== 'password' && (cur[k] ?? null) === b[k]) delete b[k];
+  }
   return b;
 }
 
