@@ -136,6 +136,8 @@ export const S = {
     removed: (id: string) => `Camera ${id} removed.`,
     state: 'State',
     source: 'Source',
+    sourceConfig: 'config file',
+    sourceApi: 'web / API',
   },
   storage: {
     title: 'Storage',

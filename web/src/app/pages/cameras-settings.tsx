@@ -159,7 +159,7 @@ export function CamerasSettingsPage() {
                     <td class="mono wrap">{c.url}</td>
                     <td><span class={'pill ' + (main?.state ?? '')}>{main?.state ?? '—'}</span>
                       {main?.last_error && main.state !== 'streaming' && <div class="small error">{main.last_error}</div>}</td>
-                    <td>{c.source === 'config' ? <span title={S.cams.fromConfig}>config</span> : 'api'}</td>
+                    <td>{c.source === 'config' ? <span title={S.cams.fromConfig}>{S.cams.sourceConfig}</span> : S.cams.sourceApi}</td>
                     <td class="actions">
                       {c.source === 'config' ? (
                         <small class="muted">{S.cams.fromConfig}</small>
