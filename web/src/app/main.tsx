@@ -92,7 +92,8 @@ function App() {
   const hidden = login.open && !login.expired; // first sign-in: nothing behind the dialog yet
   return (
     <MeContext.Provider value={me}>
-      <Header me={me} path={loc.path} onSignOut={signOut} />
+      {hidden ? <header class="top"><span class="brand">{S.appName}</span></header>
+        : <Header me={me} path={loc.path} onSignOut={signOut} />}
       <main id="main" tabIndex={-1} inert={login.open}>
         {!hidden && <Routes path={loc.path} query={loc.query} />}
       </main>
