@@ -109,6 +109,7 @@ async function checkLive(page, o) {
 // a reload (saved per user in localStorage); moved back afterwards.
 async function checkOrder(page, o) {
   await page.goto(o.base + '/live');
+  await page.locator('.wall .tile').first().waitFor();
   const order = () => page.locator('.wall .tile').evaluateAll((ts) => ts.map((t) => t.dataset.camera));
   const before = await order();
   await page.getByRole('button', { name: 'Arrange' }).click();
