@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds the web pages (web/, TypeScript + Vite) into web/dist/, which `nightjar run` serves under
-# /ui/. Installs Debian's nodejs and npm first if there is no `node`. Idempotent and quick: npm
-# installs again only when package.json or package-lock.json changed, and Vite builds again only
-# when a source changed (content hashes, kept in node_modules/ and dist/).
+# Builds the web pages (web/, TypeScript + Preact + Vite) into web/dist/, which `nightjar run`
+# serves under /ui/ (the app's index.html also at / and its client-side routes). `npm run build`
+# type-checks, builds, and fails when the app's gzipped JavaScript exceeds its budget
+# (web/scripts/check-bundle.mjs). Installs Debian's nodejs and npm first if there is no `node`.
+# Idempotent and quick: npm installs again only when package.json or package-lock.json changed,
+# and Vite builds again only when a source changed (content hashes, kept in node_modules/ and
+# dist/).
 #
 #   tools/build_web.sh
 set -euo pipefail
@@ -47,7 +50,7 @@ if [[ "$(cat node_modules/.nightjar-deps 2>/dev/null)" != "$deps" ]]; then
   echo "$deps" > node_modules/.nightjar-deps
 fi
 
-sources=$(hash_of package-lock.json tsconfig.json vite.config.ts ./*.html src)
+sources=$(hash_of package-lock.json tsconfig.json vite.config.ts ./*.html src scripts)
 if [[ "$(cat dist/.nightjar-sources 2>/dev/null)" != "$sources" ]]; then
   echo "build_web: npm run build"
   npm run build

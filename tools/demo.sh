@@ -23,6 +23,7 @@ trap 'kill $fakecam 2>/dev/null || true' EXIT
 sleep 0.5
 echo
 echo "Nightjar demo: $cameras simulated cameras recorded into ./nightjar-data. Try, in another shell:"
+echo "  open http://localhost:${PORT:-8080}/   (the web app: live wall, recordings, export)"
 echo "  build/nightjar status --config $config"
 echo "  build/nightjar list --config $config --camera cam1"
 echo "  ffplay rtsp://127.0.0.1:8554/cam1/main      (the simulated camera itself)"

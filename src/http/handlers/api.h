@@ -98,6 +98,8 @@ Response HandleSnapshot(const ApiContext& ctx, const Request& req);
 // handlers/static.cc: a file of ctx.web_dir (`relative` already free of traversal).
 Response ServeWebFile(const ApiContext& ctx, const Request& req, const std::string& relative);
 Response HandleWebFile(const ApiContext& ctx, const Request& req);
+// The web app's index.html for GET paths matching no route (client-side routes).
+Response HandleAppPage(const ApiContext& ctx, const Request& req);
 
 // handlers/metrics.cc
 Response HandleMetrics(const ApiContext& ctx, const Request& req);

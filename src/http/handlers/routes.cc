@@ -98,6 +98,8 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(G, "/api/apikeys", Bind(ctx, HandleListApiKeys), opt(P::kAuthenticated));
   r.Add(D, "/api/apikeys/{id}", Bind(ctx, HandleDeleteApiKey), opt(P::kAuthenticated));
   r.Add(G, "/api/audit", Bind(ctx, HandleAudit), opt(P::kAdmin));
+  // The web app's index.html for every other GET (its client-side routes).
+  r.SetFallback(Bind(ctx, HandleAppPage), opt(P::kPublic));
 }
 
 }  // namespace nightjar::http

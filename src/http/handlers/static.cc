@@ -68,7 +68,7 @@ Response ServeWebFile(const ApiContext& ctx, const Request& req, const std::stri
   const std::string path = ctx.web_dir + "/" + relative;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT && relative == "player.html") {
+    if (errno == ENOENT && (relative == "player.html" || relative == "index.html")) {
       return ErrorResponse(503, "unavailable",
                            "the web UI is not built in " + ctx.web_dir + " (tools/build_web.sh)");
     }
@@ -93,6 +93,23 @@ Response HandleWebFile(const ApiContext& ctx, const Request& req) {
   // Vite names assets by content hash: they never change under one name.
   r.headers.emplace_back("Cache-Control",
                          asset ? "public, max-age=31536000, immutable" : "no-cache");
+  return r;
+}
+
+Response HandleAppPage(const ApiContext& ctx, const Request& req) {
+  // The single-page app answers every GET that matches no route (its client-side routes: /,
+  // /live, /cameras/cam1, ...); unknown API and asset paths stay JSON 404s.
+  const std::string_view path = req.path;
+  for (std::string_view prefix : {"/api/", "/ui/"}) {
+    if (path.starts_with(prefix) || path == prefix.substr(0, prefix.size() - 1)) {
+      return ErrorResponse(404, "not_found", "no route for " + std::string(path));
+    }
+  }
+  if (path == "/metrics") return ErrorResponse(404, "not_found", "no route for /metrics");
+  Response r = ServeWebFile(ctx, req, "index.html");
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  // The app has no inline script or style: the server's Content-Security-Policy (sent with
+  // every response, http/response_writer.cc) holds it to this origin.
   return r;
 }
 

@@ -1,0 +1,170 @@
+"""The web app end to end: headless Chromium (Debian's, driven by tests/browser/ui.mjs through
+playwright-core) against `nightjar run` recording four fakecam cameras (H.264 + AAC main stream,
+sub stream) and one H.265 camera. Asserts:
+- the app is served for its client-side routes with its CSP; API and /ui/ misses stay JSON 404s;
+- the live wall plays 4 tiles over WebSocket (currentTime and decoded frames advance); an
+  enlarged tile plays the main stream; the wall's order changes with "Arrange" and is kept;
+  tiles fall back to LL-HLS when the WebSocket is closed; an unreachable camera's tile says it
+  is offline with the server's reason; the H.265 camera plays or says the browser cannot;
+- the camera view plays a recorded moment, seeks, steps one frame, jumps to a new range from
+  the timeline, pans it by dragging, plays at 2x;
+- the export page downloads one .mp4 per camera, and a .ts, which ffprobe decodes;
+- a camera is added, renamed and removed through the form; a bad URL shows the server's error;
+- the login dialog, against a stand-in of the auth API in the page: wrong password, throttling,
+  TOTP, a viewer's cameras and menus, a session ending under an open page (state kept);
+- on a 4K screen the app scales up and the timeline still seeks where clicked;
+- axe-core finds no serious or critical violations; no page is wider than the screen; no
+  unexpected console errors.
+Screenshots of every page at 375 and 1440 px (and the light theme at 1440, the wall at 3840) are
+saved under <build>/screenshots (NIGHTJAR_SCREENSHOTS overrides). Prints the figures (first
+screen, live latency, seek times).
+
+The login check against the real server runs once /api/auth/me exists (it is skipped, saying
+why, while it answers 404); NIGHTJAR_UI_USER / NIGHTJAR_UI_PASSWORD give it an account.
+
+Skipped when /usr/bin/chromium, web/node_modules or web/dist is missing (tools/build_web.sh).
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import nj
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+UI = os.path.join(ROOT, "tests", "browser", "ui.mjs")
+CHROMIUM = "/usr/bin/chromium"
+WEB = os.path.join(ROOT, "web")
+CAMERAS = ["cam1", "cam2", "cam3", "cam4"]
+H265 = "cam5"
+
+
+def why_skip():
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is missing (Debian package chromium; tools/setup.sh installs it)"
+    for need in ("node_modules/playwright-core", "node_modules/axe-core", "dist/index.html"):
+        if not os.path.exists(os.path.join(WEB, need)):
+            return f"web/{need} is missing: run tools/build_web.sh"
+    if shutil.which("node") is None:
+        return "node is missing"
+    return None
+
+
+def screenshots_dir():
+    if os.environ.get("NIGHTJAR_SCREENSHOTS"):
+        return os.environ["NIGHTJAR_SCREENSHOTS"]
+    # <build>/screenshots beside the nightjar binary's build tree.
+    return os.path.join(os.path.dirname(os.path.abspath(nj.BIN)), "screenshots")
+
+
+@unittest.skipIf(why_skip(), why_skip())
+class WebUiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cam = nj.Fakecam(cameras=len(CAMERAS) + 1)
+        cls.tmp = tempfile.TemporaryDirectory(prefix="nj-webui-")
+        cls.port = nj.free_port()
+        cams = [nj.camera(c, cls.cam.url(f"/{c}/audio"), name=f"Camera {c[3:]}",
+                          sub_url=cls.cam.url(f"/{c}/sub")) for c in CAMERAS]
+        # An H.265 camera: Chromium's MSE may refuse it; the app must say so, not show black.
+        cams.append(nj.camera(H265, cls.cam.url(f"/{H265}/h265"), name="H.265 camera"))
+        cls.rec = nj.Recorder(cls.tmp.name, cameras=cams, api_port=cls.port, start=False)
+        # Sign-in is off for this test: `[api] auth = false` once the key exists (older builds
+        # refuse unknown keys, so the test runs without it there).
+        cls.rec.config["api"]["auth"] = False
+        with open(cls.rec.config_path, "w") as f:
+            f.write(nj.toml_text(cls.rec.config))
+        cls.rec.start()
+        time.sleep(0.5)
+        if cls.rec.proc.poll() is not None and "unknown key" in cls.rec.output():
+            del cls.rec.config["api"]["auth"]
+            with open(cls.rec.config_path, "w") as f:
+                f.write(nj.toml_text(cls.rec.config))
+            cls.rec.start()
+        cls.base = f"http://127.0.0.1:{cls.port}"
+        try:
+            nj.wait_port(cls.port, proc=cls.rec.proc)
+            cls.rec.wait_streaming([(c, k) for c in CAMERAS for k in ("main", "sub")] +
+                                   [(H265, "main")])
+            deadline = time.monotonic() + 60
+            while True:  # some recorded video to play back and export
+                with urllib.request.urlopen(f"{cls.base}/api/list?camera=cam1", timeout=30) as r:
+                    runs = json.loads(r.read())["runs"]
+                if runs and runs[0]["duration_s"] >= 10:
+                    break
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"cam1 did not record 10 s: {runs}")
+                time.sleep(0.5)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rec.__exit__(None, None, None)
+        cls.cam.stop()
+        cls.tmp.cleanup()
+
+    def test_app_is_served_for_client_routes(self):
+        for path in ("/", "/live", "/cameras/cam1?t=2026-01-01T00:00:00Z", "/settings/storage"):
+            status, headers, body = nj.fetch(self.base + path)
+            self.assertEqual(status, 200, path)
+            self.assertTrue(headers["Content-Type"].startswith("text/html"), (path, headers))
+            self.assertIn("script-src 'self'", headers["Content-Security-Policy"])
+            self.assertIn(b'<div id="app">', body)
+            self.assertNotIn(b"<script>", body)  # no inline script: the CSP would refuse it
+        for path in ("/api/nope", "/api", "/ui/", "/ui/nope.js"):
+            status, headers, body = nj.fetch(self.base + path)
+            self.assertEqual(status, 404, path)
+            self.assertEqual(json.loads(body)["error"], "not_found", path)
+        status, _, _ = nj.fetch(self.base + "/live", method="POST", body=b"")
+        self.assertEqual(status, 404)  # the app answers GET and HEAD only
+
+    def test_web_app(self):
+        out = os.path.join(self.tmp.name, "ui")
+        args = ["node", UI, self.base, "--out", out, "--cameras", ",".join(CAMERAS), "--h265", H265]
+        if os.environ.get("NIGHTJAR_UI_USER"):
+            args += ["--user", os.environ["NIGHTJAR_UI_USER"],
+                     "--password", os.environ.get("NIGHTJAR_UI_PASSWORD", "")]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=600)
+        try:
+            report = json.loads(p.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            self.fail(f"ui.mjs printed no report ({p.returncode}):\n{p.stdout}\n{p.stderr[-3000:]}")
+        shots = screenshots_dir()
+        os.makedirs(shots, exist_ok=True)
+        for f in report.get("screenshots", []):
+            shutil.copy(f, shots)
+        checks = report["checks"]
+        msg = f"\n{json.dumps(checks, indent=1)}\nlog:\n{self.rec.output()[-3000:]}"
+        for name, c in checks.items():
+            with self.subTest(check=name):
+                self.assertTrue(c["ok"], f"{name}: {c.get('reason')}{msg}")
+                if c.get("skipped"):
+                    print(f"\n{name}: skipped: {c['reason']}")
+        for name in ("firstScreen", "live", "enlarge", "order", "hlsFallback", "camera", "export",
+                     "h265", "offline", "badCamera", "cameraCrud",
+                     "bigWall", "loginFlow", "axe", "console"):
+            self.assertIn(name, checks, msg)
+        # The downloads are real files ffprobe decodes, one per camera.
+        files = checks["export"]["files"]
+        self.assertEqual([f[-3:] for f in files], ["mp4", "mp4", ".ts"], msg)
+        for f in files:
+            streams = nj.probe_streams(f)["streams"]
+            self.assertTrue(any(s.get("codec_type") == "video" for s in streams), (f, streams))
+            self.assertEqual(nj.decode_errors(f), "", f)
+        self.assertIn("url", checks["badCamera"]["message"].lower())
+        live, cam = checks["live"], checks["camera"]
+        print(f"\nfirst screen {checks['firstScreen']['firstScreenMs']} ms; live latency "
+              f"{live['latency']} (s, arrival to display, 4 tiles over WebSocket); recorded first "
+              f"frame {cam['firstFrameMs']} ms (page load included), seek within the loaded range "
+              f"{cam['seekMs']} ms, to a new range {cam['newRangeMs']} ms; export estimate "
+              f"{checks['export']['estimate']}; screenshots in {shots}")
+
+
+if __name__ == "__main__":
+    unittest.main()
