@@ -94,7 +94,8 @@ Result<http::LoginOutcome> Authenticator::Login(const http::Request& caller,
   const bool well_formed = CheckUsername(login.username).has_value() &&
                            login.password.size() <= kMaxPasswordBytes && login.totp.size() <= 64;
   const std::string name = well_formed ? login.username : "?";
-  if ((out.retry_after_secs = throttle_.Check(name, address)) > 0) {
+  out.retry_after_secs = throttle_.Check(name, address);
+  if (out.retry_after_secs > 0) {
     out.status = S::kThrottled;
     return out;
   }

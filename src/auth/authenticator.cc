@@ -31,7 +31,7 @@ Authenticator::Authenticator(DbRunner db, const Clock& clock, const config::Secr
     : db_(std::move(db)),
       clock_(clock),
       box_(box),
-      o_(std::move(o)),
+      o_(o),
       throttle_(clock),
       cache_salt_(RandomKey()),
       snapshot_(std::make_shared<Snapshot>()) {}
@@ -135,10 +135,10 @@ Result<void> Authenticator::FlushActivity() {
     std::lock_guard lock(mu_);
     last_flush_nanos_ = clock_.MonotonicNanos();
     for (int64_t id : dirty_sessions_) {
-      if (auto it = session_seen_.find(id); it != session_seen_.end()) seen.push_back(*it);
+      if (auto it = session_seen_.find(id); it != session_seen_.end()) seen.emplace_back(*it);
     }
     for (int64_t id : dirty_keys_) {
-      if (auto it = key_used_.find(id); it != key_used_.end()) used.push_back(*it);
+      if (auto it = key_used_.find(id); it != key_used_.end()) used.emplace_back(*it);
     }
     dirty_sessions_.clear();
     dirty_keys_.clear();

@@ -45,8 +45,8 @@ using DbFn = std::function<Result<void>(db::Database&)>;
 using DbRunner = std::function<Result<void>(const DbFn&)>;
 
 struct AuthOptions {
-  int64_t session_idle_secs = 7 * 86400;
-  int64_t session_max_secs = 30 * 86400;
+  int64_t session_idle_secs = int64_t{7} * 86400;
+  int64_t session_max_secs = int64_t{30} * 86400;
   bool secure_cookies = false;  // the server speaks TLS
   int64_t audit_retain_days = 365;
   PasswordLimits limits = DefaultPasswordLimits();

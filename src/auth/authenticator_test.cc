@@ -86,12 +86,12 @@ TEST_F(AuthenticatorTest, InitialAdminSessionsAndLogout) {
   EXPECT_EQ(auth_->FromSession(token + "x"), nullptr);
 
   // Idle expiry (7 days unused) and activity keeping it alive.
-  clock_.Advance(Duration90k::FromSeconds(6 * 86400));
+  clock_.Advance(Duration90k::FromSeconds(int64_t{6} * 86400));
   ASSERT_NE(auth_->FromSession(token), nullptr);
   ASSERT_TRUE(auth_->FlushActivity().has_value());
-  clock_.Advance(Duration90k::FromSeconds(6 * 86400));
+  clock_.Advance(Duration90k::FromSeconds(int64_t{6} * 86400));
   ASSERT_NE(auth_->FromSession(token), nullptr);
-  clock_.Advance(Duration90k::FromSeconds(8 * 86400));
+  clock_.Advance(Duration90k::FromSeconds(int64_t{8} * 86400));
   EXPECT_EQ(auth_->FromSession(token), nullptr);
 
   ASSERT_EQ(Login("admin", **pw, "", &cookie), LoginOutcome::Status::kOk);
@@ -137,7 +137,7 @@ TEST_F(AuthenticatorTest, UsersGrantsKeysAndTheGuard) {
       [](const http::Request&) { return http::Response::Text(200, "ok"); }, o);
   const http::Route& route = router.routes()[0];
   auto guard = MakeGuard(*auth_);
-  auto request = [&](std::string cam, std::string authz) {
+  auto request = [&](const std::string& cam, const std::string& authz) {
     http::Request r;
     r.remote = "10.0.0.5:1";
     r.params["id"] = cam;
@@ -203,7 +203,7 @@ TEST_F(AuthenticatorTest, GuardForbidsThrottlesAndAdmitsTheMetricsToken) {
   GuardOptions go;
   go.metrics_token_sha256 = Sha256("scrape-token-0123456789");
   auto guard = MakeGuard(*auth_, go);
-  auto call = [&](size_t route, std::string authz, std::string camera = "") {
+  auto call = [&](size_t route, const std::string& authz, const std::string& camera = "") {
     http::Request r;
     r.remote = "10.0.0.8:1";
     if (!camera.empty()) r.query["camera"] = camera;

@@ -117,7 +117,7 @@ class RouteMatrixTest : public ::testing::Test {
 
     // A session that then expires (7 days idle) before the others are made.
     expired_ = Cookie(Login("vic", "viewer-password"));
-    clock_.Advance(Duration90k::FromSeconds(8 * 86400));
+    clock_.Advance(Duration90k::FromSeconds(int64_t{8} * 86400));
     admin_cookie_ = Cookie(Login("admin", **admin_pw));
     viewer_cookie_ = Cookie(Login("vic", "viewer-password"));
 

@@ -75,6 +75,7 @@ Result<json> Authenticator::ConfirmTotp(const http::Request& caller, std::string
   u.totp_last_step = *step;
   const std::vector<std::string> codes = NewRecoveryCodes();
   std::vector<db::Sha256> hashes;
+  hashes.reserve(codes.size());
   for (const auto& c : codes) hashes.push_back(Sha256(NormalizeRecoveryCode(c)));
   NJ_CHECK_OK(Mutate([&](db::Database& d) -> Result<void> {
     return d.Batch([&]() -> Result<void> {

@@ -25,7 +25,7 @@
 namespace nightjar::auth {
 
 inline constexpr int64_t kDefaultSignedUrlSecs = 600;
-inline constexpr int64_t kMaxSignedUrlSecs = 24 * 3600;
+inline constexpr int64_t kMaxSignedUrlSecs = int64_t{24} * 3600;
 
 struct UrlSignature {
   int64_t user_id = 0;

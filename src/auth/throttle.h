@@ -30,7 +30,7 @@ class LoginThrottle {
   static constexpr int kFreeFailures = 5;          // per (account, address)
   static constexpr int kFreeAddressFailures = 20;  // per address, all accounts (NAT, typos)
   static constexpr int64_t kMaxDelaySecs = 30;
-  static constexpr int64_t kForgetSecs = 15 * 60;
+  static constexpr int64_t kForgetSecs = int64_t{15} * 60;
   static constexpr size_t kMaxEntries = 10000;
 
   explicit LoginThrottle(const Clock& clock) : clock_(clock) {}

@@ -29,6 +29,7 @@ std::vector<TestPacket> Au(const std::vector<Bytes>& nals, int64_t ts) {
 
 std::vector<bool> NewConfigs(const std::vector<AccessUnit>& aus) {
   std::vector<bool> flagged;
+  flagged.reserve(aus.size());
   for (const auto& au : aus) flagged.push_back(au.new_config.has_value());
   return flagged;
 }

@@ -372,7 +372,12 @@ asio::awaitable<void> Connection::StreamLoop() {
     SteadyTime anchor = start;
     if (faults.stall_camera_wide) {
       std::string key = content_base_;
-      for (const auto& [k, v] : query_) key += "&" + k + "=" + v;
+      for (const auto& [k, v] : query_) {
+        key += '&';
+        key += k;
+        key += '=';
+        key += v;
+      }
       anchor = server_->FaultAnchor(key, start);
     }
     stall_at = After(anchor, *faults.stall_after);

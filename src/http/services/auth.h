@@ -26,6 +26,7 @@ namespace nightjar::http {
 struct LoginRequest {
   std::string username, password, totp;  // totp: a 6-digit code or a recovery code, or empty
 };
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json's special members are not noexcept.
 struct LoginOutcome {
   enum class Status { kOk, kBadCredentials, kTotpRequired, kThrottled };
   Status status = Status::kBadCredentials;
