@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "auth/crypto.h"
+#include "config/key_file.h"
 
 namespace nightjar::app {
 
@@ -50,7 +51,7 @@ Result<DaemonAuth> StartAuth(const config::DaemonConfig& c, storage::Engine& eng
   o.secure_cookies = !c.tls_cert.empty();
   o.audit_retain_days = c.audit_retain_days;
   o.require_totp_for_admins = c.require_totp_for_admins;
-  NJ_TRY(o.url_key, auth::LoadOrCreateKeyFile(c.base_path + "/url.key"));
+  NJ_TRY(o.url_key, config::LoadOrCreateKeyFile(c.base_path + "/url.key"));
   DaemonAuth out;
   out.auth = std::make_unique<auth::Authenticator>(
       [&engine](const auth::DbFn& fn) { return engine.WithDb(fn); }, clock, box, o);

@@ -242,3 +242,37 @@ TEST(PrincipalTest, RolesGrantsAndScopes) {
 
 }  // namespace
 }  // namespace nightjar::auth
+
+namespace nightjar::auth {
+namespace {
+
+TEST(PrincipalTest, AKeysRoleCapsItsUsersRights) {
+  using P = http::Permission;
+  // A viewer key of an admin, limited to cam1: live and recordings there, nothing else.
+  AuthPrincipal key(AuthPrincipal::Init{.role = Role::kViewer,
+                                        .user_role = Role::kAdmin,
+                                        .via = Via::kApiKey,
+                                        .cameras = std::set<std::string, std::less<>>{"cam1"}});
+  EXPECT_TRUE(key.Allows(P::kViewLive, "cam1"));
+  EXPECT_TRUE(key.Allows(P::kViewRecordings, "cam1"));
+  EXPECT_FALSE(key.Allows(P::kExport, "cam1"));
+  EXPECT_FALSE(key.Allows(P::kViewLive, "cam2"));
+  EXPECT_FALSE(key.Allows(P::kManageCameras, "cam1"));
+  EXPECT_FALSE(key.Allows(P::kAdmin, ""));
+  // An operator key of an admin: every view/export right, no management.
+  AuthPrincipal op(
+      AuthPrincipal::Init{.role = Role::kOperator, .user_role = Role::kAdmin, .via = Via::kApiKey});
+  EXPECT_TRUE(op.Allows(P::kExport, "cam9"));
+  EXPECT_FALSE(op.Allows(P::kManageCameras, "cam9"));
+  // A viewer key of a viewer keeps exactly the user's grants.
+  AuthPrincipal v(AuthPrincipal::Init{.role = Role::kViewer,
+                                      .user_role = Role::kViewer,
+                                      .grants = {{"cam1", db::kRightLive}},
+                                      .via = Via::kApiKey});
+  EXPECT_TRUE(v.Allows(P::kViewLive, "cam1"));
+  EXPECT_FALSE(v.Allows(P::kViewRecordings, "cam1"));
+  EXPECT_FALSE(v.Allows(P::kViewLive, "cam2"));
+}
+
+}  // namespace
+}  // namespace nightjar::auth

@@ -181,6 +181,7 @@ std::shared_ptr<const AuthPrincipal> Authenticator::PrincipalFor(const Snapshot&
   init.user_id = user_id;
   init.username = u->second.username;
   init.role = init.via == Via::kApiKey ? Lesser(init.role, u->second.role) : u->second.role;
+  init.user_role = u->second.role;
   if (auto g = s.grants.find(user_id); g != s.grants.end()) init.grants = g->second;
   return std::make_shared<const AuthPrincipal>(std::move(init));
 }

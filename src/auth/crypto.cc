@@ -1,11 +1,7 @@
 #include "auth/crypto.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 
 namespace nightjar::auth {
@@ -73,54 +69,6 @@ bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b) 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return ConstantTimeEquals(std::span(reinterpret_cast<const uint8_t*>(a.data()), a.size()),
                             std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
-}
-
-namespace {
-
-Error IoError(const std::string& what, const std::string& path) {
-  return Error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
-}
-
-Result<void> CreateKeyFile(const std::string& path) {
-  auto key = RandomBytes(32);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return Ok();  // another process made it first
-    return std::unexpected(IoError("cannot create the key file", path));
-  }
-  const bool ok =
-      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  sodium_memzero(key.data(), key.size());
-  if (!ok) {
-    ::unlink(path.c_str());
-    return std::unexpected(IoError("cannot write the key file", path));
-  }
-  return Ok();
-}
-
-}  // namespace
-
-Result<Key> LoadOrCreateKeyFile(const std::string& path) {
-  NJ_CHECK_OK(InitCrypto());
-  if (::access(path.c_str(), F_OK) != 0) NJ_CHECK_OK(CreateKeyFile(path));
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(IoError("cannot open the key file", path));
-  struct stat st {};
-  std::array<uint8_t, 33> buf{};
-  const bool stat_ok = ::fstat(fd, &st) == 0;
-  const ssize_t n = ::read(fd, buf.data(), buf.size());
-  ::close(fd);
-  if (!stat_ok || n < 0) return std::unexpected(IoError("cannot read the key file", path));
-  if ((st.st_mode & 077) != 0) {
-    return Err(ErrorCode::kPermissionDenied,
-               "key file " + path + " is readable by others; chmod 600 it");
-  }
-  if (n != 32) return Err(ErrorCode::kMalformed, "key file " + path + " must hold 32 bytes");
-  Key key;
-  std::memcpy(key.data(), buf.data(), key.size());
-  sodium_memzero(buf.data(), buf.size());
-  return key;
 }
 
 }  // namespace nightjar::auth

@@ -1,5 +1,6 @@
 // The small cryptographic helpers of authentication, all libsodium: random tokens, SHA-256,
-// HMAC-SHA-256, unpadded base64url (RFC 4648 §5), timing-safe comparison, and 0600 key files.
+// HMAC-SHA-256, unpadded base64url (RFC 4648 §5), timing-safe comparison (key files:
+// config/key_file.h).
 //
 // Thread safety: pure functions (libsodium is initialized on first use, thread-safely).
 #ifndef NIGHTJAR_AUTH_CRYPTO_H_
@@ -37,11 +38,6 @@ Result<std::vector<uint8_t>> Base64UrlDecode(std::string_view text);
 // Equal sizes and bytes, in time that depends only on the size (sodium_memcmp).
 bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b);
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
-
-// A 32-byte key in a file of its own (mode 0600, created with O_EXCL on first use, as
-// config::SecretBox's secret.key): kPermissionDenied when others may read it, kMalformed when it
-// is not 32 bytes.
-Result<Key> LoadOrCreateKeyFile(const std::string& path);
 
 }  // namespace nightjar::auth
 

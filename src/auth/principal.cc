@@ -69,7 +69,7 @@ uint32_t AuthPrincipal::RightsOn(std::string_view camera) const {
   if (i_.cameras && !i_.cameras->contains(camera)) return 0;
   uint32_t rights = 0;
   const auto g = i_.grants.find(camera);
-  switch (i_.role) {
+  switch (i_.user_role.value_or(i_.role)) {
     case Role::kAdmin:
       rights = db::kAllRights;
       break;
@@ -80,6 +80,8 @@ uint32_t AuthPrincipal::RightsOn(std::string_view camera) const {
       rights = g == i_.grants.end() ? 0 : g->second & (db::kRightLive | db::kRightRecordings);
       break;
   }
+  // The role it acts as caps them (only an API key acts with less than its user).
+  if (i_.role == Role::kViewer) rights &= db::kRightLive | db::kRightRecordings;
   if (i_.media_only) rights &= db::kRightLive | db::kRightRecordings | db::kRightExport;
   return rights;
 }

@@ -39,7 +39,10 @@ class AuthPrincipal final : public http::Principal {
   struct Init {
     int64_t user_id = 0;
     std::string username;
-    Role role = Role::kViewer;
+    Role role = Role::kViewer;  // what it acts as (an API key: the lesser of its and its user's)
+    // The user's own role, from which its rights on cameras come (an API key's role then caps
+    // them: a viewer key of an admin sees live and recordings of every camera it names).
+    std::optional<Role> user_role;                        // unset: `role`
     std::map<std::string, uint32_t, std::less<>> grants;  // camera -> rights
     Via via = Via::kSession;
     int64_t session_id = 0;  // kSession
