@@ -13,6 +13,8 @@ export interface Me {
   role: 'admin' | 'operator' | 'viewer';
   auth: boolean;
   cameras: Record<string, Right[]> | null;
+  via?: 'session' | 'basic' | 'api_key' | 'signed';
+  totp?: boolean;
 }
 
 export const NO_AUTH: Me = { username: '', role: 'admin', auth: false, cameras: null };
