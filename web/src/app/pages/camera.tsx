@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { S } from '../../strings';
 import { api, cameraName, isoZ, q, streamOf, type Camera, type Day, type RecordingsPage } from '../api';
 import { can, useMe } from '../auth';
+import { ShareButton } from '../share';
 import { useApi, useLatest } from '../hooks';
 import { LivePlayer, type LiveState } from '../live-player';
 import { navigate } from '../router';
@@ -299,6 +300,7 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
         <button type="button" class={mode === 'live' ? 'primary' : ''} aria-pressed={mode === 'live'} onClick={() => setMode('live')}>
           {S.camera.live}
         </button>
+        {me.auth && can(me, cam.id, 'live') && <ShareButton camera={cam.id} />}
       </div>
       <div class="player">
         <video ref={video} muted playsInline autoplay aria-label={name} data-mode={mode} />
