@@ -68,6 +68,7 @@ export const S = {
       `${kbps.toFixed(0)} kbit/s · ${fps.toFixed(1)} fps` + (lat == null ? '' : ` · ${lat.toFixed(2)} s`),
   },
   camera: {
+    notFound: (id: string) => `There is no camera “${id}”, or you may not see it.`,
     title: (n: string) => n,
     chooseCamera: 'Camera',
     day: 'Day',
@@ -202,6 +203,7 @@ export const S = {
     recoveryHelp: 'Each of these signs in once in place of a code. Keep them somewhere safe: they are shown only now.',
     recoveryDone: 'I have kept them',
     sessions: 'Where you are signed in',
+    sessionsTable: 'Your sessions',
     started: 'Signed in',
     lastSeen: 'Last seen',
     from: 'From',
@@ -215,6 +217,7 @@ export const S = {
   },
   users: {
     title: 'Users',
+    table: 'All users',
     add: 'Add user',
     name: 'User name',
     role: 'Role',
@@ -246,6 +249,7 @@ export const S = {
   },
   keys: {
     title: 'API keys',
+    table: 'All API keys',
     create: 'Create key',
     name: 'Name',
     role: 'Role',
@@ -268,6 +272,7 @@ export const S = {
   },
   audit: {
     title: 'Audit log',
+    table: 'Audit entries',
     action: 'Action',
     anyAction: 'Any action',
     time: 'Time',

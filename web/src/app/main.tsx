@@ -101,8 +101,11 @@ function App() {
   const onDone = useCallback((m: Me) => { setMe(m); setLogin({ open: false, expired: false }); }, []);
   const refreshMe = useCallback(() => { fetchMe().then((m) => m && setMe(m), () => {}); }, []);
   const signOut = async () => {
-    await api('/api/auth/logout', { method: 'POST', noLogin: true }).catch(() => {});
+    // The page goes first (its live players close), then the session: nothing is left to
+    // reconnect without it.
     setLogin({ open: true, expired: false });
+    await new Promise((r) => setTimeout(r, 0));
+    await api('/api/auth/logout', { method: 'POST', noLogin: true }).catch(() => {});
   };
   if (!me) return <p class="page" aria-busy="true">{S.loading}</p>;
   const hidden = login.open && !login.expired; // first sign-in: nothing behind the dialog yet

@@ -20,6 +20,17 @@ interface Session {
 
 const when = (t: string | null) => (t ? new Date(t).toLocaleString() : '—');
 
+// "Chrome 120 · Windows" from a User-Agent header (the whole header in the cell's title).
+export function shortAgent(ua: string): string {
+  const names: [string, string][] = [['Edg', 'Edge'], ['OPR', 'Opera'], ['Firefox', 'Firefox'], ['Chrome', 'Chrome'],
+    ['Version', 'Safari'], ['curl', 'curl'], ['VLC', 'VLC'], ['Lavf', 'ffmpeg']];
+  const b = names.map(([k, n]) => [n, new RegExp(`${k}/(\\d+)`).exec(ua)] as const).find(([, m]) => m);
+  const os = /(Windows|Android|iPhone|iPad|Mac OS X|CrOS|Linux)/.exec(ua);
+  if (!b) return ua || '—';
+  const osName = os ? ({ 'Mac OS X': 'macOS', CrOS: 'ChromeOS' } as Record<string, string>)[os[1]] ?? os[1] : '';
+  return `${b[0]} ${b[1]![1]}${osName ? ' · ' + osName : ''}`;
+}
+
 function PasswordForm() {
   const [cur, setCur] = useState('');
   const [pw, setPw] = useState('');
@@ -153,7 +164,7 @@ function Sessions() {
       {list.error && <p class="error" role="alert">{S.errorPrefix}{list.error.message}</p>}
       {error && <p class="error" role="alert">{error}</p>}
       {note && <p class="ok" role="status">{note}</p>}
-      <div class="table-wrap" tabIndex={0} role="region" aria-label={S.account.sessions}>
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={S.account.sessionsTable}>
         <table class="sessions">
           <thead><tr><th scope="col">{S.account.started}</th><th scope="col">{S.account.lastSeen}</th>
             <th scope="col">{S.account.from}</th><th scope="col">{S.account.browser}</th><th scope="col"><span class="sr-only">{S.users.actions}</span></th></tr></thead>
@@ -161,7 +172,7 @@ function Sessions() {
             {(list.data ?? []).map((s) => (
               <tr key={s.id} data-session={s.id}>
                 <td>{when(s.created)}</td><td>{when(s.last_seen)}</td><td>{s.source}</td>
-                <td class="wrap small">{s.user_agent}</td>
+                <td class="small" title={s.user_agent}>{shortAgent(s.user_agent)}</td>
                 <td>{s.current ? <strong>{S.account.thisOne}</strong>
                   : <button type="button" aria-label={S.account.revokeNamed(s.id)} onClick={() => one(s.id)}>{S.account.revoke}</button>}</td>
               </tr>

@@ -37,7 +37,7 @@ export function ApiKeysPage() {
   const keys = useApi(() => api<ApiKey[]>('/api/apikeys'), []);
   const cams = useApi(() => api<Camera[]>('/api/cameras'), []);
   const [name, setName] = useState('');
-  const [role, setRole] = useState('viewer');
+  const [role, setRole] = useState('operator');
   const [pick, setPick] = useState<string[]>([]);
   const [days, setDays] = useState('');
   const [created, setCreated] = useState<string | null>(null);
@@ -93,7 +93,7 @@ export function ApiKeysPage() {
       )}
       {keys.error && <p class="error" role="alert">{S.errorPrefix}{keys.error.message}</p>}
       {keys.data && (keys.data.length === 0 ? <p>{S.keys.none}</p> : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label={S.keys.title}>
+        <div class="table-wrap" tabIndex={0} role="region" aria-label={S.keys.table}>
           <table class="keys">
             <thead><tr><th scope="col">{S.keys.name}</th><th scope="col">{S.keys.user}</th><th scope="col">{S.keys.role}</th>
               <th scope="col">{S.users.cameras}</th><th scope="col">{S.keys.created}</th><th scope="col">{S.keys.expiry}</th>

@@ -45,7 +45,7 @@ export function AuditPage() {
       </div>
       {page.error && <p class="error" role="alert">{S.errorPrefix}{page.error.message}</p>}
       {!page.data ? <p aria-busy="true">{S.loading}</p> : page.data.entries.length === 0 ? <p>{S.audit.none}</p> : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label={S.audit.title}>
+        <div class="table-wrap" tabIndex={0} role="region" aria-label={S.audit.table}>
           <table class="audit">
             <thead><tr><th scope="col">{S.audit.time}</th><th scope="col">{S.audit.action}</th><th scope="col">{S.audit.actor}</th>
               <th scope="col">{S.audit.source}</th><th scope="col">{S.audit.target}</th><th scope="col">{S.audit.details}</th></tr></thead>

@@ -47,6 +47,7 @@ export function CameraPage(props: { id: string | null; query: URLSearchParams })
   if (cams.error && !cams.data) return <p class="page error" role="alert">{S.errorPrefix}{cams.error.message}</p>;
   if (!cams.data) return <p class="page" aria-busy="true">{S.loading}</p>;
   const cam = list.find((c) => c.id === id);
+  if (!cam && props.id) return <p class="page not-found" role="alert">{S.camera.notFound(props.id)}</p>;
   if (!cam) return <p class="page">{S.noCameras}</p>;
   return <CameraView key={cam.id} cam={cam} cams={list} query={props.query} />;
 }

@@ -115,7 +115,7 @@ function UserRow(props: { user: User; cameras: Camera[]; self: boolean; onChange
           </select>
         </td>
         <td>{user.totp ? S.users.yes : S.users.no}</td>
-        <td class="wrap small">{user.role === 'admin' ? S.users.allCameras
+        <td class="small">{user.role === 'admin' ? S.users.allCameras
           : grants.length ? grants.map(([c, r]) => `${c}: ${r.replace(/,/g, ', ')}`).join('; ')
           : user.role === 'operator' ? S.users.allCameras : S.users.none}</td>
         <td>
@@ -169,7 +169,7 @@ export function UsersPage() {
       {users.error && <p class="error" role="alert">{S.errorPrefix}{users.error.message}</p>}
       {error && <p class="error" role="alert">{error}</p>}
       {!users.data ? <p aria-busy="true">{S.loading}</p> : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label={S.users.title}>
+        <div class="table-wrap" tabIndex={0} role="region" aria-label={S.users.table}>
           <table class="users">
             <thead><tr><th scope="col">{S.users.name}</th><th scope="col">{S.users.role}</th><th scope="col">{S.users.totp}</th>
               <th scope="col">{S.users.cameras}</th><th scope="col">{S.users.actions}</th></tr></thead>
