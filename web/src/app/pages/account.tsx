@@ -165,13 +165,13 @@ function Sessions() {
       {error && <p class="error" role="alert">{error}</p>}
       {note && <p class="ok" role="status">{note}</p>}
       <div class="table-wrap" tabIndex={0} role="region" aria-label={S.account.sessionsTable}>
-        <table class="sessions">
+        <table class="sessions stack">
           <thead><tr><th scope="col">{S.account.started}</th><th scope="col">{S.account.lastSeen}</th>
             <th scope="col">{S.account.from}</th><th scope="col">{S.account.browser}</th><th scope="col"><span class="sr-only">{S.users.actions}</span></th></tr></thead>
           <tbody>
             {(list.data ?? []).map((s) => (
               <tr key={s.id} data-session={s.id}>
-                <td>{when(s.created)}</td><td>{when(s.last_seen)}</td><td>{s.source}</td>
+                <td>{when(s.created)}</td><td data-label={S.account.lastSeen}>{when(s.last_seen)}</td><td>{s.source}</td>
                 <td class="small" title={s.user_agent}>{shortAgent(s.user_agent)}</td>
                 <td>{s.current ? <strong>{S.account.thisOne}</strong>
                   : <button type="button" aria-label={S.account.revokeNamed(s.id)} onClick={() => one(s.id)}>{S.account.revoke}</button>}</td>

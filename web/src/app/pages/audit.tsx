@@ -46,14 +46,15 @@ export function AuditPage() {
       {page.error && <p class="error" role="alert">{S.errorPrefix}{page.error.message}</p>}
       {!page.data ? <p aria-busy="true">{S.loading}</p> : page.data.entries.length === 0 ? <p>{S.audit.none}</p> : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label={S.audit.table}>
-          <table class="audit">
+          <table class="audit stack">
             <thead><tr><th scope="col">{S.audit.time}</th><th scope="col">{S.audit.action}</th><th scope="col">{S.audit.actor}</th>
               <th scope="col">{S.audit.source}</th><th scope="col">{S.audit.target}</th><th scope="col">{S.audit.details}</th></tr></thead>
             <tbody>
               {page.data.entries.map((e) => (
                 <tr key={e.id} data-action={e.action}>
-                  <td>{new Date(e.time).toLocaleString()}</td><td>{e.action}</td><td>{e.actor}</td>
-                  <td>{e.source}</td><td>{e.target}</td><td class="wrap small">{detailsText(e.details)}</td>
+                  <td>{new Date(e.time).toLocaleString()}</td><td><strong>{e.action}</strong></td>
+                  <td data-label={S.audit.actor}>{e.actor}</td><td data-label={S.audit.source}>{e.source}</td>
+                  <td data-label={S.audit.target}>{e.target}</td><td class="wrap small full">{detailsText(e.details)}</td>
                 </tr>
               ))}
             </tbody>

@@ -115,10 +115,10 @@ function UserRow(props: { user: User; cameras: Camera[]; self: boolean; onChange
           </select>
         </td>
         <td>{user.totp ? S.users.yes : S.users.no}</td>
-        <td class="small">{user.role === 'admin' ? S.users.allCameras
+        <td class="small full" data-label={S.users.cameras}>{user.role === 'admin' ? S.users.allCameras
           : grants.length ? grants.map(([c, r]) => `${c}: ${r.replace(/,/g, ', ')}`).join('; ')
           : user.role === 'operator' ? S.users.allCameras : S.users.none}</td>
-        <td>
+        <td class="full">
           <div class="row actions">
             {user.role !== 'admin' && (
               <button type="button" aria-expanded={rightsOpen} onClick={() => setRightsOpen(!rightsOpen)}>{S.users.rights}</button>
@@ -170,7 +170,7 @@ export function UsersPage() {
       {error && <p class="error" role="alert">{error}</p>}
       {!users.data ? <p aria-busy="true">{S.loading}</p> : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label={S.users.table}>
-          <table class="users">
+          <table class="users stack">
             <thead><tr><th scope="col">{S.users.name}</th><th scope="col">{S.users.role}</th><th scope="col">{S.users.totp}</th>
               <th scope="col">{S.users.cameras}</th><th scope="col">{S.users.actions}</th></tr></thead>
             <tbody>
