@@ -125,10 +125,13 @@ export async function checkViewer(page, o) {
   await page.goto(`${o.base}/admin/users`);
   steps.usersPage = await page.locator('main').textContent();
   await signOut(page);
+  // Signed out for real: the cookie no longer opens the API.
+  steps.afterSignOut = await page.evaluate(() => fetch('/api/cameras').then((r) => r.status));
   await signIn(page, 'admin', o.adminPassword);
   const ok = JSON.stringify(steps.tiles) === JSON.stringify([o.cameras[0]]) &&
     !['Cameras', 'Storage', 'Export', 'Users', 'API keys', 'Audit log'].some((l) => steps.nav.includes(l)) &&
-    steps.who === `${user} (viewer)` && steps.otherCamera.includes(o.cameras[1]) && /no page here/.test(steps.usersPage);
+    steps.who === `${user} (viewer)` && steps.otherCamera.includes(o.cameras[1]) && /no page here/.test(steps.usersPage) &&
+    steps.afterSignOut === 401;
   return { ok, reason: ok ? undefined : "the viewer saw what it should not, or not what it should", steps };
 }
 

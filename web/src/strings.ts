@@ -254,6 +254,7 @@ export const S = {
     name: 'Name',
     role: 'Role',
     cameras: 'Cameras (none: all the user may see)',
+    camerasShort: 'Cameras',
     expires: 'Expires after (days, empty: never)',
     user: 'User',
     created: 'Created',

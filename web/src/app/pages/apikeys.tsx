@@ -94,17 +94,18 @@ export function ApiKeysPage() {
       {keys.error && <p class="error" role="alert">{S.errorPrefix}{keys.error.message}</p>}
       {keys.data && (keys.data.length === 0 ? <p>{S.keys.none}</p> : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label={S.keys.table}>
-          <table class="keys">
+          <table class="keys stack">
             <thead><tr><th scope="col">{S.keys.name}</th><th scope="col">{S.keys.user}</th><th scope="col">{S.keys.role}</th>
-              <th scope="col">{S.users.cameras}</th><th scope="col">{S.keys.created}</th><th scope="col">{S.keys.expiry}</th>
+              <th scope="col">{S.keys.camerasShort}</th><th scope="col">{S.keys.created}</th><th scope="col">{S.keys.expiry}</th>
               <th scope="col">{S.keys.lastUsed}</th><th scope="col"><span class="sr-only">{S.users.actions}</span></th></tr></thead>
             <tbody>
               {keys.data.map((k) => (
                 <tr key={k.id} data-key={k.name}>
-                  <th scope="row">{k.name}</th><td>{k.user}</td><td>{S.users.roles[k.role] ?? k.role}</td>
-                  <td>{k.cameras.length ? k.cameras.join(', ') : S.keys.all}</td>
-                  <td>{when(k.created, '—')}</td><td>{when(k.expires, S.keys.never)}</td>
-                  <td class="last-used">{when(k.last_used, S.keys.never)}</td>
+                  <th scope="row">{k.name}</th><td data-label={S.keys.user}>{k.user}</td>
+                  <td data-label={S.keys.role}>{S.users.roles[k.role] ?? k.role}</td>
+                  <td data-label={S.keys.camerasShort}>{k.cameras.length ? k.cameras.join(', ') : S.keys.all}</td>
+                  <td data-label={S.keys.created}>{when(k.created, '—')}</td><td data-label={S.keys.expiry}>{when(k.expires, S.keys.never)}</td>
+                  <td class="last-used" data-label={S.keys.lastUsed}>{when(k.last_used, S.keys.never)}</td>
                   <td><button type="button" class="danger" aria-label={S.keys.revokeNamed(k.name)} onClick={() => revoke(k)}>{S.keys.revoke}</button></td>
                 </tr>
               ))}
