@@ -5,16 +5,22 @@
 // reads the report.
 //
 //   node tests/browser/ui.mjs BASE_URL --out DIR [--cameras cam1,cam2,cam3,cam4]
-//        [--h265 CAMERA] [--user U --password P]   (the login check; skipped while /api/auth/me answers 404)
+//        [--h265 CAMERA] --admin-password P --viewer USER:PASSWORD
+//
+// The server runs with authentication on: the browser signs in as admin through the login dialog
+// (the password from <data>/initial-admin-password); the viewer (made with `nightjar user add`)
+// is granted only the first camera. Node's own requests use Basic authentication as admin.
 //
 // Prints one JSON line: {"checks": {name: {ok, skipped?, reason?, ...figures}}, "consoleErrors",
 // "screenshots"}; exits 0 when every check passed or was skipped, 1 otherwise. Downloads and
 // screenshots go under DIR (DIR/screenshots/<page>-<width>.png).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkAccount, checkApiKeys, checkAudit, checkSessionEnds, checkShare, checkSignIn, checkUsersPage, checkViewer,
+         sleep, until } from './auth.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -24,36 +30,28 @@ const WEB = join(dirname(fileURLToPath(import.meta.url)), '../../web');
 const req = createRequire(join(WEB, 'package.json'));
 
 function parseArgs(argv) {
-  const o = { base: null, out: null, cameras: ['cam1', 'cam2', 'cam3', 'cam4'], user: null, password: null };
+  const o = { base: null, out: null, cameras: ['cam1', 'cam2', 'cam3', 'cam4'], adminPassword: null, viewer: null,
+              newUser: ['olivia', 'olivia-pass-1', 'olivia-pass-2'] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
     if (a === '--out') o.out = v();
     else if (a === '--cameras') o.cameras = v().split(',');
-    else if (a === '--user') o.user = v();
     else if (a === '--h265') o.h265 = v();
-    else if (a === '--password') o.password = v();
+    else if (a === '--admin-password') o.adminPassword = v();
+    else if (a === '--viewer') o.viewer = v().split(':');
     else o.base = a;
   }
-  if (!o.base || !o.out) {
-    process.stderr.write('usage: node tests/browser/ui.mjs BASE_URL --out DIR [--cameras a,b]\n');
+  if (!o.base || !o.out || !o.adminPassword || !o.viewer) {
+    process.stderr.write('usage: node tests/browser/ui.mjs BASE_URL --out DIR --admin-password P --viewer U:P [--cameras a,b]\n');
     process.exit(2);
   }
+  o.adminHeaders = { Authorization: 'Basic ' + Buffer.from('admin:' + o.adminPassword).toString('base64') };
+  ADMIN = o.adminHeaders;
   return o;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(fn, timeoutMs, stepMs = 200) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last && last.ok) return last;
-    await sleep(stepMs);
-  }
-  return last ?? { ok: false };
-}
+let ADMIN = {}; // node's requests: Basic authentication as admin
 
 // In the page: every <video>'s state, with the currentTime per camera tile.
 function videos() {
@@ -69,7 +67,7 @@ function videos() {
 }
 
 async function apiJson(base, path) {
-  const r = await fetch(base + path);
+  const r = await fetch(base + path, { headers: ADMIN });
   return { status: r.status, body: r.status < 300 ? await r.json() : null };
 }
 
@@ -259,7 +257,7 @@ async function checkExport(page, o) {
 // gives (last_error), instead of spinning. Added and removed through the API.
 async function checkOffline(page, o) {
   const id = 'zz-offline';
-  const add = await fetch(o.base + '/api/cameras', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+  const add = await fetch(o.base + '/api/cameras', { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' },
     body: JSON.stringify({ id, name: 'Unreachable', url: 'rtsp://127.0.0.1:9/none', record: false }) });
   if (add.status !== 201) return { ok: false, reason: `adding the camera answered ${add.status}` };
   try {
@@ -272,7 +270,7 @@ async function checkOffline(page, o) {
     return { ok: r.ok, reason: r.ok ? undefined : 'the tile did not say the camera is offline', status: r.t };
   } finally {
     await page.getByRole('button', { name: '4 per screen' }).click().catch(() => {});
-    await fetch(`${o.base}/api/cameras/${id}`, { method: 'DELETE' });
+    await fetch(`${o.base}/api/cameras/${id}`, { method: 'DELETE', headers: ADMIN });
   }
 }
 
@@ -359,7 +357,8 @@ async function checkBigWall(ctx, o) {
 }
 
 const PAGES = [['live', '/live'], ['camera', '/cameras/CAM'], ['export', '/export'], ['cameras', '/settings/cameras'],
-               ['storage', '/settings/storage'], ['system', '/system']];
+               ['storage', '/settings/storage'], ['system', '/system'], ['account', '/account'], ['users', '/admin/users'],
+               ['apikeys', '/admin/apikeys'], ['audit', '/admin/audit']];
 
 async function screenshotsAndAxe(ctx, o) {
   const axeSource = readFileSync(req.resolve('axe-core/axe.min.js'), 'utf8');
@@ -400,98 +399,6 @@ async function screenshotsAndAxe(ctx, o) {
   return { shots, check: { ok, reason, bad, overflow, minor: violations.filter((v) => !bad.includes(v)) } };
 }
 
-async function checkLogin(ctx, o) {
-  const me = await fetch(o.base + '/api/auth/me');
-  if (me.status === 404) return { ok: true, skipped: true, reason: '/api/auth/me answers 404: authentication is not built yet' };
-  if (!o.user) return { ok: true, skipped: true, reason: 'no --user/--password given' };
-  const page = await ctx.newPage();
-  await page.goto(o.base + '/live');
-  await page.getByLabel('User name').fill(o.user);
-  await page.getByLabel('Password').fill('wrong-' + o.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const bad = await page.locator('.modal [role=alert]').textContent({ timeout: 10000 });
-  await page.getByLabel('Password').fill(o.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const ok = await page.locator('.wall').waitFor({ timeout: 10000 }).then(() => true, () => false);
-  await page.close();
-  return { ok, reason: ok ? undefined : 'the wall did not show after signing in', badMessage: bad };
-}
-
-// The login dialog and roles against a stand-in of the auth API (page.route answers
-// /api/auth/*, and 401 for /api/cameras while "signed out"; everything else is the real
-// server): wrong password, throttling, TOTP, a viewer seeing only its cameras and no settings,
-// and a session that ends under an open page: the dialog comes over it, the page keeps its
-// state (the same tile elements), and its calls go on after signing in again.
-async function checkLoginFlow(ctx, o) {
-  const page = await ctx.newPage();
-  let signedIn = false;
-  let attempts = 0;
-  const me = { username: 'vera', role: 'viewer', auth: true,
-               cameras: { [o.cameras[0]]: ['live', 'recordings'], [o.cameras[1]]: ['live'] } };
-  const json = (route, status, body, headers = {}) =>
-    route.fulfill({ status, contentType: 'application/json', headers, body: JSON.stringify(body) });
-  await page.route('**/api/auth/me', (r) => (signedIn ? json(r, 200, me) : json(r, 401, { error: 'unauthorized', message: 'sign in' })));
-  await page.route('**/api/auth/login', (r) => {
-    const b = JSON.parse(r.request().postData() ?? '{}');
-    attempts++;
-    if (attempts === 2) return json(r, 429, { error: 'too_many_requests', message: 'slow down' }, { 'Retry-After': '7' });
-    if (b.username !== 'vera' || b.password !== 'pw') return json(r, 401, { error: 'unauthorized', message: 'bad credentials' });
-    if (b.totp !== '123456') return json(r, 401, { error: 'totp_required', message: 'code needed' });
-    signedIn = true;
-    return json(r, 200, { username: 'vera' });
-  });
-  await page.route('**/api/cameras', (r) => (signedIn ? r.continue() : json(r, 401, { error: 'unauthorized', message: 'expired' })));
-  const steps = {};
-  const alertText = async (re) => {
-    const r = await until(async () => {
-      const t = await page.locator('.modal [role=alert]').textContent({ timeout: 100 }).catch(() => '');
-      return { ok: re.test(t ?? ''), t };
-    }, 5000, 50);
-    return r.t;
-  };
-  const signIn = async (password, totp) => {
-    await page.getByLabel('User name').fill('vera');
-    await page.getByLabel('Password').fill(password);
-    if (totp) await page.getByLabel('Code from your authenticator app').fill(totp);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
-  await page.goto(o.base + '/live');
-  await page.getByRole('dialog', { name: 'Sign in' }).waitFor({ timeout: 5000 });
-  steps.hiddenBehind = (await page.locator('.wall').count()) === 0;
-  await signIn('wrong');
-  steps.wrong = await alertText(/Wrong/);
-  const shot = join(o.out, 'screenshots', 'login-1440.png');
-  await page.screenshot({ path: shot });
-  await signIn('pw');
-  steps.throttled = await alertText(/7 s/);
-  await signIn('pw');
-  steps.totpAsked = await alertText(/6-digit/);
-  await signIn('pw', '123456');
-  await page.locator('.wall .tile').first().waitFor({ timeout: 10000 });
-  await sleep(500);
-  steps.tiles = await page.locator('.wall .tile').evaluateAll((ts) => ts.map((t) => t.dataset.camera));
-  steps.nav = await page.locator('header nav a').allTextContents();
-  steps.who = await page.locator('.who').textContent();
-  // Mark a tile element, end the session, wait for the wall's next poll to hit the 401.
-  await page.locator('.wall .tile').first().evaluate((t) => { t.dataset.mark = 'kept'; });
-  signedIn = false;
-  await page.getByRole('dialog', { name: 'Sign in' }).waitFor({ timeout: 15000 });
-  steps.expiredText = await page.locator('.modal p').first().textContent();
-  steps.keptBehind = (await page.locator('.tile[data-mark=kept]').count()) === 1;
-  await signIn('pw', '123456');
-  await page.getByRole('dialog').waitFor({ state: 'detached', timeout: 5000 });
-  await sleep(5500); // the next poll goes through
-  steps.keptAfter = (await page.locator('.tile[data-mark=kept]').count()) === 1;
-  steps.dialogGone = (await page.getByRole('dialog').count()) === 0;
-  await page.close();
-  const ok = steps.hiddenBehind && /Wrong/.test(steps.wrong) && /7 s/.test(steps.throttled) &&
-    /6-digit/.test(steps.totpAsked) && JSON.stringify(steps.tiles) === JSON.stringify([o.cameras[0], o.cameras[1]]) &&
-    !steps.nav.includes('Cameras') && !steps.nav.includes('Storage') && !steps.nav.includes('Export') &&
-    /ended/.test(steps.expiredText) &&
-    steps.keptBehind && steps.keptAfter && steps.dialogGone;
-  return { ok, reason: ok ? undefined : 'the login flow misbehaved', steps, screenshot: shot };
-}
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   mkdirSync(join(o.out, 'screenshots'), { recursive: true });
@@ -502,20 +409,22 @@ async function main() {
   const pageErrors = [];
   let shots = [];
   let ctx = null;
+  let phase = 'setup'; // the check running, for the console errors it may expect
   try {
     ctx = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM, headless: true, args: FLAGS, acceptDownloads: true,
       viewport: { width: 1440, height: 900 },
     });
     ctx.on('page', (p) => {
-      p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push({ url: p.url(), text: m.text() }); });
+      p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push({ url: p.url(), text: m.text(), phase }); });
       p.on('pageerror', (e) => pageErrors.push(`${p.url()}: ${e.message}`));
     });
     const page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push({ url: page.url(), text: m.text() }); });
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push({ url: page.url(), text: m.text(), phase }); });
     page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
     const run = async (name, fn) => {
       const t = Date.now();
+      phase = name;
       try {
         checks[name] = await fn();
       } catch (e) {
@@ -523,6 +432,7 @@ async function main() {
       }
       checks[name].ms = Date.now() - t;
     };
+    await run('signIn', () => checkSignIn(page, o));
     await run('firstScreen', async () => {
       const t = Date.now();
       await page.goto(o.base + '/');
@@ -541,8 +451,13 @@ async function main() {
     await run('badCamera', () => checkBadCamera(page, o));
     await run('cameraCrud', () => checkCameraCrud(page, o));
     await run('bigWall', () => checkBigWall(ctx, o));
-    await run('loginFlow', () => checkLoginFlow(ctx, o));
-    await run('login', () => checkLogin(ctx, o));
+    await run('viewer', () => checkViewer(page, o));
+    await run('sessionEnds', () => checkSessionEnds(page, o));
+    await run('usersPage', () => checkUsersPage(page, o));
+    await run('account', () => checkAccount(page, o));
+    await run('apiKeys', () => checkApiKeys(page, o));
+    await run('audit', () => checkAudit(page, o));
+    await run('share', () => checkShare(ctx, page, o));
     await run('axe', async () => {
       const r = await screenshotsAndAxe(ctx, o);
       shots = r.shots;
@@ -554,14 +469,20 @@ async function main() {
     if (ctx) await ctx.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
   }
-  // Expected network errors logged by Chromium: /api/auth/me's 404 (no auth yet), the bad
-  // camera's 400, and the login flow's 401s and 429. Anything else is a console error the app
-  // must not cause.
-  const unexpected = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of (400|401|404|429)/.test(e.text));
+  // Expected network errors logged by Chromium: the bad camera's 400, the sign-ins' 401s and
+  // 429, the wrong current password's 403, a camera the viewer may not see (404). Anything else
+  // is a console error the app must not cause. Live tiles of a page whose session was revoked
+  // reconnect (refused, 401) until the user signs in again.
+  const wsRefused = /WebSocket connection to .*\/live\.ws.* failed: HTTP Authentication failed/;
+  const unexpected = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of (400|401|403|404|429)/.test(e.text) &&
+    !(e.phase === 'sessionEnds' && wsRefused.test(e.text)));
   checks.console = { ok: unexpected.length === 0 && pageErrors.length === 0, unexpected, pageErrors,
                      expectedNetworkErrors: consoleErrors.length - unexpected.length };
   const ok = Object.values(checks).every((c) => c.ok);
-  if (checks.loginFlow && checks.loginFlow.screenshot) shots.push(checks.loginFlow.screenshot);
+  for (const f of ['login-1440', 'account-totp-1440', 'apikey-created-1440', 'share-1440']) {
+    const file = join(o.out, 'screenshots', f + '.png');
+    if (existsSync(file)) shots.push(file);
+  }
   if (checks.bigWall && checks.bigWall.shots) shots.push(...checks.bigWall.shots);
   process.stdout.write(JSON.stringify({ ok, checks, screenshots: shots }) + '\n');
   process.exit(ok ? 0 : 1);

@@ -73,6 +73,9 @@ function sourceOf(loc: { pathname: string; search: string }): Source | null {
   const pick = new URLSearchParams();
   const stream = q.get('stream');
   if (stream) pick.set('stream', stream);
+  // A signed address (POST /api/auth/sign) plays without a cookie: its nj_* parameters go on to
+  // the playlist, whose segment and part URIs the server signs in turn.
+  for (const [k, v] of q) if (k.startsWith('nj_')) pick.set(k, v);
   if (m[2] === 'player') {
     const query = pick.toString();
     return { camera, live: true, playlist: `${base}/live.m3u8${query ? '?' + query : ''}`,
@@ -98,6 +101,8 @@ function showError(text: string | null): void {
 async function showTitle(source: Source): Promise<void> {
   titleEl.textContent = source.camera;
   document.title = `${source.camera} – Nightjar`;
+  // A signed address covers the camera's HLS files only, not /api/cameras.
+  if (new URLSearchParams(location.search).has('nj_sig')) return;
   try {
     const r = await fetch(`/api/cameras/${encodeURIComponent(source.camera)}`);
     if (!r.ok) return;  // the playlist's own error says what is wrong

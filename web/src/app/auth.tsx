@@ -13,6 +13,8 @@ export interface Me {
   role: 'admin' | 'operator' | 'viewer';
   auth: boolean;
   cameras: Record<string, Right[]> | null;
+  via?: 'session' | 'basic' | 'api_key' | 'signed';
+  totp?: boolean;
 }
 
 export const NO_AUTH: Me = { username: '', role: 'admin', auth: false, cameras: null };
@@ -64,7 +66,9 @@ export function LoginDialog(props: { open: boolean; expired: boolean; onOpen: ()
   }, [props.onOpen]);
   useEffect(() => {
     if (props.open) first.current?.focus();
-  }, [props.open]);
+    // A fresh sign-in (not a session that ended) starts over: another user may sign in.
+    if (props.open && !props.expired) { setNeedTotp(false); setTotp(''); setError(''); }
+  }, [props.open, props.expired]);
   if (!props.open) return null;
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -105,7 +109,11 @@ export function LoginDialog(props: { open: boolean; expired: boolean; onOpen: ()
         <label>
           {S.login.username}
           <input ref={first} name="username" autocomplete="username" required value={username}
-                 onInput={(e) => setUsername(e.currentTarget.value)} />
+                 onInput={(e) => {
+                   const v = e.currentTarget.value;
+                   if (v !== username) { setNeedTotp(false); setTotp(''); }
+                   setUsername(v);
+                 }} />
         </label>
         <label>
           {S.login.password}

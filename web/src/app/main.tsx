@@ -13,6 +13,10 @@ import { ExportPage } from './pages/export';
 import { CamerasSettingsPage } from './pages/cameras-settings';
 import { StoragePage } from './pages/storage';
 import { SystemPage } from './pages/system';
+import { AccountPage } from './pages/account';
+import { UsersPage } from './pages/users';
+import { ApiKeysPage } from './pages/apikeys';
+import { AuditPage } from './pages/audit';
 import './app.css';
 
 function Header(props: { me: Me; path: string; onSignOut: () => void }) {
@@ -25,6 +29,9 @@ function Header(props: { me: Me; path: string; onSignOut: () => void }) {
     ['/settings/cameras', S.nav.settingsCameras, admin],
     ['/settings/storage', S.nav.settingsStorage, admin],
     ['/system', S.nav.system, true],
+    ['/admin/users', S.nav.users, admin && props.me.auth],
+    ['/admin/apikeys', S.nav.apiKeys, admin && props.me.auth],
+    ['/admin/audit', S.nav.audit, admin && props.me.auth],
   ];
   return (
     <header class="top">
@@ -40,7 +47,10 @@ function Header(props: { me: Me; path: string; onSignOut: () => void }) {
         </ul>
       </nav>
       <div class="top-end">
-        {props.me.auth && <span class="who">{S.signedInAs(props.me.username, props.me.role)}</span>}
+        {props.me.auth && (
+          <a class="who" href="/account" title={S.nav.account}
+             aria-current={props.path === '/account' ? 'page' : undefined}>{S.signedInAs(props.me.username, props.me.role)}</a>
+        )}
         <button type="button" class="icon" onClick={() => setTheme(toggleTheme())}
                 aria-label={theme === 'dark' ? S.theme.toLight : S.theme.toDark}
                 title={theme === 'dark' ? S.theme.toLight : S.theme.toDark}>
@@ -52,8 +62,9 @@ function Header(props: { me: Me; path: string; onSignOut: () => void }) {
   );
 }
 
-function Routes(props: { path: string; query: URLSearchParams }) {
-  const { path, query } = props;
+function Routes(props: { path: string; query: URLSearchParams; me: Me; onMeChanged: () => void }) {
+  const { path, query, me } = props;
+  const admin = isAdmin(me) && me.auth;
   if (path === '/' || path === '') {
     navigate('/live', true);
     return null;
@@ -66,6 +77,10 @@ function Routes(props: { path: string; query: URLSearchParams }) {
   if (path === '/settings/cameras') return <CamerasSettingsPage />;
   if (path === '/settings/storage') return <StoragePage />;
   if (path === '/system') return <SystemPage />;
+  if (path === '/account' && me.auth) return <AccountPage onChange={props.onMeChanged} />;
+  if (path === '/admin/users' && admin) return <UsersPage />;
+  if (path === '/admin/apikeys' && admin) return <ApiKeysPage />;
+  if (path === '/admin/audit' && admin) return <AuditPage />;
   return <p class="page">{S.notFound}</p>;
 }
 
@@ -84,9 +99,13 @@ function App() {
   }, []);
   const onOpen = useCallback(() => setLogin({ open: true, expired: true }), []);
   const onDone = useCallback((m: Me) => { setMe(m); setLogin({ open: false, expired: false }); }, []);
+  const refreshMe = useCallback(() => { fetchMe().then((m) => m && setMe(m), () => {}); }, []);
   const signOut = async () => {
-    await api('/api/auth/logout', { method: 'POST', noLogin: true }).catch(() => {});
+    // The page goes first (its live players close), then the session: nothing is left to
+    // reconnect without it.
     setLogin({ open: true, expired: false });
+    await new Promise((r) => setTimeout(r, 0));
+    await api('/api/auth/logout', { method: 'POST', noLogin: true }).catch(() => {});
   };
   if (!me) return <p class="page" aria-busy="true">{S.loading}</p>;
   const hidden = login.open && !login.expired; // first sign-in: nothing behind the dialog yet
@@ -95,7 +114,7 @@ function App() {
       {hidden ? <header class="top"><span class="brand">{S.appName}</span></header>
         : <Header me={me} path={loc.path} onSignOut={signOut} />}
       <main id="main" tabIndex={-1} inert={login.open}>
-        {!hidden && <Routes path={loc.path} query={loc.query} />}
+        {!hidden && <Routes path={loc.path} query={loc.query} me={me} onMeChanged={refreshMe} />}
       </main>
       <LoginDialog open={login.open} expired={login.expired} onOpen={onOpen} onDone={onDone} />
     </MeContext.Provider>

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { S } from '../../strings';
 import { api, cameraName, isoZ, q, streamOf, type Camera, type Day, type RecordingsPage } from '../api';
 import { can, useMe } from '../auth';
+import { ShareButton } from '../share';
 import { useApi, useLatest } from '../hooks';
 import { LivePlayer, type LiveState } from '../live-player';
 import { navigate } from '../router';
@@ -46,6 +47,7 @@ export function CameraPage(props: { id: string | null; query: URLSearchParams })
   if (cams.error && !cams.data) return <p class="page error" role="alert">{S.errorPrefix}{cams.error.message}</p>;
   if (!cams.data) return <p class="page" aria-busy="true">{S.loading}</p>;
   const cam = list.find((c) => c.id === id);
+  if (!cam && props.id) return <p class="page not-found" role="alert">{S.camera.notFound(props.id)}</p>;
   if (!cam) return <p class="page">{S.noCameras}</p>;
   return <CameraView key={cam.id} cam={cam} cams={list} query={props.query} />;
 }
@@ -299,6 +301,7 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
         <button type="button" class={mode === 'live' ? 'primary' : ''} aria-pressed={mode === 'live'} onClick={() => setMode('live')}>
           {S.camera.live}
         </button>
+        {me.auth && can(me, cam.id, 'live') && <ShareButton camera={cam.id} />}
       </div>
       <div class="player">
         <video ref={video} muted playsInline autoplay aria-label={name} data-mode={mode} />
