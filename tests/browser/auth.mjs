@@ -74,8 +74,13 @@ export async function signIn(page, user, password, code) {
 }
 
 export async function signOut(page) {
+  // The dialog opens before the logout request is answered: wait for the answer too, so that
+  // what follows sees the session ended.
+  const loggedOut = page.waitForResponse((r) => r.url().endsWith('/api/auth/logout'),
+                                         { timeout: 10000 });
   await page.locator('header').getByRole('button', { name: 'Sign out' }).click();
   await dialog(page).waitFor({ timeout: 10000 });
+  await loggedOut;
 }
 
 const wallIds = (page) => page.locator('.wall .tile').evaluateAll((ts) => ts.map((t) => t.dataset.camera));
