@@ -143,7 +143,8 @@ class HttpApiTest(unittest.TestCase):
                            (view.format("cam1", "2026-02-19T14:00:00"), {400}),
                            (view.format("cam1", "2026-02-19T15:00:00&to=2026-02-19T14:00:00"), {400}),
                            (view.format("nope", "2026-02-19T14:00:00&to=2026-02-19T15:00:00"), {404}),
-                           ("/api/../../etc/passwd", {400, 404}), ("/nothing", {404})]:
+                           ("/api/../../etc/passwd", {400, 404}), ("/api/nothing", {404}),
+                           ("/ui/nothing", {404})]:
             status, _, body = fetch(self.base + path)
             self.assertIn(status, want, path)
             self.assertIn("error", json.loads(body), path)
