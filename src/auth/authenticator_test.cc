@@ -3,6 +3,7 @@
 // guard's 401/403/404, changes made by another connection, and write-behind activity.
 #include <gtest/gtest.h>
 
+#include "auth/auth_fixture.h"
 #include "auth/authenticator.h"
 #include "auth/credentials.h"
 #include "auth/guard.h"
@@ -16,24 +17,8 @@ namespace {
 
 using http::LoginOutcome;
 
-class AuthenticatorTest : public ::testing::Test {
+class AuthenticatorTest : public AuthFixture {
  protected:
-  void SetUp() override {
-    auto db = db::Database::Open(path_, db::OpenMode::kCreate, clock_);
-    ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    db_ = std::move(*db);
-    AuthOptions o;
-    o.limits = TestPasswordLimits();
-    o.url_key[0] = 9;
-    auth_ = std::make_unique<Authenticator>(
-        [this](const DbFn& fn) {
-          std::lock_guard lock(db_mu_);
-          return fn(*db_);
-        },
-        clock_, box_, o);
-    ASSERT_TRUE(auth_->Load().has_value());
-  }
-
   // An admin request as the guard would leave it.
   http::Request As(std::shared_ptr<const AuthPrincipal> p) {
     http::Request r;
@@ -59,14 +44,6 @@ class AuthenticatorTest : public ::testing::Test {
     if (cookie) *cookie = out->cookie;
     return out->status;
   }
-
-  testutil::TempDir tmp_;
-  std::string path_ = tmp_.path() + "/nightjar.db";
-  SimulatedClock clock_{Time90k::FromUnixSeconds(1'771'500'000)};
-  config::SecretBox box_{std::array<uint8_t, 32>{1}};
-  std::mutex db_mu_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<Authenticator> auth_;
 };
 
 TEST_F(AuthenticatorTest, InitialAdminSessionsAndLogout) {

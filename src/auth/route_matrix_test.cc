@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 
+#include "auth/auth_fixture.h"
 #include "auth/authenticator.h"
 #include "auth/credentials.h"
 #include "auth/guard.h"
@@ -89,21 +90,11 @@ const std::map<std::string, std::string> kExpected = {
 constexpr const char* kColumns[] = {"none",  "wrong",    "expired", "revoked",
                                     "admin", "operator", "viewer",  "key"};
 
-class RouteMatrixTest : public ::testing::Test {
+class RouteMatrixTest : public AuthFixture {
  protected:
   void SetUp() override {
-    auto db = db::Database::Open(tmp_.path() + "/nightjar.db", db::OpenMode::kCreate, clock_);
-    ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    db_ = std::move(*db);
-    AuthOptions o;
-    o.limits = TestPasswordLimits();
-    auth_ = std::make_unique<Authenticator>(
-        [this](const DbFn& fn) {
-          std::lock_guard lock(db_mu_);
-          return fn(*db_);
-        },
-        clock_, box_, o);
-    ASSERT_TRUE(auth_->Load().has_value());
+    AuthFixture::SetUp();
+    if (HasFatalFailure()) return;
     auto admin_pw = auth_->EnsureInitialAdmin();
     ASSERT_TRUE(admin_pw.has_value() && admin_pw->has_value());
     http::Request admin;
@@ -184,12 +175,6 @@ class RouteMatrixTest : public ::testing::Test {
     return std::to_string(refused->status);
   }
 
-  testutil::TempDir tmp_;
-  SimulatedClock clock_{Time90k::FromUnixSeconds(1'771'500'000)};
-  config::SecretBox box_{std::array<uint8_t, 32>{1}};
-  std::mutex db_mu_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<Authenticator> auth_;
   std::string expired_, admin_cookie_, viewer_cookie_, key_, revoked_;
   int64_t retry_ = 0;
   int requests_ = 0;

@@ -105,6 +105,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Kick();
   void SendPacket(size_t track, const OutgoingPacket& packet);
   void SendSenderReports(SteadyTime now);
+  // `tcp_bytes` stray bytes into the interleaved stream, a datagram of `udp_bytes` to each UDP
+  // track's RTP port.
+  void SendStray(size_t tcp_bytes, size_t udp_bytes);
   void SendGarbage(size_t bytes);
   void SendJunk();
   void ChangeSsrc();

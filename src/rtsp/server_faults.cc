@@ -41,31 +41,11 @@ SteadyTime Server::Impl::FaultAnchor(const std::string& key, SteadyTime now) {
   return fault_anchors.try_emplace(key, now).first->second;
 }
 
-void Connection::SendGarbage(size_t bytes) {
-  // Bytes a client can take for neither RTSP nor interleaved data: never '$' or a capital.
-  std::string junk(bytes, '\0');
-  for (char& c : junk) c = static_cast<char>(0x80 | (rng_() & 0x7f));
-  bool any_tcp = false;
-  for (Track& t : tracks_) {
-    if (!t.setup) continue;
-    if (t.tcp) {
-      any_tcp = true;
-    } else {
-      boost::system::error_code ec;
-      t.rtp_socket->send_to(boost::asio::buffer(junk.data(), std::min<size_t>(bytes, 1200)),
-                            t.client_rtp, 0, ec);
-    }
-  }
-  if (any_tcp) Queue(junk);
-}
-
-void Connection::SendJunk() {
-  // 1-16 stray bytes between frames (the send buffer only ever holds whole frames), or a
-  // datagram of 1-200 bytes. Bytes 0x80-0xff: never '$' or an RTSP message, but often an RTP
-  // version 2 first byte, so a UDP receiver has to look further (payload type, SSRC).
-  const size_t n = 1 + rng_() % 16;
-  std::string junk(n, '\0');
-  for (char& c : junk) c = static_cast<char>(0x80 | (rng_() & 0x7f));
+void Connection::SendStray(size_t tcp_bytes, size_t udp_bytes) {
+  // Bytes 0x80-0xff: never '$' or an RTSP message (a capital), but often an RTP version 2 first
+  // byte, so a UDP receiver has to look further (payload type, SSRC).
+  std::string stray(std::max(tcp_bytes, udp_bytes), '\0');
+  for (char& c : stray) c = static_cast<char>(0x80 | (rng_() & 0x7f));
   bool any_tcp = false;
   for (Track& t : tracks_) {
     if (!t.setup) continue;
@@ -73,12 +53,19 @@ void Connection::SendJunk() {
       any_tcp = true;
       continue;
     }
-    std::string datagram(1 + rng_() % 200, '\0');
-    for (char& c : datagram) c = static_cast<char>(0x80 | (rng_() & 0x7f));
     boost::system::error_code ec;
-    t.rtp_socket->send_to(boost::asio::buffer(datagram), t.client_rtp, 0, ec);
+    t.rtp_socket->send_to(boost::asio::buffer(stray.data(), udp_bytes), t.client_rtp, 0, ec);
   }
-  if (any_tcp) Queue(junk);
+  if (any_tcp) Queue(stray.substr(0, tcp_bytes));
+}
+
+void Connection::SendGarbage(size_t bytes) { SendStray(bytes, std::min<size_t>(bytes, 1200)); }
+
+void Connection::SendJunk() {
+  // 1-16 stray bytes between frames (the send buffer only ever holds whole frames), or a
+  // datagram of 1-200 bytes.
+  const size_t tcp_bytes = 1 + rng_() % 16;
+  SendStray(tcp_bytes, 1 + rng_() % 200);
 }
 
 void Connection::ChangeSsrc() {
