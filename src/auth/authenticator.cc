@@ -295,8 +295,11 @@ Authenticator::Check Authenticator::CheckPassword(std::string_view name, std::st
   if (id != s->user_ids.end()) u = &s->users.at(id->second);
   if (!u || !u->password_hash) {
     // Spend the same time as a real check, so timing does not tell which names exist.
-    static const std::string dummy = *HashPassword("not a password", o_.limits);
-    VerifyPassword(dummy, password);
+    // A hash made with this daemon's limits, once, when first needed.
+    std::call_once(dummy_once_, [this] {
+      dummy_hash_ = HashPassword("not a password", o_.limits).value_or(std::string());
+    });
+    VerifyPassword(dummy_hash_, password);
     return Check::kBad;
   }
   if (!VerifyPassword(*u->password_hash, password)) return Check::kBad;

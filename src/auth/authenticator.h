@@ -148,6 +148,9 @@ class Authenticator final : public http::AuthService {
   Check CheckPassword(std::string_view name, std::string_view password, std::string_view totp,
                       int64_t* user_id);
   Result<void> Mutate(const DbFn& fn);  // runs fn, then reloads the snapshot
+  // What an unknown user's password is checked against (CheckPassword), made on first use.
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
   const AuthPrincipal* CallerOf(const http::Request& caller) const;
   Result<const AuthPrincipal*> RequireUser(const http::Request& caller) const;
   Result<const AuthPrincipal*> RequireAdmin(const http::Request& caller) const;
