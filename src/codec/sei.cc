@@ -1,5 +1,6 @@
 #include "codec/sei.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -38,13 +39,13 @@ Result<uint32_t> ReadSeiValue(std::span<const uint8_t> rbsp, size_t& pos) {
   return value + rbsp[pos++];
 }
 
-}  // namespace
-
-Result<std::optional<RecoveryPoint>> FindRecoveryPoint(VideoCodec codec,
-                                                       std::span<const uint8_t> nal) {
+// Calls visit(payload_type, payload) for each message of SEI NAL unit `nal` (RBSP bytes) until
+// it returns true. False if `nal` is no SEI unit or no message was taken.
+template <typename Visit>
+Result<bool> ForEachSeiMessage(VideoCodec codec, std::span<const uint8_t> nal, Visit visit) {
   const int type = NalType(codec, nal);
   const bool sei = codec == VideoCodec::kH264 ? type == kH264NalSei : type == kH265NalPrefixSei;
-  if (!sei) return std::optional<RecoveryPoint>();
+  if (!sei) return false;
   const size_t header = codec == VideoCodec::kH264 ? 1 : 2;
   std::vector<uint8_t> rbsp = UnescapeRbsp(nal.subspan(header));
   // The rbsp_trailing_bits byte (0x80) ends the message list (more_rbsp_data(), §7.2).
@@ -56,14 +57,72 @@ Result<std::optional<RecoveryPoint>> FindRecoveryPoint(VideoCodec codec,
       return Err(ErrorCode::kMalformed,
                  "SEI payload of " + std::to_string(payload_size) + " bytes overruns the NAL unit");
     }
-    if (payload_type == kSeiRecoveryPoint) {
-      auto rp = ParseRecoveryPoint(codec, std::span(rbsp).subspan(pos, payload_size));
-      if (!rp) return std::unexpected(rp.error().Wrap("recovery point SEI"));
-      return std::optional<RecoveryPoint>(*rp);
-    }
+    NJ_TRY(bool taken,
+           visit(payload_type, std::span<const uint8_t>(rbsp).subspan(pos, payload_size)));
+    if (taken) return true;
     pos += payload_size;
   }
-  return std::optional<RecoveryPoint>();
+  return false;
+}
+
+// payloadType or payloadSize as §7.3.2.3.1 codes it: 0xff bytes each adding 255, then the rest.
+void WriteSeiValue(size_t value, std::vector<uint8_t>& out) {
+  for (; value >= 255; value -= 255) out.push_back(0xff);
+  out.push_back(static_cast<uint8_t>(value));
+}
+
+}  // namespace
+
+Result<std::optional<RecoveryPoint>> FindRecoveryPoint(VideoCodec codec,
+                                                       std::span<const uint8_t> nal) {
+  std::optional<RecoveryPoint> found;
+  auto r = ForEachSeiMessage(codec, nal,
+                             [&](uint32_t type, std::span<const uint8_t> payload) -> Result<bool> {
+                               if (type != kSeiRecoveryPoint) return false;
+                               auto rp = ParseRecoveryPoint(codec, payload);
+                               if (!rp)
+                                 return std::unexpected(rp.error().Wrap("recovery point SEI"));
+                               found = *rp;
+                               return true;
+                             });
+  if (!r) return std::unexpected(std::move(r).error());
+  return found;
+}
+
+std::vector<uint8_t> BuildUserDataUnregisteredSei(VideoCodec codec, const SeiUuid& uuid,
+                                                  std::span<const uint8_t> payload) {
+  std::vector<uint8_t> rbsp;
+  WriteSeiValue(kSeiUserDataUnregistered, rbsp);
+  WriteSeiValue(uuid.size() + payload.size(), rbsp);
+  rbsp.insert(rbsp.end(), uuid.begin(), uuid.end());
+  rbsp.insert(rbsp.end(), payload.begin(), payload.end());
+  rbsp.push_back(0x80);  // rbsp_trailing_bits
+  std::vector<uint8_t> nal;
+  if (codec == VideoCodec::kH264) {
+    nal.push_back(kH264NalSei);
+  } else {
+    nal.push_back(static_cast<uint8_t>(kH265NalPrefixSei << 1));
+    nal.push_back(1);
+  }
+  EscapeRbsp(rbsp, &nal);
+  return nal;
+}
+
+Result<std::optional<std::vector<uint8_t>>> FindUserDataUnregistered(VideoCodec codec,
+                                                                     std::span<const uint8_t> nal,
+                                                                     const SeiUuid& uuid) {
+  std::optional<std::vector<uint8_t>> found;
+  auto r = ForEachSeiMessage(
+      codec, nal, [&](uint32_t type, std::span<const uint8_t> payload) -> Result<bool> {
+        if (type != kSeiUserDataUnregistered || payload.size() < uuid.size() ||
+            !std::equal(uuid.begin(), uuid.end(), payload.begin())) {
+          return false;
+        }
+        found.emplace(payload.begin() + uuid.size(), payload.end());
+        return true;
+      });
+  if (!r) return std::unexpected(std::move(r).error());
+  return found;
 }
 
 }  // namespace nightjar::codec

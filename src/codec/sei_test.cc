@@ -96,5 +96,53 @@ TEST(SeiTest, KeyFrameNalTypes) {
   EXPECT_FALSE(IsKeyFrameNal(VideoCodec::kH265, Bytes{0x02, 0x01}));  // TRAIL_R
 }
 
+constexpr SeiUuid kUuid = {0x73, 0x31, 0x2b, 0xc4, 0xdd, 0x98, 0x46, 0x5f,
+                           0x90, 0x8a, 0x13, 0xd9, 0x0a, 0x66, 0x29, 0xb0};
+
+TEST(SeiTest, UserDataUnregisteredRoundTripsThroughEmulationPrevention) {
+  // Zero runs in the payload need emulation prevention bytes; the unit must hold no start code.
+  const Bytes payload = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 0x42};
+  for (VideoCodec codec : {VideoCodec::kH264, VideoCodec::kH265}) {
+    const Bytes nal = BuildUserDataUnregisteredSei(codec, kUuid, payload);
+    EXPECT_EQ(NalType(codec, nal), codec == VideoCodec::kH264 ? 6 : 39);
+    for (size_t i = 0; i + 2 < nal.size(); ++i) {
+      EXPECT_FALSE(nal[i] == 0 && nal[i + 1] == 0 && nal[i + 2] <= 3 && nal[i + 2] != 3) << i;
+    }
+    EXPECT_EQ(nal.back(), 0x80);
+    auto found = FindUserDataUnregistered(codec, nal, kUuid);
+    ASSERT_TRUE(found) << found.error().ToString();
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ(**found, payload);
+    // Another UUID's data is not ours, and the unit is no recovery point.
+    SeiUuid other = kUuid;
+    other[15] ^= 1;
+    found = FindUserDataUnregistered(codec, nal, other);
+    ASSERT_TRUE(found);
+    EXPECT_FALSE(found->has_value());
+    EXPECT_FALSE(IsKeyFrameNal(codec, nal));
+  }
+  // H.264: nal_ref_idc 0, type 6, payloadType 5, payloadSize 24.
+  const Bytes h264 = BuildUserDataUnregisteredSei(VideoCodec::kH264, kUuid, payload);
+  EXPECT_EQ(Bytes(h264.begin(), h264.begin() + 4), (Bytes{0x06, 0x05, 24, 0x73}));
+}
+
+TEST(SeiTest, UserDataUnregisteredOfManyBytesAndAfterOtherMessages) {
+  const Bytes big(300, 0x11);  // payloadSize 316 is coded 0xff 0x3d
+  Bytes nal = BuildUserDataUnregisteredSei(VideoCodec::kH264, kUuid, big);
+  EXPECT_EQ(nal[2], 0xff);
+  EXPECT_EQ(nal[3], 316 - 255);
+  // A recovery point message first: skipped by its size.
+  nal.insert(nal.begin() + 1, {0x06, 0x02, 0x09, 0xc4});
+  auto found = FindUserDataUnregistered(VideoCodec::kH264, nal, kUuid);
+  ASSERT_TRUE(found) << found.error().ToString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, big);
+  // Not an SEI unit at all; an SEI whose size runs past its end.
+  found = FindUserDataUnregistered(VideoCodec::kH264, Bytes{0x65, 0x88}, kUuid);
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+  EXPECT_FALSE(FindUserDataUnregistered(VideoCodec::kH264, Bytes{0x06, 0x05, 40, 0x73}, kUuid));
+}
+
 }  // namespace
 }  // namespace nightjar::codec

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "fakecam/stamp.h"
 
 namespace nightjar::fakecam {
 
@@ -12,6 +13,12 @@ using std::chrono::nanoseconds;
 namespace {
 int64_t TicksToNanos(int64_t ticks, uint32_t clock) {
   return static_cast<int64_t>(static_cast<__int128>(ticks) * 1'000'000'000 / clock);
+}
+
+int64_t UnixMicrosNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 }  // namespace
 
@@ -30,6 +37,7 @@ ClipPlayer::ClipPlayer(std::shared_ptr<const Clip> clip, rtsp::SteadyTime start,
   if (auto it = query.find("ts_jump"); it != query.end()) {
     jump_secs_ = std::atof(it->second.c_str());
   }
+  if (auto it = query.find("stamp"); it != query.end()) stamp_ = it->second != "0";
 }
 
 rtsp::SteadyTime ClipPlayer::DueTime(const Cursor& c) const {
@@ -52,12 +60,19 @@ int64_t ClipPlayer::JumpTicks(size_t track, rtsp::SteadyTime t) const {
 
 rtsp::SteadyTime ClipPlayer::Poll(rtsp::SteadyTime now, std::vector<rtsp::OutgoingPacket>& out) {
   rtsp::SteadyTime next = rtsp::SteadyTime::max();
+  stamps_.clear();
   for (Cursor& c : cursors_) {
     const PreparedTrack& t = clip_->tracks[c.track];
+    const bool stamp = stamp_ && t.video_codec;
     for (rtsp::SteadyTime due = DueTime(c); due <= now; due = DueTime(c)) {
       const PreparedFrame& f = t.frames[c.frame];
       const auto ts = static_cast<uint32_t>(f.pts + c.loop * t.period + JumpTicks(c.track, due));
       for (uint32_t i = 0; i < f.packet_count; ++i) {
+        if (stamp && i == f.stamp_at) {
+          // Sent now, with the packets that follow (a single NAL unit packet, RFC 6184 §5.6).
+          stamps_.push_back(StampSei(*t.video_codec, UnixMicrosNow()));
+          out.push_back({c.track, stamps_.back(), ts, false});
+        }
         const rtsp::PayloadRef& p = t.packets[f.first_packet + i];
         out.push_back({c.track, t.Payload(p), ts, p.marker});
       }

@@ -5,6 +5,9 @@
 // Media-level faults come from the URL query (transport-level ones are the server's):
 //   ts_jump_after=S   after S seconds every RTP timestamp jumps forward by ts_jump seconds
 //   ts_jump=SECS      size of that jump (default 3600; negative jumps backwards)
+// and one measuring aid:
+//   stamp=1           each video access unit carries the wall-clock time it was sent, in an SEI
+//                     NAL unit before its picture (fakecam/stamp.h)
 #ifndef NIGHTJAR_FAKECAM_CAMERAS_H_
 #define NIGHTJAR_FAKECAM_CAMERAS_H_
 
@@ -43,6 +46,8 @@ class ClipPlayer final : public rtsp::StreamPlayer {
   std::vector<Cursor> cursors_;
   std::optional<rtsp::SteadyTime> jump_at_;
   double jump_secs_ = 3600;
+  bool stamp_ = false;
+  std::vector<std::vector<uint8_t>> stamps_;  // the SEI units of the last Poll
 };
 
 class ClipSource final : public rtsp::StreamSource {

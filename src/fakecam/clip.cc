@@ -81,6 +81,20 @@ Result<VideoParams> ReadVideoParams(const mp4::DemuxedTrack& t) {
   return Err(ErrorCode::kUnsupported, "video format '" + t.format + "' (need avc1 or hvc1)");
 }
 
+bool IsAud(codec::VideoCodec c, std::span<const uint8_t> nal) {
+  return codec::NalType(c, nal) ==
+         (c == codec::VideoCodec::kH264 ? codec::kH264NalAud : codec::kH265NalAud);
+}
+
+void Packetize(codec::VideoCodec c, std::span<const std::span<const uint8_t>> nals,
+               size_t max_payload, PreparedTrack& out) {
+  if (c == codec::VideoCodec::kH264) {
+    rtsp::PacketizeH264(nals, max_payload, out.arena, out.packets);
+  } else {
+    rtsp::PacketizeH265(nals, max_payload, out.arena, out.packets);
+  }
+}
+
 Result<PreparedTrack> PrepareVideo(const mp4::DemuxedTrack& t, std::span<const uint8_t> file,
                                    size_t max_payload) {
   NJ_TRY(VideoParams params, ReadVideoParams(t));
@@ -89,6 +103,7 @@ Result<PreparedTrack> PrepareVideo(const mp4::DemuxedTrack& t, std::span<const u
   }
   PreparedTrack out;
   out.server_track = {params.sdp, 90000};
+  out.video_codec = params.codec;
   std::vector<std::span<const uint8_t>> nals;
   for (const mp4::DemuxedSample& s : t.samples) {
     NJ_TRY(auto sample_nals,
@@ -105,11 +120,15 @@ Result<PreparedTrack> PrepareVideo(const mp4::DemuxedTrack& t, std::span<const u
     f.pts = Rescale(s.pts, t.timescale, 90000);
     f.key = s.key;
     f.first_packet = static_cast<uint32_t>(out.packets.size());
-    if (params.codec == codec::VideoCodec::kH264) {
-      rtsp::PacketizeH264(nals, max_payload, out.arena, out.packets);
-    } else {
-      rtsp::PacketizeH265(nals, max_payload, out.arena, out.packets);
+    std::span<const std::span<const uint8_t>> rest(nals);
+    if (!rest.empty() && IsAud(params.codec, rest[0]) && rest.size() > 1) {
+      // The delimiter in a packet of its own, so that a stamp can follow it.
+      Packetize(params.codec, rest.first(1), max_payload, out);
+      out.packets.back().marker = false;
+      rest = rest.subspan(1);
+      f.stamp_at = 1;
     }
+    Packetize(params.codec, rest, max_payload, out);
     f.packet_count = static_cast<uint32_t>(out.packets.size()) - f.first_packet;
     out.frames.push_back(f);
   }

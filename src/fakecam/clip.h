@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "codec/nal.h"
 #include "rtsp/rtp.h"
 #include "rtsp/server.h"
 
@@ -25,12 +27,16 @@ struct PreparedFrame {
   int64_t pts;  // presentation time on the RTP clock: the RTP timestamp (RFC 6184 §5.1)
   uint32_t first_packet;
   uint32_t packet_count;
+  // Packets that go before a send-time stamp (stamp.h): 1 when the access unit starts with an
+  // access unit delimiter, which must come first (H.264 §7.4.1.2.3, H.265 §7.4.2.4.4), else 0.
+  uint32_t stamp_at = 0;
   bool key;
 };
 
 struct PreparedTrack {
-  rtsp::ServerTrack server_track;  // SDP media description and RTP clock rate
-  std::vector<uint8_t> arena;      // every packet's payload, back to back
+  rtsp::ServerTrack server_track;                // SDP media description and RTP clock rate
+  std::optional<codec::VideoCodec> video_codec;  // nullopt for audio
+  std::vector<uint8_t> arena;                    // every packet's payload, back to back
   std::vector<rtsp::PayloadRef> packets;
   std::vector<PreparedFrame> frames;  // decode order; frames[0] is a key frame
   int64_t period;                     // the clip's loop period on this track's RTP clock
