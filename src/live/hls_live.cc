@@ -63,6 +63,7 @@ void HlsLive::Break() {
   }
   pending_discontinuity_ = !segments_.empty();
   base_dts_.reset();
+  held_audio_.clear();
 }
 
 void HlsLive::ClosePart(int64_t end_dts) {
@@ -115,7 +116,8 @@ void HlsLive::Add(const LiveFrame& f, int64_t wall_ms) {
       segments_.push_back(std::move(s));
     } else {
       Segment& s = segments_.back();
-      // A part ends where adding this frame would take it past the part target.
+      // A part ends where adding this frame would take it past the part target (a frame later
+      // than expected, or a part left open by the early close below not being taken).
       if (f.dts + f.duration - s.part_start_dts > options_.hls_part_target_90k) {
         ClosePart(f.dts);
         if (f.frame.key) s.part_independent = true;
@@ -125,12 +127,28 @@ void HlsLive::Add(const LiveFrame& f, int64_t wall_ms) {
     const auto r = mux_->WriteVideo(0, f.dts - *base_dts_, f.pts - *base_dts_, f.frame.key,
                                     *f.frame.data, &s.ts);
     if (!r) spdlog::debug("hls: frame not muxed: {}", r.error().ToString());
-    s.duration = f.dts + f.duration - s.start_dts;
+    for (const LiveFrame& a : held_audio_) WriteAudio(a, s);
+    held_audio_.clear();
+    const int64_t end = f.dts + f.duration;
+    s.duration = end - s.start_dts;
     last_video_dts_ = f.dts;
+    // A part is complete as soon as a frame of the expected duration would not fit any more:
+    // closed now rather than when that frame comes, so a blocking playlist reload for it is
+    // answered a frame interval earlier (RFC 8216bis §6.2.5.2). Its duration is the estimated
+    // end of this frame; the next part starts there.
+    if (end + f.duration - s.part_start_dts > options_.hls_part_target_90k) ClosePart(end);
     return;
   }
   if (!have_audio_ || !base_dts_ || segments_.empty() || segments_.back().complete) return;
   Segment& s = segments_.back();
+  if (s.ts.size() == s.part_begin && held_audio_.size() < kMaxHeldAudio) {
+    held_audio_.push_back(f);  // the part closed early: it starts with the next video frame
+    return;
+  }
+  WriteAudio(f, s);
+}
+
+void HlsLive::WriteAudio(const LiveFrame& f, Segment& s) {
   const auto r = mux_->WriteAudio(0, f.pts - *base_dts_, *f.frame.data, &s.ts);
   if (!r) spdlog::debug("hls: audio not muxed: {}", r.error().ToString());
 }
@@ -189,6 +207,8 @@ std::string HlsLive::Playlist(const std::string& query) const {
   const int64_t part_target = options_.hls_part_target_90k;
   std::string p = "#EXTM3U\n#EXT-X-VERSION:6\n";
   p += fmt::format("#EXT-X-TARGETDURATION:{}\n", target);
+  // PART-HOLD-BACK: at least three part targets (RFC 8216bis §4.4.3.8: MUST be at least two,
+  // SHOULD be at least three), where players in low-latency mode play.
   p += fmt::format("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={}\n",
                    Seconds(3 * part_target));
   p += fmt::format("#EXT-X-PART-INF:PART-TARGET={}\n", Seconds(part_target));

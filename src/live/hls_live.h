@@ -2,9 +2,11 @@
 // rfc8216bis §4.4.4.9 EXT-X-PART, §4.4.3.8 EXT-X-SERVER-CONTROL, §4.4.5.3 EXT-X-PRELOAD-HINT,
 // §6.2.5.2 blocking playlist reload): MPEG-TS segments that start at key frames (cut at the
 // first key frame after the segment target), each built incrementally as frames arrive and
-// divided into parts of at most the part target (0.5 s). A part is a byte range of its segment,
-// so the parts of a segment, concatenated, are exactly the segment: one muxer and continuous
-// continuity counters serve both.
+// divided into parts of at most the part target (0.3 s). A part is complete as soon as its last
+// video frame is muxed (the next frame, of the duration expected, would not fit), and starts with
+// a video frame (audio that arrives in between waits for it). A part is a byte range of its
+// segment, so the parts of a segment, concatenated, are exactly the segment: one muxer and
+// continuous continuity counters serve both.
 //
 // Media sequence numbers keep increasing across reconnections and configuration changes, which
 // start a new segment marked EXT-X-DISCONTINUITY (and a new muxer).
@@ -83,6 +85,11 @@ class HlsLive {
   void CloseSegment(int64_t end_dts);
   void ClosePart(int64_t end_dts);
   void Trim();
+  void WriteAudio(const LiveFrame& f, Segment& s);
+
+  // Audio frames that came after a part closed early wait for the next video frame (at most
+  // this many: a stream whose video stopped does not grow it).
+  static constexpr size_t kMaxHeldAudio = 64;
 
   const LiveOptions options_;
   std::unique_ptr<mp4::TsMuxer> mux_;
@@ -95,6 +102,7 @@ class HlsLive {
   std::deque<Segment> segments_;  // the last one may be open
   int64_t last_video_dts_ = 0;
   std::vector<uint8_t> scratch_;
+  std::vector<LiveFrame> held_audio_;
 };
 
 }  // namespace nightjar::live

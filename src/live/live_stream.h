@@ -53,9 +53,12 @@ struct LiveOptions {
   size_t max_feed_bytes = 8 << 20;  // per WebSocket subscriber before it skips to a key frame
   std::chrono::seconds hls_idle{60};
   int64_t hls_segment_target_90k =
-      int64_t{2} * 90000;               // segments cut at the first key frame after this
-  int64_t hls_part_target_90k = 45000;  // 0.5 s
-  size_t hls_window = 6;                // complete segments listed (and kept)
+      int64_t{2} * 90000;  // segments cut at the first key frame after this
+  // 0.3 s: PART-HOLD-BACK (3 part targets) 0.9 s; whole frames at 10, 15, 20, 25, 30 fps fill
+  // at least 85 % of it, as RFC 8216bis §4.4.4.9 asks of every part but a segment's last and
+  // independent ones (0.2 s would not at 29.97 fps: five frames, 83 %).
+  int64_t hls_part_target_90k = 27000;
+  size_t hls_window = 6;  // complete segments listed (and kept)
 };
 
 // The latest key frame with what decodes it.

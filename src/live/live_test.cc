@@ -6,14 +6,17 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/fs.h"
+#include "codec/sei.h"
 #include "live/hls_live.h"
 #include "live/live_feed.h"
 #include "mp4/box_reader.h"
 #include "mp4/demux.h"
+#include "mp4/ts_mux.h"
 
 namespace nightjar::live {
 namespace {
@@ -128,7 +131,7 @@ TEST(LiveStreamTest, HlsPartsConcatenateToSegmentsAndRespectThePartTarget) {
   EXPECT_TRUE(s->hls_active());
   Feed(*s, c, 10, c.items.size());
   ASSERT_EQ(s->Playlist({}, &playlist), LiveStream::Ready::kYes);
-  EXPECT_NE(playlist.find("#EXT-X-PART-INF:PART-TARGET=0.50000"), std::string::npos) << playlist;
+  EXPECT_NE(playlist.find("#EXT-X-PART-INF:PART-TARGET=0.30000"), std::string::npos) << playlist;
   EXPECT_NE(playlist.find("CAN-BLOCK-RELOAD=YES"), std::string::npos);
   EXPECT_NE(playlist.find("#EXT-X-PRELOAD-HINT:TYPE=PART"), std::string::npos);
   // The segmenter started at the buffered GOP: feed the clip again (a new camera session).
@@ -154,10 +157,117 @@ TEST(LiveStreamTest, HlsPartsConcatenateToSegmentsAndRespectThePartTarget) {
   // Every listed part is within the part target; the open segment's next part waits.
   for (size_t at = playlist.find("DURATION="); at != std::string::npos;
        at = playlist.find("DURATION=", at + 1)) {
-    EXPECT_LE(std::stod(playlist.substr(at + 9, 7)), 0.5) << playlist;
+    EXPECT_LE(std::stod(playlist.substr(at + 9, 7)), 0.3) << playlist;
   }
   std::vector<uint8_t> none;
   EXPECT_EQ(s->Segment(1000, &none), LiveStream::Ready::kNever);
+}
+
+// The elementary stream of the TS packets of `pid` in `ts` (PES headers included).
+std::vector<uint8_t> TsPayload(const std::vector<uint8_t>& ts, uint16_t pid) {
+  std::vector<uint8_t> out;
+  for (size_t at = 0; at + 188 <= ts.size(); at += 188) {
+    const uint8_t* p = ts.data() + at;
+    if ((((p[1] & 0x1f) << 8) | p[2]) != pid || !(p[3] & 0x10)) continue;
+    const size_t start = (p[3] & 0x20) ? 5 + p[4] : 4;
+    if (start < 188) out.insert(out.end(), p + start, p + 188);
+  }
+  return out;
+}
+
+size_t Count(const std::vector<uint8_t>& hay, const std::vector<uint8_t>& needle) {
+  size_t n = 0;
+  const std::boyer_moore_horspool_searcher searcher(needle.begin(), needle.end());
+  for (auto it = hay.begin(); (it = std::search(it, hay.end(), searcher)) != hay.end(); ++it) n++;
+  return n;
+}
+
+// Camera SEI units (here: a user_data_unregistered message numbering each frame, as fakecam's
+// send-time stamps are) reach players untouched through both live outputs.
+TEST(LiveStreamTest, SeiUnitsReachTheWebSocketFragmentsAndTheHlsParts) {
+  if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
+  Clip c = LoadClip("audio.mp4");
+  ASSERT_FALSE(c.items.empty());
+  std::vector<std::vector<uint8_t>> seis;
+  for (auto& item : c.items) {
+    if (item.frame.track != media::Track::kVideo) continue;
+    std::vector<uint8_t> number(8);
+    number[7] = static_cast<uint8_t>(seis.size());
+    number[6] = static_cast<uint8_t>(seis.size() >> 8);
+    seis.push_back(codec::BuildUserDataUnregisteredSei(
+        codec::VideoCodec::kH264, codec::SeiUuid{0x73, 0x31, 0x2b, 0xc4}, number));
+    const auto n = static_cast<uint32_t>(seis.back().size());
+    std::vector<uint8_t> data = {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+                                 static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+    data.insert(data.end(), seis.back().begin(), seis.back().end());
+    data.insert(data.end(), item.frame.data->begin(), item.frame.data->end());
+    item.frame.data = std::make_shared<const std::vector<uint8_t>>(std::move(data));
+  }
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock);
+  auto feed = s->Subscribe();
+  std::string playlist;
+  Feed(*s, c, 0, 1);
+  s->Playlist({}, &playlist);  // starts the segmenter
+  Feed(*s, c, 1, c.items.size());
+  std::vector<http::WsMessage> m;
+  ASSERT_TRUE(feed->Take(&m));
+  std::vector<uint8_t> ws, ts;
+  for (const auto& x : m) ws.insert(ws.end(), x.data.begin(), x.data.end());
+  for (uint64_t msn = 0; msn < 100; ++msn) {
+    std::vector<uint8_t> part;
+    for (uint64_t p = 0; s->Part(msn, p, &part) == LiveStream::Ready::kYes; ++p) {
+      ts.insert(ts.end(), part.begin(), part.end());
+    }
+  }
+  const std::vector<uint8_t> es = TsPayload(ts, mp4::kTsVideoPid);
+  size_t in_ws = 0, in_ts = 0;
+  for (const auto& sei : seis) {
+    std::vector<uint8_t> annex_b = {0, 0, 0, 1};
+    annex_b.insert(annex_b.end(), sei.begin(), sei.end());
+    in_ws += Count(ws, sei);
+    in_ts += Count(es, annex_b);
+  }
+  // Every frame is in the feed; the parts hold all but the open part's frames.
+  EXPECT_EQ(in_ws, seis.size());
+  EXPECT_GT(in_ts, seis.size() - 10);
+  EXPECT_LE(in_ts, seis.size());
+}
+
+// A part is complete with its last frame, not when the next frame comes; every part starts with
+// video (audio that comes between waits for the next video frame).
+TEST(LiveStreamTest, HlsPartsCloseWithTheirLastFrameAndStartWithVideo) {
+  if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
+  Clip c = LoadClip("audio.mp4");
+  ASSERT_FALSE(c.items.empty());
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock);
+  std::string playlist;
+  // The segmenter starts (from the buffered GOP) once audio is known, so that it muxes audio.
+  size_t first_audio = 0;
+  while (c.items[first_audio].frame.track == media::Track::kVideo) first_audio++;
+  ASSERT_LT(first_audio, 8u);
+  Feed(*s, c, 0, first_audio + 1);
+  s->Playlist({}, &playlist);
+  // 30 fps: nine frames fill a 0.3 s part. Feed up to and including the ninth video frame.
+  size_t i = 0, video = 0;
+  while (video < 9 && i < c.items.size()) video += c.items[i++].frame.track == media::Track::kVideo;
+  Feed(*s, c, first_audio + 1, i - 1);
+  std::vector<uint8_t> part;
+  EXPECT_EQ(s->Part(0, 0, &part), LiveStream::Ready::kWait);  // eight frames: still open
+  Feed(*s, c, i - 1, i);
+  ASSERT_EQ(s->Part(0, 0, &part), LiveStream::Ready::kYes);
+  Feed(*s, c, i, c.items.size());
+  size_t parts = 0;
+  for (uint64_t msn = 0; msn < 100; ++msn) {
+    for (uint64_t p = 0; s->Part(msn, p, &part) == LiveStream::Ready::kYes; ++p, ++parts) {
+      for (size_t at = 0; at + 188 <= part.size(); at += 188) {
+        const uint16_t pid = ((part[at + 1] & 0x1f) << 8) | part[at + 2];
+        if (pid != mp4::kTsVideoPid && pid != mp4::kTsAudioPid) continue;
+        EXPECT_EQ(pid, mp4::kTsVideoPid) << "part " << msn << "." << p;
+        break;
+      }
+    }
+  }
+  EXPECT_GE(parts, 20u);
 }
 
 TEST(LiveStreamTest, BlockingReloadWaitsForThePartAndRefusesFarFuture) {

@@ -9,6 +9,7 @@
 // words. Tests read `window.nightjarPlayer` ({hls, video, source}).
 import Hls, { ErrorDetails, ErrorTypes, Events } from 'hls.js/light';
 import type { ErrorData, HlsConfig } from 'hls.js/light';
+import { LIVE_HLS_CONFIG } from './hls-live-config';
 import './player.css';
 
 interface Source {
@@ -31,17 +32,6 @@ declare global {
   }
 }
 
-// Latency is the server's to choose: with lowLatencyMode hls.js holds PART-HOLD-BACK (else
-// HOLD-BACK, else 3 target durations) behind the live edge. Setting liveSyncDuration(Count) here
-// would override PART-HOLD-BACK, so only the catch-up behaviour is tuned: play up to 1.5x while
-// behind the target, and let a stall raise the target by a quarter second (not a whole second).
-const LIVE_CONFIG: Partial<HlsConfig> = {
-  lowLatencyMode: true,
-  maxLiveSyncPlaybackRate: 1.5,
-  liveSyncOnStallIncrease: 0.25,
-  liveDurationInfinity: true,
-  backBufferLength: 10,
-};
 const VOD_CONFIG: Partial<HlsConfig> = { lowLatencyMode: false };
 
 // Live retries after a fatal error: 1, 2, 4, 8, then every 15 s, for as long as the page is open.
@@ -213,7 +203,7 @@ function describeError(data: ErrorData, source: Source): string {
 // --- Playback ----------------------------------------------------------------------------------
 
 function startHls(source: Source, retries: number): void {
-  const hls = new Hls(source.live ? LIVE_CONFIG : VOD_CONFIG);
+  const hls = new Hls(source.live ? LIVE_HLS_CONFIG : VOD_CONFIG);
   state.hls = hls;
   let lastMediaRecovery = 0;
   let swappedAudio = false;

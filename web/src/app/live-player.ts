@@ -7,6 +7,8 @@
 // Messages (docs/API.md, live.ws): a JSON text {"type":"init","mime":...}, then the init segment,
 // then one moof+mdat per frame.
 
+import { LIVE_HLS_CONFIG } from '../hls-live-config';
+
 export type LiveState =
   | { kind: 'connecting' }
   | { kind: 'live'; via: 'ws' | 'hls' }
@@ -27,8 +29,24 @@ declare global {
 
 const BACKOFF_S = [1, 2, 4, 8, 15];
 const MAX_BEHIND_S = 1.0; // jump to the edge beyond this
-const CATCH_UP_S = 0.3; // play faster beyond this
 const KEEP_S = 20; // buffer kept behind the playhead
+
+// How far behind the newest frame the playhead stays: 0.15 s (about 5 frames at 30 fps) absorbs
+// the jitter of a LAN and a busy browser; at low frame rates one and a half frame intervals, since
+// the newest frame's whole duration counts as buffered the moment it arrives.
+export function bufferTarget(fps: number): number {
+  return Math.max(0.15, fps > 0 ? 1.5 / fps : 0);
+}
+
+// One step of chasing the live edge: where to jump (if anywhere) and the playback rate.
+// `behind`: seconds between the playhead and the end of the newest buffered range;
+// `outside`: the playhead is before that range (a gap, or a new range after a reconnect).
+export function chaseStep(behind: number, outside: boolean, fps: number):
+    { jumpBack: number | null; rate: number } {
+  const target = bufferTarget(fps);
+  if (behind > MAX_BEHIND_S || outside) return { jumpBack: target, rate: 1 };
+  return { jumpBack: null, rate: behind > target ? 1.15 : 1 };
+}
 
 export const codecOfMime = (mime: string) => /codecs="([^"]+)"/.exec(mime)?.[1] ?? mime;
 
@@ -197,11 +215,9 @@ export class LivePlayer {
     const b = v.buffered;
     if (!b.length) return;
     const end = b.end(b.length - 1);
-    const behind = end - v.currentTime;
-    if (behind > MAX_BEHIND_S || v.currentTime < b.start(b.length - 1)) {
-      v.currentTime = Math.max(b.start(b.length - 1), end - 0.2);
-    }
-    v.playbackRate = behind > CATCH_UP_S ? 1.15 : 1;
+    const step = chaseStep(end - v.currentTime, v.currentTime < b.start(b.length - 1), this.stats.fps);
+    if (step.jumpBack !== null) v.currentTime = Math.max(b.start(b.length - 1), end - step.jumpBack);
+    if (v.playbackRate !== step.rate) v.playbackRate = step.rate;
     if (v.paused) v.play().catch(() => { /* autoplay rules: muted tiles play */ });
   }
 
@@ -256,7 +272,7 @@ export class LivePlayer {
     }
     const { default: Hls } = await import('hls.js/light');
     if (this.stopped) return;
-    const hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
+    const hls = new Hls(LIVE_HLS_CONFIG);
     this.hls = hls;
     hls.on(Hls.Events.FRAG_LOADED, (_e, d) => { this.bytes += d.frag.stats.loaded; });
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
