@@ -69,7 +69,8 @@ rtsp::SteadyTime ClipPlayer::Poll(rtsp::SteadyTime now, std::vector<rtsp::Outgoi
       const auto ts = static_cast<uint32_t>(f.pts + c.loop * t.period + JumpTicks(c.track, due));
       for (uint32_t i = 0; i < f.packet_count; ++i) {
         if (stamp && i == f.stamp_at) {
-          // Sent now, with the packets that follow (a single NAL unit packet, RFC 6184 §5.6).
+          // Sent now, before the packets that follow, as a single NAL unit packet (RFC 6184
+          // §5.6, RFC 7798 §4.4.1) with the frame's timestamp.
           stamps_.push_back(StampSei(*t.video_codec, UnixMicrosNow()));
           out.push_back({c.track, stamps_.back(), ts, false});
         }

@@ -1,7 +1,7 @@
 // Live view of one camera stream: the frames of the current GOP in memory, fed by the stream's
 // Streamer (media::FrameObserver), whether or not the stream is recorded, and served three ways:
 //   - WebSocket subscribers (live/live_feed.h): fragmented MP4 starting at the latest key frame;
-//   - LL-HLS (live/hls_live.h): MPEG-TS segments of whole GOPs with ~0.5 s parts, muxed only
+//   - LL-HLS (live/hls_live.h): MPEG-TS segments of whole GOPs with ~0.3 s parts, muxed only
 //     while someone is watching (the segmenter starts on the first HLS request, from the
 //     buffered GOP, and stops after hls_idle without one);
 //   - the latest key frame for JPEG snapshots.

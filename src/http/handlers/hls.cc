@@ -1,4 +1,4 @@
-// Live HLS for players: GET /api/hls/{camera}/live.m3u8 (LL-HLS: parts of ~0.5 s, blocking
+// Live HLS for players: GET /api/hls/{camera}/live.m3u8 (LL-HLS: parts of ~0.3 s, blocking
 // playlist reload with _HLS_msn/_HLS_part, a preload hint; RFC 8216bis), its segments
 // segment/ts/{msn} and parts part/ts/{msn}.{part}, and the browser players
 // (/api/hls/{camera}/player, /vod/player) with their files under /ui/. `stream=sub` picks the
