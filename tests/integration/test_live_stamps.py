@@ -4,6 +4,7 @@ run` records the camera. Asserts:
 - every video frame of a live LL-HLS segment carries exactly one stamp, stamps increase frame by
   frame, and they are times of this run (so nightjar keeps SEI units through ingest and into the
   MPEG-TS it serves);
+- every frame of a recorded range (view.mp4) carries its stamp too (stored as sent);
 - in headless Chromium (bench/live_latency.mjs), over the WebSocket fMP4 path (the web app) and
   over LL-HLS (hls.js, the player page), every displayed frame is mapped to its stamp, and display
   time - send time is positive (a frame cannot show before it was sent: a wrong mapping or clock
@@ -39,6 +40,11 @@ def why_no_browser():
         if not os.path.exists(os.path.join(WEB, need)):
             return f"web/{need} is missing: run tools/build_web.sh"
     return None
+
+
+def local(t90k):
+    """A 90 kHz Unix time in the API's local-time format."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t90k / 90000))
 
 
 def video_pes(ts):
@@ -125,6 +131,25 @@ class LiveStampsTest(unittest.TestCase):
         self.assertEqual(len(set(stamps)), len(stamps))
         self.assertGreater(stamps[0], start_us - 10_000_000)
         self.assertLess(stamps[-1], end_us)
+
+    def test_recorded_frames_keep_their_stamps(self):
+        deadline = time.monotonic() + 60
+        while True:
+            runs = json.loads(nj.fetch(f"{self.base}/api/list?camera=cam1")[2])["runs"]
+            if runs and runs[0]["duration_s"] >= 5:
+                break
+            self.assertLess(time.monotonic(), deadline, f"cam1 did not record 5 s: {runs}")
+            time.sleep(0.5)
+        start = runs[0]["start_90k"] + 90000
+        status, _, mp4 = nj.fetch(f"{self.base}/api/cameras/cam1/view.mp4?from={local(start)}"
+                                  f"&to={local(start + 3 * 90000)}")
+        self.assertEqual(status, 200, mp4[:200])
+        path = os.path.join(self.tmp.name, "view.mp4")
+        with open(path, "wb") as f:
+            f.write(mp4)
+        frames = len(nj.video_packets(path))
+        self.assertGreaterEqual(frames, 60)
+        self.assertEqual(mp4.count(UUID), frames)
 
     @unittest.skipIf(why_no_browser(), why_no_browser())
     def test_browser_maps_displayed_frames_to_their_stamps(self):
