@@ -337,7 +337,7 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
             )}
           </div>
           <Timeline view={view} runs={loaded.runs} playhead={mode === 'play' ? playhead : Date.now()} selection={selection}
-                    now={Date.now()} onView={setView} onSeek={(t) => seek(t)} />
+                    now={Date.now()} onView={setView} onSeek={(t) => seek(t)} camera={cam.id} />
           <p class="muted small">{S.camera.shortcuts}</p>
         </>
       )}
