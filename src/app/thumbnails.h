@@ -2,10 +2,12 @@
 // a time, decoded and scaled to a small JPEG by src/decode, kept in a byte-bounded LRU cache.
 //
 // Why key frames and not the exact frame: a thumbnail follows a pointer hovering over the
-// timeline. The key frame needs one decode; the exact frame needs the whole GOP decoded up to it
-// (on this project's 2-core test box with libavcodec on one thread: ~10 ms per 1080p frame and
-// ~2 ms per 704x480 frame, so ~300 ms on average for a 2 s GOP at 30 fps against ~10 ms for the
-// key frame alone). A key frame is at most one GOP (typically 1-4 s) before the time asked.
+// timeline. The key frame needs one decode; the exact frame needs the GOP decoded up to it.
+// Measured on the project's 2-core test box (loaded; libavcodec on one thread): ~5.5 ms per 1080p
+// frame and ~1.8 ms per 704x480 frame, so ~165 ms on average to reach a frame in the middle of a
+// 2 s GOP at 30 fps, against 8-11 ms for a whole cold thumbnail request (plan, read, key frame
+// decode, scale, JPEG) and 1.5 ms for a cached one. A key frame is at most one GOP (typically
+// 1-4 s) before the time asked; the player seeks to the exact frame.
 //
 // Cost bounds: the cache holds at most ThumbnailOptions::cache_bytes of JPEG; at most
 // max_decodes decodes run at once, a request waits up to queue_wait for a slot and then fails
