@@ -194,7 +194,8 @@ class FakeBackend : public CameraService,
     if (fragments) f.fragments.assign(1000, 'm');
     return f;
   }
-  // cam1 has one recorded key frame at kT0 (main and sub), "busy" at kT0 + 1 s.
+  // cam1 has one recorded key frame at kT0 (main and sub), "busy" at kT0 + 1 s, still being
+  // written at kT0 + 2 s.
   Result<Thumbnail> OpenThumbnail(std::string_view camera, std::string_view stream, Time90k t,
                                   uint32_t width) override {
     std::lock_guard lock(mu_);
@@ -209,6 +210,7 @@ class FakeBackend : public CameraService,
     th.stream = stream.empty() ? "sub" : std::string(stream);
     th.frame_time = kT0;
     th.etag = "\"thumb-1-0-" + std::to_string(width) + "\"";
+    th.growing = t == kT0 + Duration90k::FromSeconds(2);  // the recording being written
     return th;
   }
   std::string last_thumbnail_;

@@ -50,6 +50,12 @@ TEST_F(HandlersTest, ThumbnailIsACacheableJpegOfTheRecordedFrame) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 304);
   EXPECT_EQ(backend_.last_thumbnail_, "main 640");
+  // A recording still being written: revalidated every time.
+  r = c.Request("GET", base + std::to_string((kT0 + Duration90k::FromSeconds(2)).ticks()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ((*r)[bhttp::field::cache_control], "private, no-cache");
+  EXPECT_EQ((*r)[bhttp::field::etag], "\"thumb-1-0-160\"");
   // Too many decodes: 503 with Retry-After.
   r = c.Request("GET", base + std::to_string((kT0 + Duration90k::FromSeconds(1)).ticks()));
   ASSERT_TRUE(r);
