@@ -157,7 +157,7 @@ class FakeBackend : public CameraService,
     std::lock_guard lock(mu_);
     last_from_ = from;
     last_to_ = to;
-    return MediaBody{std::make_shared<Bytes>(), "video/mp4", "cam1.mp4"};
+    return MediaBody{std::make_shared<Bytes>(), "video/mp4", "cam1.mp4", from};
   }
 
   class Chunks final : public StreamSource {

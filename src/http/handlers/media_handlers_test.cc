@@ -18,6 +18,7 @@ TEST_F(HandlersTest, ViewMp4ServesRangesOfTheBackendsFile) {
   EXPECT_EQ((*r)[boost::beast::http::field::content_type], "video/mp4");
   EXPECT_EQ((*r)[boost::beast::http::field::etag], "\"v1\"");
   ASSERT_TRUE(backend_.last_from_ && backend_.last_to_);
+  EXPECT_EQ((*r)["X-Start-90k"], std::to_string(backend_.last_from_->ticks()));
   EXPECT_EQ((*backend_.last_to_ - *backend_.last_from_).ticks(), 60 * kTicksPerSecond);
   EXPECT_EQ(Get("/api/cameras/cam1/view.mp4?from=2026-02-19T14:00:00", 400)["error"],
             "bad_request");

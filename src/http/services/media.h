@@ -24,6 +24,9 @@ struct MediaBody {
   std::shared_ptr<BodySource> source;  // holds whatever the bytes need (e.g. a retention lease)
   std::string content_type;            // "video/mp4"
   std::string filename;                // for Content-Disposition: "cam1-20260219T140000.mp4"
+  // Wall time at presentation time 0: the start of the frame containing `from` (up to one
+  // frame before it), or the first recorded frame after it.
+  Time90k start;
 };
 
 // A body of unknown length (an MPEG-TS export or VOD segment, muxed as it is sent).
