@@ -125,13 +125,20 @@ export async function checkSeekFrame(page, o) {
     return { ok: s.ready >= 2 && s.t > 0.2 && s.src.includes('view.mp4'), s };
   }, 20000, 100);
   if (!playing.ok) return { ok: false, reason: 'the recorded moment did not play', state: playing.s };
+  // The wall time at the file's time 0 (the server's X-Start-90k: the start of the frame at t1),
+  // as the app maps its seeks; a seek to t2 within the file goes where the app's would.
+  const from = await until(async () => {
+    const d = await page.evaluate(() => ({ ...document.querySelector('.player video').dataset }));
+    return { ok: d.fromExact === '1', from: Number(d.from) };
+  }, 5000, 50);
+  if (!from.ok) return { ok: false, reason: 'the app did not learn where the file starts' };
   const frames = [];
-  for (const [how, t, at] of [['open', t1, 0], ['seek', t2, (t2 - t1) / 1000]]) {
+  for (const [how, t, at] of [['open', t1, 0], ['seek', t2, (t2 - from.from) / 1000]]) {
     await page.evaluate((at) => { const v = document.querySelector('.player video'); v.pause(); v.currentTime = at; }, at);
     const f = await grabFrame(page, at);
     if (f.error) return { ok: false, reason: f.error };
     frames.push({ how, t: new Date(t).toISOString(), w: f.w, h: f.h, grey: Buffer.from(f.grey).toString('base64') });
   }
   await page.keyboard.press(' ').catch(() => {});
-  return { ok: true, camera: o.cameras[0], frames };
+  return { ok: true, camera: o.cameras[0], fileStartBeforeT: t1 - from.from, frames };
 }

@@ -16,10 +16,9 @@ moving parts of the picture), which the colour conversion barely affects. Measur
 720p clip: the browser's picture is 0.8 grey levels (MAD) from its frame, 2.1-3.3 from the frames
 one or two before or after it and 3-7 from those 1.5 s away; masked, 0.8-1.1 against 22-48.
 
-What a player shows at an instant X between two frames' starts depends on how it got there: a
-seek within a file shows the frame whose interval contains X; a file whose edit list starts at X
-(view.mp4?from=X) opens on the next frame in Chromium, as in ffmpeg, whose MP4 demuxer drops the
-frame straddling an edit's start.
+Chromium, like ffmpeg, drops a frame that straddles an edit list's start (its MP4 demuxer is
+FFmpeg's): were view.mp4?from=X's edit list to start at X itself, a page opened at X would show
+the frame after the one containing X. The server starts it at that frame's start instead.
 """
 import struct
 import subprocess
