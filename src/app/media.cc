@@ -103,6 +103,7 @@ Result<http::MediaBody> Media::OpenMp4(std::string_view camera, std::string_view
   body.filename =
       std::string(camera) + "-" + std::string(stream) + "-" + Stamp(plan.start) + ".mp4";
   body.content_type = "video/mp4";
+  body.start = plan.start;
   body.source = std::make_shared<Mp4Body>(std::move(plan), std::move(mp4));
   return body;
 }

@@ -1,11 +1,13 @@
 // The recorded-media service (http::MediaService): .mp4 (virtual, zero-copy ranges of the sample
 // files), MPEG-TS and fMP4 for any range of a stream, and VOD HLS segments cut at key frames.
 // Every body holds a retention lease on its recordings while it lives (storage::MediaPlan).
+// Thumbnails of recorded frames come from app/thumbnails.h.
 //
 // Threading: every method blocks (SQLite, sample-file reads); thread-safe.
 #ifndef NIGHTJAR_APP_MEDIA_H_
 #define NIGHTJAR_APP_MEDIA_H_
 
+#include "app/thumbnails.h"
 #include "base/fs.h"
 #include "http/services/media.h"
 #include "storage/engine.h"
@@ -19,7 +21,8 @@ inline constexpr Duration90k kMaxRange = Duration90k::FromSeconds(int64_t{31} * 
 class Media final : public http::MediaService {
  public:
   // `engine` and `fs` (the sample files are read through it) outlive the service.
-  Media(storage::Engine& engine, Fs& fs) : engine_(engine), fs_(fs) {}
+  Media(storage::Engine& engine, Fs& fs, ThumbnailOptions thumbnails = {})
+      : engine_(engine), fs_(fs), thumbnails_(engine, fs, thumbnails) {}
 
   Result<http::MediaBody> OpenMp4(std::string_view camera, std::string_view stream, Time90k from,
                                   Time90k to) override;
@@ -33,6 +36,10 @@ class Media final : public http::MediaService {
   Result<http::Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view stream,
                                         std::string_view id, bool fragments,
                                         Time90k origin) override;
+  Result<http::Thumbnail> OpenThumbnail(std::string_view camera, std::string_view stream, Time90k t,
+                                        uint32_t width) override {
+    return thumbnails_.Get(camera, stream, t, width);
+  }
 
  private:
   // [from, to) of the stream, leased (the range bounded by kMaxRange).
@@ -43,6 +50,7 @@ class Media final : public http::MediaService {
 
   storage::Engine& engine_;
   Fs& fs_;
+  Thumbnails thumbnails_;
 };
 
 }  // namespace nightjar::app

@@ -63,6 +63,7 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/cameras/{id}/recordings", "401 401 401 401 ok/ok ok/ok ok/404 ok/404"},
     {"GET /api/cameras/{id}/days", "401 401 401 401 ok/ok ok/ok ok/404 ok/404"},
     {"GET /api/cameras/{id}/view.mp4", "401 401 401 401 ok/ok ok/ok ok/404 ok/404"},
+    {"GET /api/cameras/{id}/thumbnail.jpg", "401 401 401 401 ok/ok ok/ok ok/404 ok/404"},
     {"GET /api/hls/{camera}/vod.m3u8", "401 401 401 401 ok/ok ok/ok ok/404 ok/404"},
     {"GET /api/hls/{camera}/segment/fmp4/{id}", "401 401 401 401 ok/ok ok/ok ok/404 ok/404"},
     {"GET /api/hls/{camera}/init/{id}", "401 401 401 401 ok/ok ok/ok ok/404 ok/404"},

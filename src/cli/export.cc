@@ -5,8 +5,8 @@
 // storage/media_source (range -> recordings -> segments) and mp4/virtual_mp4 or storage/ts_export.
 //
 // .mp4 is frame-accurate: it holds the frames from the key frame at or before --from, and its
-// edit list starts presentation at --from exactly. .ts starts at that key frame (a transport
-// stream has no edit list) and ends with the frame that contains --to.
+// edit list starts presentation with the frame that contains --from. .ts starts at that key frame
+// (a transport stream has no edit list) and ends with the frame that contains --to.
 #include <cstdio>
 #include <memory>
 #include <string>

@@ -75,6 +75,21 @@ class EngCatalog final : public RecordingCatalog {
   Engine& e_;
 };
 
+// The presentation time (90 kHz past the first frame's) of the frame whose presentation interval
+// contains `t`: where a range's presentation starts. An edit list starting inside a frame is
+// exact (ISO/IEC 14496-12 §8.6.6), but FFmpeg's MP4 demuxer (Chromium's, ffmpeg's) drops a
+// frame that straddles an edit's start, so players would open on the frame after the one at `t`.
+int64_t FrameStartAtOrBefore(const std::vector<mp4::VideoSampleInfo>& video, int64_t t) {
+  std::optional<int64_t> best;
+  int64_t dts = 0;
+  for (const auto& v : video) {
+    const int64_t pts = dts + v.cto - video.front().cto;
+    if (pts <= t && (!best || pts > *best)) best = pts;
+    dts += v.duration;
+  }
+  return best.value_or(t);
+}
+
 mp4::Mp4Segment SegmentOf(const db::RecordingRow& row, const std::shared_ptr<const Decoded>& d) {
   mp4::Mp4Segment s;
   s.source = static_cast<uint64_t>(row.composite_id);
@@ -263,9 +278,10 @@ Result<MediaPlan> PlanRange(const std::shared_ptr<RecordingCatalog>& catalog, Fs
       seg = LazySegmentOf(row, catalog);
     }
     if (i == 0) {
-      plan.video_skip_90k = from > row.start ? internal::MediaAt(row, from) - d->first_start : 0;
+      const int64_t exact = from > row.start ? internal::MediaAt(row, from) - d->first_start : 0;
+      plan.video_skip_90k = FrameStartAtOrBefore(d->samples.video, exact);
       plan.mp4.video_edit_start = d->samples.video[0].cto + plan.video_skip_90k;
-      plan.start = std::max(from, row.start);
+      plan.start = std::max(from, row.start) - Duration90k(exact - plan.video_skip_90k);
       plan.first_frame_media_90k = d->first_start;
     }
     if (i + 1 == rows.size()) {

@@ -84,9 +84,12 @@ struct MediaPlan {
   };
   std::vector<Part> parts;
   // The mp4 layer's input (segments in the same order as `recordings`), with the edit list that
-  // starts presentation exactly at `from` (or the first frame after it).
+  // starts presentation with the frame whose presentation interval contains `from` (at its
+  // start: players built on FFmpeg drop a frame straddling an edit's start), or the first frame
+  // after `from` when it precedes the recording.
   mp4::Mp4Input mp4;
-  // Presentation offsets: the first segment's video frames before `from` (90 kHz) ...
+  // Presentation offsets: the first segment's video frames before the one containing `from`
+  // (90 kHz) ...
   int64_t video_skip_90k = 0;
   // ... and where the first included audio sample lies relative to the first included video
   // frame's decode time (90 kHz; may be negative). 0 without audio.

@@ -60,6 +60,25 @@ TEST_F(MediaSourceTest, MidGopRangeAcrossRecordingsIsFrameAccurate) {
   ExpectClipFrames(file, v, clip, 60);
 }
 
+TEST_F(MediaSourceTest, AStartInsideAFramePresentsThatFrameFromItsStart) {
+  const int64_t stream = Stream("cam1");
+  Record(stream, kT0, 8, Load("main.mp4"));
+  // 3.51 s lies inside frame 105 (3.5 .. 3.533 s at 30 fps): presentation starts at 3.5 s, so
+  // that players which drop a frame straddling the edit's start (FFmpeg's demuxer) show it.
+  auto plan = PlanRangeLeased(*engine_, EngineCatalog(*engine_), fs_, stream,
+                              At(3.5) + Duration90k(900), At(6));
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  EXPECT_EQ(plan->parts.front().first_frame, 60);  // the key frame at 2 s
+  EXPECT_EQ(plan->video_skip_90k, 135'000);        // 1.5 s: frame 105's start
+  EXPECT_EQ(plan->start, At(3.5));
+  EXPECT_EQ(plan->mp4.video_edit_start, 135'000);
+  // The frame starting exactly at `from` starts presentation itself.
+  auto exact = Plan(stream, 3.5, 6);
+  ASSERT_TRUE(exact) << exact.error().ToString();
+  EXPECT_EQ(exact->video_skip_90k, 135'000);
+  EXPECT_EQ(exact->start, At(3.5));
+}
+
 TEST_F(MediaSourceTest, ServesByteRangesThroughTheServerApi) {
   const int64_t stream = Stream("cam1");
   Record(stream, kT0, 12, Load("main.mp4"));

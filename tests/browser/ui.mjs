@@ -5,7 +5,7 @@
 // reads the report.
 //
 //   node tests/browser/ui.mjs BASE_URL --out DIR [--cameras cam1,cam2,cam3,cam4]
-//        [--h265 CAMERA] --admin-password P --viewer USER:PASSWORD
+//        [--h265 CAMERA] --admin-password P --viewer USER:PASSWORD [--only check1,check2]
 //
 // The server runs with authentication on: the browser signs in as admin through the login dialog
 // (the password from <data>/initial-admin-password); the viewer (made with `nightjar user add`)
@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAccount, checkApiKeys, checkAudit, checkSessionEnds, checkShare, checkSignIn, checkUsersPage, checkViewer,
          sleep, until } from './auth.mjs';
+import { checkSeekFrame, checkThumbnail } from './frames.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     else if (a === '--h265') o.h265 = v();
     else if (a === '--admin-password') o.adminPassword = v();
     else if (a === '--viewer') o.viewer = v().split(':');
+    else if (a === '--only') o.only = v().split(','); // these checks alone (after signIn), to debug them
     else o.base = a;
   }
   if (!o.base || !o.out || !o.adminPassword || !o.viewer) {
@@ -423,6 +425,7 @@ async function main() {
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push({ url: page.url(), text: m.text(), phase }); });
     page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
     const run = async (name, fn) => {
+      if (o.only && name !== 'signIn' && !o.only.includes(name)) return;
       const t = Date.now();
       phase = name;
       try {
@@ -445,6 +448,8 @@ async function main() {
     await run('order', () => checkOrder(page, o));
     await run('hlsFallback', () => checkHlsFallback(ctx, o));
     await run('camera', () => checkCamera(page, o));
+    await run('thumbnail', () => checkThumbnail(page, o));
+    await run('seekFrame', () => checkSeekFrame(page, o));
     await run('export', () => checkExport(page, o));
     if (o.h265) await run('h265', () => checkH265(page, o, o.h265));
     await run('offline', () => checkOffline(page, o));
@@ -484,6 +489,7 @@ async function main() {
     if (existsSync(file)) shots.push(file);
   }
   if (checks.bigWall && checks.bigWall.shots) shots.push(...checks.bigWall.shots);
+  if (checks.thumbnail && checks.thumbnail.shot) shots.push(checks.thumbnail.shot);
   process.stdout.write(JSON.stringify({ ok, checks, screenshots: shots }) + '\n');
   process.exit(ok ? 0 : 1);
 }

@@ -405,7 +405,7 @@ class HlsTest(unittest.TestCase):
                 f.write(body)
             probe = ffprobe_json(out)
             self.assertEqual(sorted(s["codec_name"] for s in probe["streams"]), ["aac", "h264"])
-            # The .mp4's edit list starts it exactly at `from`; the .ts starts at the key frame
+            # The .mp4's edit list starts it with the frame at `from`; the .ts at the key frame
             # at or before it (fakecam's GOP is 2 s).
             duration = float(probe["format"]["duration"])
             if fmt:

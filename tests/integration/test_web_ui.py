@@ -21,6 +21,13 @@ sub stream) and one H.265 camera. Asserts:
   in with a code, and turns it off; an API key made on its page works with Bearer for its camera
   only and stops when revoked; the audit log lists the sign-ins; "Share live link" gives a signed
   playlist that plays without a cookie, also in the player page;
+- the timeline shows the recorded picture under a hovering mouse (thumbnail.jpg: the image
+  loads; cold and cached latency, bytes, 304 and 404 measured from node);
+- the picture the camera view shows after a seek to an instant (by opening the page at it, and
+  by seeking within the loaded range where the app maps wall time to the file's clock with
+  view.mp4's X-Start-90k) is the recorded frame at that instant, not its neighbour: compared
+  with the frames `nightjar export` gives for it (frame_match.py), and clearly unlike those 1.5 s
+  away;
 - on a 4K screen the app scales up and the timeline still seeks where clicked;
 - axe-core finds no serious or critical violations; no page is wider than the screen; no
   unexpected console errors.
@@ -31,6 +38,7 @@ screen, live latency, seek times).
 Skipped when /usr/bin/chromium, web/node_modules or web/dist is missing (tools/build_web.sh).
 """
 import base64
+import datetime
 import json
 import os
 import shutil
@@ -40,6 +48,7 @@ import time
 import unittest
 import urllib.request
 
+import frame_match
 import nj
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -139,6 +148,10 @@ class WebUiTest(unittest.TestCase):
         out = os.path.join(self.tmp.name, "ui")
         args = ["node", UI, self.base, "--out", out, "--cameras", ",".join(CAMERAS), "--h265", H265,
                 "--admin-password", self.admin_password, "--viewer", ":".join(VIEWER)]
+        # NIGHTJAR_UI_ONLY=check1,check2: only those browser checks (to debug them).
+        only = [c for c in os.environ.get("NIGHTJAR_UI_ONLY", "").split(",") if c]
+        if only:
+            args += ["--only", ",".join(only)]
         began = time.monotonic()
         p = subprocess.run(args, capture_output=True, text=True, timeout=600)
         took = time.monotonic() - began
@@ -157,11 +170,21 @@ class WebUiTest(unittest.TestCase):
                 self.assertTrue(c["ok"], f"{name}: {c.get('reason')}{msg}")
                 if c.get("skipped"):
                     print(f"\n{name}: skipped: {c['reason']}")
-        for name in ("signIn", "firstScreen", "live", "enlarge", "order", "hlsFallback", "camera",
-                     "export", "h265", "offline", "badCamera", "cameraCrud", "bigWall", "viewer",
-                     "sessionEnds", "usersPage", "account", "apiKeys", "audit", "share", "axe",
-                     "console"):
+        for name in only or ("signIn", "firstScreen", "live", "enlarge", "order", "hlsFallback",
+                             "camera", "thumbnail", "seekFrame", "export", "h265", "offline",
+                             "badCamera", "cameraCrud", "bigWall", "viewer", "sessionEnds",
+                             "usersPage", "account", "apiKeys", "audit", "share", "axe", "console"):
             self.assertIn(name, checks, msg)
+        if "seekFrame" in checks:
+            self.check_seek_frames(checks["seekFrame"], msg)
+        if "thumbnail" in checks:
+            th = checks["thumbnail"]
+            print(f"\nthumbnail.jpg (160 px): sub stream cold {th['sub']['coldMs']} ms, cached "
+                  f"{th['sub']['cachedMs']} ms, {th['sub']['bytes']} bytes; main stream cold "
+                  f"{th['main']['coldMs']} ms, cached {th['main']['cachedMs']} ms, "
+                  f"{th['main']['bytes']} bytes; hover to picture {th['hoverMs']} ms")
+        if only:
+            return
         # The downloads are real files ffprobe decodes, one per camera.
         files = checks["export"]["files"]
         self.assertEqual([f[-3:] for f in files], ["mp4", "mp4", ".ts"], msg)
@@ -177,6 +200,30 @@ class WebUiTest(unittest.TestCase):
               f"{cam['seekMs']} ms, to a new range {cam['newRangeMs']} ms; export estimate "
               f"{checks['export']['estimate']}; browser checks {took:.0f} s; screenshots in {shots}")
 
+    def check_seek_frames(self, report, msg):
+        """The browser's picture at each instant against `nightjar export` of that instant."""
+        for shown in report["frames"]:
+            at = datetime.datetime.fromisoformat(shown["t"].replace("Z", "+00:00"))
+            iso = lambda d: d.isoformat(timespec="milliseconds").replace("+00:00", "Z")  # noqa: E731
+            margin = lambda s: datetime.timedelta(seconds=s)  # noqa: E731
+            path = os.path.join(self.tmp.name, f"frame-{shown['t']}.mp4")
+            nj.run([nj.BIN, "export", "--data", self.rec.data, "--camera", report["camera"],
+                    "--from", iso(at - margin(frame_match.MARGIN_BEFORE)),
+                    "--to", iso(at + margin(frame_match.MARGIN_AFTER)), "-o", path])
+            grey = list(base64.b64decode(shown["grey"]))
+            r = frame_match.compare(grey, path)
+            print(f"\nframe at {shown['t']} ({shown['how']}, {shown['w']}x{shown['h']}): "
+                  f"{json.dumps(r)}")
+            detail = f"{shown['t']}: {r}{msg}"
+            self.assertGreaterEqual(r["moving_pixels"], 20, detail)
+            # The recorded frame at that instant, not the one after it, a key frame or a frame
+            # seconds away.
+            self.assertEqual(r["best"], 0, detail)
+            self.assertLess(r["mad"], 2.0, detail)
+            for away in r["mad_away"]:
+                self.assertGreater(away, r["mad"] + 1, detail)
+            for away in r["masked_away"]:
+                self.assertGreater(away, 3 * r["masked"] + 5, detail)
 
 if __name__ == "__main__":
     unittest.main()

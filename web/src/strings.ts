@@ -90,6 +90,7 @@ export const S = {
     timeline: 'Timeline: drag to move, wheel or pinch to zoom, click to play from a time',
     shortcuts: 'Keys: Space play/pause · ←/→ 5 s · , . frame · [ ] mark · +/- zoom · PgUp/PgDn recording · L live',
     at: (s: string) => `At ${s}`,
+    thumbAlt: (s: string) => `Recorded picture at ${s}`,
   },
   exp: {
     title: 'Export',

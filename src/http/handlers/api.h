@@ -95,6 +95,8 @@ Response HandlePlayer(const ApiContext& ctx, const Request& req);
 // handlers/live.cc
 Response HandleLiveWebSocket(const ApiContext& ctx, const Request& req);
 Response HandleSnapshot(const ApiContext& ctx, const Request& req);
+// handlers/thumbnail.cc
+Response HandleThumbnail(const ApiContext& ctx, const Request& req);
 // handlers/static.cc: a file of ctx.web_dir (`relative` already free of traversal).
 Response ServeWebFile(const ApiContext& ctx, const Request& req, const std::string& relative);
 Response HandleWebFile(const ApiContext& ctx, const Request& req);

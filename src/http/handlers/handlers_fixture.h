@@ -157,7 +157,7 @@ class FakeBackend : public CameraService,
     std::lock_guard lock(mu_);
     last_from_ = from;
     last_to_ = to;
-    return MediaBody{std::make_shared<Bytes>(), "video/mp4", "cam1.mp4"};
+    return MediaBody{std::make_shared<Bytes>(), "video/mp4", "cam1.mp4", from};
   }
 
   class Chunks final : public StreamSource {
@@ -194,6 +194,26 @@ class FakeBackend : public CameraService,
     if (fragments) f.fragments.assign(1000, 'm');
     return f;
   }
+  // cam1 has one recorded key frame at kT0 (main and sub), "busy" at kT0 + 1 s, still being
+  // written at kT0 + 2 s.
+  Result<Thumbnail> OpenThumbnail(std::string_view camera, std::string_view stream, Time90k t,
+                                  uint32_t width) override {
+    std::lock_guard lock(mu_);
+    last_thumbnail_ = std::string(stream) + " " + std::to_string(width);
+    if (camera != "cam1") return Err(ErrorCode::kNotFound, "no camera");
+    if (t == kT0 + Duration90k::FromSeconds(1)) return Err(ErrorCode::kAborted, "busy");
+    if (t < kT0 || t > kT0 + Duration90k::FromSeconds(2)) {
+      return Err(ErrorCode::kNotFound, "nothing recorded");
+    }
+    Thumbnail th;
+    th.jpeg = std::make_shared<const std::vector<uint8_t>>(std::vector<uint8_t>{0xff, 0xd8, 0xff});
+    th.stream = stream.empty() ? "sub" : std::string(stream);
+    th.frame_time = kT0;
+    th.etag = "\"thumb-1-0-" + std::to_string(width) + "\"";
+    th.growing = t == kT0 + Duration90k::FromSeconds(2);  // the recording being written
+    return th;
+  }
+  std::string last_thumbnail_;
   // cam1's live view: one segment (msn 0) exists; msn 1 comes when the test releases it.
   class FakeLive final : public LiveView, public Waiter {
    public:

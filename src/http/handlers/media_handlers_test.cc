@@ -18,6 +18,7 @@ TEST_F(HandlersTest, ViewMp4ServesRangesOfTheBackendsFile) {
   EXPECT_EQ((*r)[boost::beast::http::field::content_type], "video/mp4");
   EXPECT_EQ((*r)[boost::beast::http::field::etag], "\"v1\"");
   ASSERT_TRUE(backend_.last_from_ && backend_.last_to_);
+  EXPECT_EQ((*r)["X-Start-90k"], std::to_string(backend_.last_from_->ticks()));
   EXPECT_EQ((*backend_.last_to_ - *backend_.last_from_).ticks(), 60 * kTicksPerSecond);
   EXPECT_EQ(Get("/api/cameras/cam1/view.mp4?from=2026-02-19T14:00:00", 400)["error"],
             "bad_request");
@@ -29,6 +30,49 @@ TEST_F(HandlersTest, ViewMp4ServesRangesOfTheBackendsFile) {
   EXPECT_EQ(Get("/api/cameras/nope/view.mp4?from=2026-02-19T14:00:00&to=2026-02-19T14:01:00",
                 404)["error"],
             "not_found");
+}
+
+TEST_F(HandlersTest, ThumbnailIsACacheableJpegOfTheRecordedFrame) {
+  TestClient c(server_->port());
+  const std::string base = "/api/cameras/cam1/thumbnail.jpg?t=";
+  // t as a local time (TZ is UTC in tests) or a 90 kHz integer; w defaults to 160.
+  auto r = c.Request("GET", base + "2026-02-19T14:00:01.5");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  EXPECT_EQ((*r)[bhttp::field::content_type], "image/jpeg");
+  EXPECT_EQ(r->body(), "\xff\xd8\xff");
+  EXPECT_EQ((*r)[bhttp::field::etag], "\"thumb-1-0-160\"");
+  EXPECT_EQ((*r)[bhttp::field::cache_control], "private, max-age=86400");
+  EXPECT_EQ((*r)["X-Frame-Time"], std::to_string(kT0.ticks()));
+  EXPECT_EQ((*r)["X-Stream"], "sub");
+  EXPECT_EQ(backend_.last_thumbnail_, " 160");
+  r = c.Request("GET", base + std::to_string(kT0.ticks()) + "&stream=main&w=640",
+                "If-None-Match: \"thumb-1-0-640\"\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 304);
+  EXPECT_EQ(backend_.last_thumbnail_, "main 640");
+  // A recording still being written: revalidated every time.
+  r = c.Request("GET", base + std::to_string((kT0 + Duration90k::FromSeconds(2)).ticks()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ((*r)[bhttp::field::cache_control], "private, no-cache");
+  EXPECT_EQ((*r)[bhttp::field::etag], "\"thumb-1-0-160\"");
+  // Too many decodes: 503 with Retry-After.
+  r = c.Request("GET", base + std::to_string((kT0 + Duration90k::FromSeconds(1)).ticks()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 503);
+  EXPECT_EQ((*r)[bhttp::field::retry_after], "1");
+  // Nothing recorded then, or no such camera: 404 with the JSON error.
+  EXPECT_EQ(Get(base + "2026-02-19T15:00:00", 404)["error"], "not_found");
+  EXPECT_EQ(Get("/api/cameras/nope/thumbnail.jpg?t=2026-02-19T14:00:00", 404)["error"],
+            "not_found");
+  for (const std::string& bad :
+       {base, base + "yesterday", base + "2026-02-19T14:00:00&w=63",
+        base + "2026-02-19T14:00:00&w=641", base + "2026-02-19T14:00:00&w=big",
+        base + "2026-02-19T14:00:00&stream=third",
+        std::string("/api/cameras/cam1/thumbnail.jpg")}) {
+    EXPECT_EQ(Get(bad, 400)["error"], "bad_request") << bad;
+  }
 }
 
 TEST_F(HandlersTest, ExportIsTsByDefaultAndMp4OnRequest) {

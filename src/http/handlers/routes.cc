@@ -47,6 +47,8 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(G, "/api/cameras/{id}/recordings", Bind(ctx, HandleRecordings),
         opt(P::kViewRecordings, "id"));
   r.Add(G, "/api/cameras/{id}/days", Bind(ctx, HandleDays), opt(P::kViewRecordings, "id"));
+  r.Add(G, "/api/cameras/{id}/thumbnail.jpg", Bind(ctx, HandleThumbnail),
+        opt(P::kViewRecordings, "id"));
   r.Add(G, "/api/cameras/{id}/view.mp4", Bind(ctx, HandleViewMp4), opt(P::kViewRecordings, "id"));
   r.Add(G, "/api/cameras/{id}/live.ws", Bind(ctx, HandleLiveWebSocket), opt(P::kViewLive, "id"));
   r.Add(G, "/api/cameras/{id}/snapshot.jpg", Bind(ctx, HandleSnapshot), opt(P::kViewLive, "id"));

@@ -17,6 +17,9 @@ Response HandleViewMp4(const ApiContext& ctx, const Request& req) {
   r.content_type = media->content_type;
   r.source = media->source;
   r.headers.emplace_back("Content-Disposition", "inline; filename=\"" + media->filename + "\"");
+  // Where presentation time 0 lies (90 kHz wall time), so that a player can map its clock to
+  // wall time exactly (the web app's playhead and in-file seeks).
+  r.headers.emplace_back("X-Start-90k", std::to_string(media->start.ticks()));
   return r;
 }
 

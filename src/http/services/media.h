@@ -24,6 +24,9 @@ struct MediaBody {
   std::shared_ptr<BodySource> source;  // holds whatever the bytes need (e.g. a retention lease)
   std::string content_type;            // "video/mp4"
   std::string filename;                // for Content-Disposition: "cam1-20260219T140000.mp4"
+  // Wall time at presentation time 0: the start of the frame containing `from` (up to one
+  // frame before it), or the first recorded frame after it.
+  Time90k start;
 };
 
 // A body of unknown length (an MPEG-TS export or VOD segment, muxed as it is sent).
@@ -54,6 +57,20 @@ struct Fmp4Segment {
   bool growing = false;
 };
 
+// A recorded frame as a small JPEG (GET /api/cameras/{id}/thumbnail.jpg): the key frame at or
+// before the asked time, scaled. The bytes are shared with the service's cache (never changed).
+struct Thumbnail {
+  std::shared_ptr<const std::vector<uint8_t>> jpeg;
+  std::string stream;  // "main" or "sub": the stream the frame is from
+  Time90k frame_time;  // wall time of the frame shown
+  // Strong, quoted entity tag naming the stored frame and the width: a recorded frame never
+  // changes, so neither do these bytes.
+  std::string etag;
+  // The recording is still being written: the wall-clock placement of its frames may still move
+  // a little at its next checkpoint, so the frame answering the same time may change.
+  bool growing = false;
+};
+
 class MediaService {
  public:
   virtual ~MediaService() = default;
@@ -78,6 +95,12 @@ class MediaService {
   // kUnsupported for a video codec fMP4 cannot carry.
   virtual Result<Fmp4Segment> OpenVodFmp4(std::string_view camera, std::string_view stream,
                                           std::string_view id, bool fragments, Time90k origin) = 0;
+  // The key frame at or before `t` of a camera stream ("main", "sub"; "" = the sub stream when it
+  // has a recording at `t`, else the main stream) as a JPEG at most `width` wide. kNotFound:
+  // unknown camera or stream, or nothing recorded at `t`; kAborted: too many decodes running
+  // (try again shortly); decoding errors as decode::KeyFrameToJpeg returns them. Blocking.
+  virtual Result<Thumbnail> OpenThumbnail(std::string_view camera, std::string_view stream,
+                                          Time90k t, uint32_t width) = 0;
 };
 
 }  // namespace nightjar::http

@@ -1,12 +1,14 @@
 // The timeline canvas: recorded runs, gaps (hatched), ticks, local day boundaries, the export
 // selection, "now" and the playhead. Drag to pan, wheel or pinch to zoom around the pointer,
-// click (or tap) to seek. All arithmetic is in timeline-math.ts.
-import { useEffect, useRef } from 'preact/hooks';
+// click (or tap) to seek; a mouse hovering shows the recorded picture there (thumb-hover.tsx).
+// All arithmetic is in timeline-math.ts.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { S } from '../strings';
 import {
   chooseStep, dayStarts, gapsIn, pan, tickLabel, ticks, timeToX, xToTime, zoomAround,
   type Interval, type View,
 } from './timeline-math';
+import { THUMB_W, ThumbHover, ThumbLoader, thumbTime } from './thumb-hover';
 
 export interface TimelineProps {
   view: View;
@@ -16,6 +18,8 @@ export interface TimelineProps {
   now: number;
   onView: (v: View) => void;
   onSeek: (t: number) => void;
+  // The camera whose recorded pictures the hover preview shows; none: no preview.
+  camera?: string;
 }
 
 const HEIGHT = 72;
@@ -117,6 +121,16 @@ export function Timeline(p: TimelineProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const props = useRef(p);
   props.current = p;
+  const [hover, setHover] = useState<{ x: number; t: number } | null>(null);
+  const [, setLoaded] = useState(0);
+  const loader = useRef<ThumbLoader | null>(null);
+  useEffect(() => {
+    if (!p.camera) return;
+    const dpr = window.devicePixelRatio || 1;
+    const l = new ThumbLoader(p.camera, dpr >= 1.5 ? 2 * THUMB_W : THUMB_W, () => setLoaded((n) => n + 1));
+    loader.current = l;
+    return () => { l.dispose(); loader.current = null; };
+  }, [p.camera]);
 
   useEffect(() => {
     if (canvas.current) draw(canvas.current, p);
@@ -138,6 +152,7 @@ export function Timeline(p: TimelineProps) {
     };
 
     const down = (e: PointerEvent) => {
+      leave();
       c.setPointerCapture(e.pointerId);
       pointers.set(e.pointerId, localX(e));
       if (pointers.size === 1) {
@@ -150,7 +165,22 @@ export function Timeline(p: TimelineProps) {
         moved = true;
       }
     };
+    // The hover preview: mouse only (a touch is a tap or a drag), not while a button is down.
+    const hoverAt = (e: PointerEvent) => {
+      const l = loader.current;
+      if (!l || e.pointerType !== 'mouse' || pointers.size > 0) return;
+      const v = props.current.view;
+      const x0 = localX(e);
+      const t = xToTime(x0, v, c.clientWidth);
+      setHover({ x: x0, t });
+      l.want(thumbTime(t, (v.end - v.start) / Math.max(1, c.clientWidth), props.current.runs));
+    };
+    const leave = () => {
+      setHover(null);
+      loader.current?.want(null);
+    };
     const move = (e: PointerEvent) => {
+      hoverAt(e);
       if (!pointers.has(e.pointerId)) return;
       pointers.set(e.pointerId, localX(e));
       const w = c.clientWidth;
@@ -192,6 +222,7 @@ export function Timeline(p: TimelineProps) {
     c.addEventListener('pointermove', move);
     c.addEventListener('pointerup', up);
     c.addEventListener('pointercancel', up);
+    c.addEventListener('pointerleave', leave);
     c.addEventListener('wheel', wheel, { passive: false });
     return () => {
       ro.disconnect();
@@ -199,12 +230,21 @@ export function Timeline(p: TimelineProps) {
       c.removeEventListener('pointermove', move);
       c.removeEventListener('pointerup', up);
       c.removeEventListener('pointercancel', up);
+      c.removeEventListener('pointerleave', leave);
       c.removeEventListener('wheel', wheel);
     };
   }, []);
 
   const head = p.playhead === null ? '' : new Date(p.playhead).toLocaleString();
+  const key = hover && loader.current
+    ? thumbTime(hover.t, (p.view.end - p.view.start) / Math.max(1, canvas.current?.clientWidth ?? 1), p.runs) : null;
   return (
-    <canvas ref={canvas} class="timeline" role="img" data-start={Math.round(p.view.start)} data-end={Math.round(p.view.end)} aria-label={S.camera.timeline + (head ? '. ' + S.camera.at(head) : '')} />
+    <div class="timeline-wrap">
+      <canvas ref={canvas} class="timeline" role="img" data-start={Math.round(p.view.start)} data-end={Math.round(p.view.end)} aria-label={S.camera.timeline + (head ? '. ' + S.camera.at(head) : '')} />
+      {hover && loader.current && (
+        <ThumbHover x={hover.x} t={hover.t} width={canvas.current?.clientWidth ?? 0} span={p.view.end - p.view.start}
+                    url={key === null ? null : loader.current.get(key)} />
+      )}
+    </div>
   );
 }

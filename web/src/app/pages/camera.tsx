@@ -1,6 +1,6 @@
 // One camera: live (no ?t=) or a recorded moment (?t=<ISO time>, so it can be shared), over the
 // timeline. Playback is view.mp4 from the chosen instant to the end of its run (at most 30 min):
-// the server's edit list starts it exactly there and the browser seeks inside it by byte ranges,
+// the server's edit list starts it with the frame at that instant and the browser seeks inside it by byte ranges,
 // which answers faster than building an HLS playlist; at its end the next run follows.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { S } from '../../strings';
@@ -133,8 +133,20 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
       return;
     }
     const to = Math.min(run ? run.end : t + WINDOW_MS, t + WINDOW_MS);
-    win.current = { from: t, to: Math.max(to, t + 1000) };
-    v.src = `/api/cameras/${encodeURIComponent(cam.id)}/view.mp4?` + q({ from: isoZ(t), to: isoZ(win.current.to) });
+    const w2 = { from: t, to: Math.max(to, t + 1000) };
+    win.current = w2;
+    v.dataset.from = String(t); // the wall time (ms) at the file's time 0, for tests
+    delete v.dataset.fromExact;
+    v.src = `/api/cameras/${encodeURIComponent(cam.id)}/view.mp4?` + q({ from: isoZ(t), to: isoZ(w2.to) });
+    // The file starts with the frame at t, from that frame's start (up to a frame before t): the
+    // server says where, so that the playhead and seeks within the file map to wall time exactly.
+    fetch(v.src, { method: 'HEAD', credentials: 'same-origin' }).then((r) => {
+      const start = Number(r.headers.get('X-Start-90k'));
+      if (!r.ok || !(start > 0) || win.current !== w2) return;
+      w2.from = start / 90;
+      v.dataset.from = String(w2.from);
+      v.dataset.fromExact = '1';
+    }, () => {});
     v.playbackRate = speed;
     v.play().catch(() => {});
   }, [cam.id, speed]);
@@ -337,7 +349,7 @@ function CameraView(props: { cam: Camera; cams: Camera[]; query: URLSearchParams
             )}
           </div>
           <Timeline view={view} runs={loaded.runs} playhead={mode === 'play' ? playhead : Date.now()} selection={selection}
-                    now={Date.now()} onView={setView} onSeek={(t) => seek(t)} />
+                    now={Date.now()} onView={setView} onSeek={(t) => seek(t)} camera={cam.id} />
           <p class="muted small">{S.camera.shortcuts}</p>
         </>
       )}
