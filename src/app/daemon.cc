@@ -18,6 +18,7 @@
 #include "app/catalog.h"
 #include "app/live.h"
 #include "app/media.h"
+#include "app/probes.h"
 #include "app/status_file.h"
 #include "app/stop_signals.h"
 #include "app/system.h"
@@ -70,7 +71,8 @@ struct Services {
         live(supervisor, clock),
         catalog(engine),
         media(engine, fs),
-        system(engine, c.base_path) {
+        system(engine, c.base_path),
+        probes(io, supervisor, std::chrono::seconds(c.rtsp_timeout_secs)) {
     cameras.AddListener(&live);
   }
   static ingest::SupervisorOptions SupervisorOptionsFor(const config::DaemonConfig& c) {
@@ -87,6 +89,7 @@ struct Services {
   Catalog catalog;
   Media media;
   System system;
+  Probes probes;
 };
 
 }  // namespace
@@ -211,6 +214,8 @@ Result<void> Daemon::Run() {
       ctx.live = &s.live;
       ctx.system = &s.system;
       ctx.auth = authn.auth.get();
+      ctx.probe = &s.probes;
+      ctx.log_tail = options_.log_tail.get();
       ctx.metrics = &metrics;
       ctx.clock = &clock;
       ctx.started = clock.Now();

@@ -1,0 +1,47 @@
+#include "base/log_tail.h"
+
+#include <spdlog/pattern_formatter.h>
+
+#include <memory>
+
+namespace nightjar {
+
+LogTail::LogTail(size_t max_lines, size_t max_bytes)
+    : max_lines_(std::max<size_t>(1, max_lines)), max_bytes_(max_bytes) {
+  // Only the time: the level and the message are kept apart.
+  formatter_ = std::make_unique<spdlog::pattern_formatter>(
+      "%Y-%m-%dT%H:%M:%S.%e%z", spdlog::pattern_time_type::local, std::string());
+}
+
+void LogTail::sink_it_(const spdlog::details::log_msg& msg) {
+  spdlog::memory_buf_t time;
+  formatter_->format(msg, time);
+  Line line;
+  line.seq = next_seq_++;
+  line.time.assign(time.data(), time.size());
+  line.level = msg.level;
+  line.message.assign(msg.payload.data(), std::min(msg.payload.size(), kMaxLineBytes));
+  bytes_ += line.time.size() + line.message.size();
+  lines_.push_back(std::move(line));
+  while (lines_.size() > 1 && (lines_.size() > max_lines_ || bytes_ > max_bytes_)) {
+    bytes_ -= lines_.front().time.size() + lines_.front().message.size();
+    lines_.pop_front();
+    ++dropped_;
+  }
+}
+
+std::vector<LogTail::Line> LogTail::Last(size_t n, spdlog::level::level_enum min_level) {
+  std::lock_guard lock(mutex_);
+  std::vector<Line> out;
+  for (auto it = lines_.rbegin(); it != lines_.rend() && out.size() < n; ++it) {
+    if (it->level >= min_level) out.push_back(*it);
+  }
+  return {out.rbegin(), out.rend()};
+}
+
+uint64_t LogTail::dropped() {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+}  // namespace nightjar
