@@ -85,7 +85,7 @@ http::ProbeResult ProbeResultOf(const ingest::ProbeOutcome& outcome) {
 Probes::Probes(boost::asio::io_context& io, ingest::CameraRunner& runner,
                std::chrono::milliseconds step_timeout)
     : runner_(runner),
-      step_timeout_(std::min(step_timeout, kBudget)),
+      step_timeout_(std::min(step_timeout, kMaxStep)),
       prober_(io, kMaxConcurrent) {}
 
 int Probes::max_duration_ms() const {

@@ -27,9 +27,12 @@ class Probes final : public http::ProbeService {
  public:
   static constexpr size_t kMaxConcurrent = 4;
   static constexpr std::chrono::milliseconds kBudget{8000};
+  // Each RTSP step (connecting, each reply) at most this long: shorter than the budget, so that
+  // a host that never answers is reported as unreachable (timed out), not as a slow camera.
+  static constexpr std::chrono::milliseconds kMaxStep{5000};
 
   // `io` and `runner` outlive the service and its probes. `step_timeout` bounds each RTSP
-  // exchange (the daemon's rtsp timeout, at most kBudget).
+  // exchange (the daemon's rtsp timeout, at most kMaxStep).
   Probes(boost::asio::io_context& io, ingest::CameraRunner& runner,
          std::chrono::milliseconds step_timeout);
 

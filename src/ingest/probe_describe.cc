@@ -41,7 +41,10 @@ std::string PrintableReason(std::string why) {
 ProbeFailure DescribeProbeFailure(const Error& error, bool playing) {
   const std::string& m = error.message();
   ProbeFailure f;
-  const bool connecting = m.starts_with("connecting to") || m.starts_with("cannot resolve");
+  // Connect() names its step "connecting to host:port"; the watchdog's timeout says "no <step>
+  // within N s" (rtsp/client_media.cc).
+  const bool connecting = m.starts_with("connecting to") || m.starts_with("no connecting to") ||
+                          m.starts_with("cannot resolve");
   switch (error.code()) {
     case ErrorCode::kPermissionDenied:
       f = Has(m, "requires a username")

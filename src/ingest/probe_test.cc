@@ -44,7 +44,7 @@ TEST(ProbeFailureTest, UnreachableSaysWhy) {
   EXPECT_NE(f.message.find("no route"), std::string::npos) << f.message;
   f = Describe(ErrorCode::kClosed, "connecting to 10.0.0.9:554: Network is unreachable");
   EXPECT_NE(f.message.find("no route"), std::string::npos) << f.message;
-  f = Describe(ErrorCode::kTimeout, "connecting to 10.0.0.9:554: no answer within 5 s");
+  f = Describe(ErrorCode::kTimeout, "no connecting to 10.0.0.9:554 within 5.0 s");
   EXPECT_EQ(f.code, "unreachable");
   EXPECT_NE(f.message.find("timed out"), std::string::npos) << f.message;
   f = Describe(ErrorCode::kNotFound, "cannot resolve nosuch.example: Host not found");

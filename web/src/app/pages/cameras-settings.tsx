@@ -60,18 +60,18 @@ function probeBody(f: FormState, orig: Camera | null): Record<string, string> {
   return b;
 }
 
-function ProbeOutcome(props: { r: ProbeResult }) {
+function ProbeOutcome(props: { r: ProbeResult; n: number }) {
   const r = props.r;
   if (!r.ok) {
     return (
-      <div class="probe card error" role="alert" data-probe="failed" data-code={r.error}>
+      <div class="probe card error" role="alert" data-probe="failed" data-code={r.error} data-n={props.n}>
         <strong>{S.probe.failed}:</strong> {r.message}
         {r.detail && <div class="small muted mono wrap">{r.detail}</div>}
       </div>
     );
   }
   return (
-    <div class="probe card" role="status" data-probe="ok">
+    <div class="probe card" role="status" data-probe="ok" data-n={props.n}>
       <strong>{S.probe.ok}:</strong>{' '}
       <span data-probe-video>{S.probe.video(r.video.codec, r.video.profile, r.video.width, r.video.height)}</span>
       {' · '}{S.probe.fps(r.video.fps)}
@@ -88,6 +88,7 @@ function CameraForm(props: { orig: Camera | null; onDone: (msg: string) => void;
   const [busy, setBusy] = useState(false);
   const [probing, setProbing] = useState(false);
   const [probe, setProbe] = useState<ProbeResult | null>(null);
+  const [probes, setProbes] = useState(0); // how many answered (tests wait for the next one)
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF({ ...f, [k]: v });
   const testConnection = async () => {
     setProbe(null);
@@ -96,6 +97,7 @@ function CameraForm(props: { orig: Camera | null; onDone: (msg: string) => void;
     setProbing(true);
     try {
       setProbe(await api<ProbeResult>('/api/cameras/probe', { method: 'POST', json: probeBody(f, props.orig) }));
+      setProbes((n) => n + 1);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : S.errorPrefix + String(err));
     } finally {
@@ -153,7 +155,7 @@ function CameraForm(props: { orig: Camera | null; onDone: (msg: string) => void;
       <label class="check"><input type="checkbox" name="record" checked={f.record} onChange={(e) => set('record', e.currentTarget.checked)} />{S.cams.record}</label>
       <label class="check"><input type="checkbox" name="audio" checked={f.audio} onChange={(e) => set('audio', e.currentTarget.checked)} />{S.cams.audio}</label>
       {probing && <p role="status" aria-busy="true">{S.probe.testing}</p>}
-      {probe && <ProbeOutcome r={probe} />}
+      {probe && <ProbeOutcome r={probe} n={probes + 1} />}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="row end">
         <button type="button" name="probe" onClick={testConnection} disabled={probing}>{S.probe.button}</button>
