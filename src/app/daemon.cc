@@ -143,7 +143,7 @@ Result<void> Daemon::Run() {
 
   DaemonAuth authn;
   if (config.api_enabled && config.auth) {
-    auto started = StartAuth(config, **engine, clock, *box);
+    auto started = StartAuth(config, **engine, clock, *box, options_.log_tail.get());
     if (!started) {
       spdlog::error("authentication: {}", started.error().ToString());
       return std::unexpected(started.error());

@@ -5,6 +5,15 @@
 #include <memory>
 
 namespace nightjar {
+namespace {
+
+void Replace(std::string& text, const std::string& secret) {
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+    text.replace(at, secret.size(), "***");
+  }
+}
+
+}  // namespace
 
 LogTail::LogTail(size_t max_lines, size_t max_bytes)
     : max_lines_(std::max<size_t>(1, max_lines)), max_bytes_(max_bytes) {
@@ -20,7 +29,9 @@ void LogTail::sink_it_(const spdlog::details::log_msg& msg) {
   line.seq = next_seq_++;
   line.time.assign(time.data(), time.size());
   line.level = msg.level;
-  line.message.assign(msg.payload.data(), std::min(msg.payload.size(), kMaxLineBytes));
+  line.message.assign(msg.payload.data(), msg.payload.size());
+  for (const auto& secret : secrets_) Replace(line.message, secret);
+  if (line.message.size() > kMaxLineBytes) line.message.resize(kMaxLineBytes);
   bytes_ += line.time.size() + line.message.size();
   lines_.push_back(std::move(line));
   while (lines_.size() > 1 && (lines_.size() > max_lines_ || bytes_ > max_bytes_)) {
@@ -42,6 +53,17 @@ std::vector<LogTail::Line> LogTail::Last(size_t n, spdlog::level::level_enum min
 uint64_t LogTail::dropped() {
   std::lock_guard lock(mutex_);
   return dropped_;
+}
+
+void LogTail::Redact(std::string secret) {
+  if (secret.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (Line& l : lines_) {
+    const size_t before = l.message.size();
+    Replace(l.message, secret);
+    bytes_ = bytes_ - before + l.message.size();
+  }
+  secrets_.push_back(std::move(secret));
 }
 
 }  // namespace nightjar

@@ -37,6 +37,10 @@ class LogTail final : public spdlog::sinks::base_sink<std::mutex> {
   std::vector<Line> Last(size_t n, spdlog::level::level_enum min_level);
   // Lines pushed out by the bounds since start.
   uint64_t dropped();
+  // Replaces `secret` by "***" in the lines held and in every line logged from now on: for the
+  // one secret the daemon ever logs (the first start's admin password, which stderr must show).
+  // An empty secret is ignored.
+  void Redact(std::string secret);
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -47,6 +51,7 @@ class LogTail final : public spdlog::sinks::base_sink<std::mutex> {
   std::deque<Line> lines_;  // guarded by base_sink's mutex_
   size_t bytes_ = 0;
   uint64_t next_seq_ = 1, dropped_ = 0;
+  std::vector<std::string> secrets_;
 };
 
 }  // namespace nightjar

@@ -35,6 +35,19 @@ TEST(LogTailTest, KeepsTheLastLinesWithinBothBounds) {
   EXPECT_EQ(lines.back().message.size(), LogTail::kMaxLineBytes);
 }
 
+TEST(LogTailTest, RedactsASecretHeldAndToCome) {
+  auto tail = std::make_shared<LogTail>();
+  spdlog::logger log("t", tail);
+  log.warn("first start: password s3cr3t-pw (also in the file)");
+  tail->Redact("s3cr3t-pw");
+  log.info("again s3cr3t-pw and s3cr3t-pw");
+  tail->Redact("");
+  auto lines = tail->Last(10, spdlog::level::trace);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].message, "first start: password *** (also in the file)");
+  EXPECT_EQ(lines[1].message, "again *** and ***");
+}
+
 TEST(LogTailTest, FiltersByLevelAndCount) {
   auto tail = std::make_shared<LogTail>();
   spdlog::logger log("t", tail);

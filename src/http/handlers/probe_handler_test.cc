@@ -16,6 +16,9 @@ namespace nightjar::http {
 namespace {
 
 using nlohmann::json;
+using httptest::ClientResponse;
+using httptest::TestClient;
+using httptest::TestServer;
 
 class FakeHandle final : public ProbeHandle {
  public:

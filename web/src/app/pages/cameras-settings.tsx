@@ -155,7 +155,7 @@ function CameraForm(props: { orig: Camera | null; onDone: (msg: string) => void;
       <label class="check"><input type="checkbox" name="record" checked={f.record} onChange={(e) => set('record', e.currentTarget.checked)} />{S.cams.record}</label>
       <label class="check"><input type="checkbox" name="audio" checked={f.audio} onChange={(e) => set('audio', e.currentTarget.checked)} />{S.cams.audio}</label>
       {probing && <p role="status" aria-busy="true">{S.probe.testing}</p>}
-      {probe && <ProbeOutcome r={probe} n={probes + 1} />}
+      {probe && <ProbeOutcome r={probe} n={probes} />}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="row end">
         <button type="button" name="probe" onClick={testConnection} disabled={probing}>{S.probe.button}</button>
