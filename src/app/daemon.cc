@@ -95,7 +95,7 @@ struct Services {
 }  // namespace
 
 Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
-    : config_(std::move(config)), options_(options) {}
+    : config_(std::move(config)), options_(std::move(options)) {}
 
 void Daemon::RequestStop() {
   std::lock_guard lock(stop_mu_);

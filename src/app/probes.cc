@@ -120,8 +120,9 @@ Result<std::shared_ptr<http::ProbeHandle>> Probes::Start(const http::ProbeTarget
   o.client.want_audio = true;  // say what the camera sends, whatever is recorded
   o.budget = kBudget;
   auto handle = std::make_shared<Handle>();
-  NJ_CHECK_OK(prober_.Start(
-      std::move(o), [handle](ingest::ProbeOutcome out) { handle->Set(ProbeResultOf(out)); }));
+  NJ_CHECK_OK(prober_.Start(std::move(o), [handle](const ingest::ProbeOutcome& out) {
+    handle->Set(ProbeResultOf(out));
+  }));
   return handle;
 }
 

@@ -182,7 +182,7 @@ TEST_F(ProbeFakecam, ConcurrentProbesAreBounded) {
   o.client.credentials = rtsp::Credentials{"admin", "s3cret"};
   std::promise<ProbeOutcome> got;
   ASSERT_TRUE(one.Start(o, [&](ProbeOutcome out) { got.set_value(std::move(out)); }));
-  auto refused = one.Start(o, [](ProbeOutcome) {});
+  auto refused = one.Start(o, [](const ProbeOutcome&) {});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_TRUE(got.get_future().get().report);
