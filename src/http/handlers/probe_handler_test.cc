@@ -15,10 +15,10 @@
 namespace nightjar::http {
 namespace {
 
-using nlohmann::json;
 using httptest::ClientResponse;
 using httptest::TestClient;
 using httptest::TestServer;
+using nlohmann::json;
 
 class FakeHandle final : public ProbeHandle {
  public:
