@@ -44,7 +44,7 @@ Result<void> WriteSecretFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 Result<DaemonAuth> StartAuth(const config::DaemonConfig& c, storage::Engine& engine,
-                             const Clock& clock, const config::SecretBox& box) {
+                             const Clock& clock, const config::SecretBox& box, LogTail* tail) {
   auth::AuthOptions o;
   o.session_idle_secs = c.session_idle_days * 86400;
   o.session_max_secs = c.session_max_days * 86400;
@@ -60,7 +60,9 @@ Result<DaemonAuth> StartAuth(const config::DaemonConfig& c, storage::Engine& eng
   if (password) {
     const std::string path = c.base_path + "/initial-admin-password";
     NJ_CHECK_OK(WriteSecretFile(path, *password + "\n"));
-    // The one password ever logged, as the first start must say how to get in.
+    // The one password ever logged, as the first start must say how to get in (on stderr; the
+    // log tail the API serves shows *** instead).
+    if (tail) tail->Redact(*password);
     spdlog::warn(
         "first start: created user \"admin\" with password {} (also in {}, mode 0600); change it "
         "with `nightjar user passwd admin`, then delete that file",

@@ -13,6 +13,7 @@
 #include "auth/guard.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/log_tail.h"
 #include "config/daemon_config.h"
 #include "config/secret_box.h"
 #include "storage/engine.h"
@@ -33,8 +34,10 @@ struct DaemonAuth {
 // Loads users, sessions and keys, creates `admin` on first start (its password written to
 // <data>/initial-admin-password, mode 0600, and logged with how to change it), and reads or
 // creates <data>/url.key.
+// The admin password logged on the first start is kept out of `tail` (when given).
 Result<DaemonAuth> StartAuth(const config::DaemonConfig& c, storage::Engine& engine,
-                             const Clock& clock, const config::SecretBox& box);
+                             const Clock& clock, const config::SecretBox& box,
+                             LogTail* tail = nullptr);
 
 // One audit entry when retention deleted recordings since the last call (a summary per
 // maintenance pass; the poll loop calls it about once a second).

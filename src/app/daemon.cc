@@ -18,6 +18,7 @@
 #include "app/catalog.h"
 #include "app/live.h"
 #include "app/media.h"
+#include "app/probes.h"
 #include "app/status_file.h"
 #include "app/stop_signals.h"
 #include "app/system.h"
@@ -70,7 +71,8 @@ struct Services {
         live(supervisor, clock),
         catalog(engine),
         media(engine, fs),
-        system(engine, c.base_path) {
+        system(engine, c.base_path),
+        probes(io, supervisor, std::chrono::seconds(c.rtsp_timeout_secs)) {
     cameras.AddListener(&live);
   }
   static ingest::SupervisorOptions SupervisorOptionsFor(const config::DaemonConfig& c) {
@@ -87,12 +89,13 @@ struct Services {
   Catalog catalog;
   Media media;
   System system;
+  Probes probes;
 };
 
 }  // namespace
 
 Daemon::Daemon(config::DaemonConfig config, DaemonOptions options)
-    : config_(std::move(config)), options_(options) {}
+    : config_(std::move(config)), options_(std::move(options)) {}
 
 void Daemon::RequestStop() {
   std::lock_guard lock(stop_mu_);
@@ -140,7 +143,7 @@ Result<void> Daemon::Run() {
 
   DaemonAuth authn;
   if (config.api_enabled && config.auth) {
-    auto started = StartAuth(config, **engine, clock, *box);
+    auto started = StartAuth(config, **engine, clock, *box, options_.log_tail.get());
     if (!started) {
       spdlog::error("authentication: {}", started.error().ToString());
       return std::unexpected(started.error());
@@ -211,6 +214,8 @@ Result<void> Daemon::Run() {
       ctx.live = &s.live;
       ctx.system = &s.system;
       ctx.auth = authn.auth.get();
+      ctx.probe = &s.probes;
+      ctx.log_tail = options_.log_tail.get();
       ctx.metrics = &metrics;
       ctx.clock = &clock;
       ctx.started = clock.Now();

@@ -12,9 +12,11 @@
 #define NIGHTJAR_APP_DAEMON_H_
 
 #include <future>
+#include <memory>
 #include <mutex>
 
 #include "base/error.h"
+#include "base/log_tail.h"
 #include "config/daemon_config.h"
 
 namespace nightjar::app {
@@ -23,6 +25,8 @@ struct DaemonOptions {
   // SIGINT/SIGTERM request the stop; repeats within 2 s are the same request, a later one exits
   // at once (the next start recovers). app/stop_signals.h.
   bool handle_signals = true;
+  // The log tail InitLogging feeds, served at GET /api/system/log; none: that route is 404.
+  std::shared_ptr<LogTail> log_tail;
 };
 
 class Daemon {

@@ -10,6 +10,7 @@ namespace nightjar::app {
 Result<http::StorageStatus> System::Storage() {
   http::StorageStatus st;
   st.data_dir = data_dir_;
+  const auto deletions = engine_.RetentionDeletionsByStream();
   NJ_CHECK_OK(engine_.WithDb([&](db::Database& d) -> Result<void> {
     NJ_TRY(auto dirs, d.ListSampleFileDirs());
     NJ_TRY(auto cameras, d.ListCameras());
@@ -27,6 +28,13 @@ Result<http::StorageStatus> System::Storage() {
       info.retain_bytes = s.retain_bytes;
       info.oldest_start = u.oldest_start;
       info.newest_end = u.newest_end;
+      if (auto it = deletions.find(s.id); it != deletions.end()) {
+        info.deleted_recordings = it->second.recordings;
+        info.deleted_bytes = it->second.bytes;
+        info.deleted_recordings_24h = it->second.recordings_24h;
+        info.deleted_bytes_24h = it->second.bytes_24h;
+        info.last_deleted = it->second.last;
+      }
       if (s.sample_file_dir_id) used_by_dir[*s.sample_file_dir_id] += info.bytes;
       st.streams.push_back(std::move(info));
     }

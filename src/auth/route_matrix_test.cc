@@ -86,6 +86,9 @@ const std::map<std::string, std::string> kExpected = {
     {"PUT /api/users/{name}/cameras/{camera}", "401 401 401 401 ok 403 403 403"},
     {"DELETE /api/users/{name}/cameras/{camera}", "401 401 401 401 ok 403 403 403"},
     {"GET /api/audit", "401 401 401 401 ok 403 403 403"},
+    // Test connection (camera management) and the log tail (the system): admins only.
+    {"POST /api/cameras/probe", "401 401 401 401 ok 403 403 403"},
+    {"GET /api/system/log", "401 401 401 401 ok 403 403 403"},
 };
 
 constexpr const char* kColumns[] = {"none",  "wrong",    "expired", "revoked",

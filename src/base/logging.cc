@@ -84,7 +84,7 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(bool json) {
   return f;
 }
 
-Result<void> InitLogging(std::string_view level, bool json) {
+Result<void> InitLogging(std::string_view level, bool json, std::shared_ptr<LogTail> tail) {
   NJ_TRY(auto lvl, ParseLogLevel(level));
   std::shared_ptr<spdlog::logger> logger;
   if (json) {
@@ -94,7 +94,8 @@ Result<void> InitLogging(std::string_view level, bool json) {
     logger = std::make_shared<spdlog::logger>(
         "nightjar", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   }
-  logger->set_formatter(MakeLogFormatter(json));
+  logger->set_formatter(MakeLogFormatter(json));  // the tail keeps its own format
+  if (tail) logger->sinks().push_back(std::move(tail));
   logger->set_level(lvl);
   // Errors and above are flushed at once so that the last words before a crash are not lost.
   logger->flush_on(spdlog::level::err);

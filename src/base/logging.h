@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/log_tail.h"
 
 namespace nightjar {
 
@@ -25,9 +26,11 @@ Result<spdlog::level::level_enum> ParseLogLevel(std::string_view name);
 //   text: "2026-02-19T14:00:00.123 I message"  (local time; the level letter is coloured on a tty)
 //   json: {"time":"2026-02-19T14:00:00.123456+01:00","level":"info","msg":"message"} per line,
 //         the message JSON-escaped, for log collectors.
+// With `tail`, every line logged also goes there (the daemon's log tail, base/log_tail.h).
 // Fails (leaving the current logger alone) if the level is unknown. Not thread-safe with
 // concurrent logging: call it before starting threads.
-Result<void> InitLogging(std::string_view level, bool json = false);
+Result<void> InitLogging(std::string_view level, bool json = false,
+                         std::shared_ptr<LogTail> tail = nullptr);
 
 // The formatter InitLogging installs; exposed so that tests can check the exact output.
 std::unique_ptr<spdlog::formatter> MakeLogFormatter(bool json);

@@ -28,11 +28,15 @@ int Run(const RunOptions& o) {
   }
   if (!o.data.empty()) config.base_path = o.data;
   if (!o.log_level.empty()) config.log_level = o.log_level;
-  if (auto ok = InitLogging(config.log_level, config.log_json); !ok) {
+  // The last lines stay in memory for GET /api/system/log.
+  auto tail = std::make_shared<LogTail>();
+  if (auto ok = InitLogging(config.log_level, config.log_json, tail); !ok) {
     std::fprintf(stderr, "nightjar run: %s\n", ok.error().message().c_str());
     return kExitUsage;
   }
-  app::Daemon daemon(std::move(config));
+  app::DaemonOptions options;
+  options.log_tail = tail;
+  app::Daemon daemon(std::move(config), options);
   auto ran = daemon.Run();  // errors are logged where they happen
   if (ran) return kExitOk;
   return ran.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitNotFound;

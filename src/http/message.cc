@@ -148,6 +148,8 @@ std::string_view ReasonPhrase(int status) {
       return "Range Not Satisfiable";
     case 426:
       return "Upgrade Required";
+    case 429:
+      return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
     case 500:

@@ -65,6 +65,9 @@ struct Request {
   // Response::wait); on `wait_expired` it must answer without waiting again.
   int wait_rounds = 0;
   bool wait_expired = false;
+  // On such a run, the Waiter the previous run returned: a handler that started work of its own
+  // (a connection probe) finds its result there.
+  std::shared_ptr<Waiter> waited;
   // The request asks to upgrade to a WebSocket (RFC 6455 §4.2.1).
   bool websocket = false;
   // Who it acts for, set by the router's guard (router.h); null when no guard runs.

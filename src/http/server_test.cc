@@ -174,7 +174,11 @@ class ServerTest : public ::testing::Test {
       return res;
     });
     r.Add(Method::kGet, "/wait", [this](const Request& req) {
-      if (gate_->open()) return Response::Json(200, {{"rounds", req.wait_rounds}});
+      if (gate_->open()) {
+        // A run after a wait gets back the Waiter it returned.
+        const bool same = req.wait_rounds == 0 || req.waited == gate_;
+        return Response::Json(200, {{"rounds", req.wait_rounds}, {"same_waiter", same}});
+      }
       if (req.wait_expired) return ErrorResponse(504, "timeout", "the gate stayed shut");
       return Response::Wait(gate_, req.Query("short") ? 100 : 20000);
     });
@@ -447,6 +451,7 @@ TEST_F(ServerTest, WaitingResponseIsWokenWithoutHoldingAThread) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 200);
   EXPECT_GE(BodyJson(*r)["rounds"].get<int>(), 1);
+  EXPECT_TRUE(BodyJson(*r)["same_waiter"].get<bool>());
 }
 
 TEST_F(ServerTest, WaitingResponsePastItsDeadlineIsAnsweredByTheHandler) {

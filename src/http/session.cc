@@ -224,6 +224,7 @@ asio::awaitable<Response> Session<Stream>::DispatchWaiting(Request& req, const R
       co_await WaitFor(*res.wait, deadline);
     }
     req.wait_rounds++;
+    req.waited = res.wait;
     res = co_await Dispatch(req, route);
     if (req.wait_expired && res.wait) {
       co_return ErrorResponse(500, "internal", "the handler waited again after its deadline");

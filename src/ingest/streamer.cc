@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include "codec/h264.h"
 #include "codec/h265.h"
+#include "ingest/probe.h"
 
 namespace nightjar::ingest {
 
@@ -194,10 +195,7 @@ asio::awaitable<void> Streamer::Loop() {
     std::string why = r ? "the session ended" : r.error().ToString();
     if (!fatal_.empty()) why = std::exchange(fatal_, "");
     // Errors may quote what the camera sent: keep logs and status printable and short.
-    for (char& ch : why) {
-      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e) ch = '?';
-    }
-    if (why.size() > 300) why = why.substr(0, 300) + "...";
+    why = PrintableReason(std::move(why));
     spdlog::warn("camera {} {}: {}", options_.camera, db::StreamKindName(options_.kind), why);
     {
       std::lock_guard lock(mu_);

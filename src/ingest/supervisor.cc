@@ -15,6 +15,20 @@ constexpr double kGoldenFraction = 0.6180339887498949;
 
 }  // namespace
 
+rtsp::ClientOptions ClientOptionsFor(const CameraConfig& camera, const std::string& url,
+                                     std::chrono::milliseconds timeout) {
+  rtsp::ClientOptions o;
+  o.url = url;
+  if (camera.username) {
+    o.credentials = rtsp::Credentials{*camera.username, camera.password.value_or("")};
+  }
+  o.transport = camera.transport == config::Transport::kUdp ? rtsp::TransportKind::kUdp
+                                                            : rtsp::TransportKind::kTcp;
+  o.timeout = timeout;
+  o.want_audio = camera.audio;
+  return o;
+}
+
 Supervisor::Supervisor(boost::asio::io_context& io, storage::Engine& engine, const Clock& clock,
                        SupervisorOptions options)
     : io_(io), engine_(engine), clock_(clock), options_(options) {}
@@ -46,14 +60,7 @@ Result<void> Supervisor::AddCamera(const CameraConfig& camera) {
     o.kind = kind;
     o.stream_id = stream_id;
     o.record = camera.record;
-    o.client.url = url;
-    if (camera.username) {
-      o.client.credentials = rtsp::Credentials{*camera.username, camera.password.value_or("")};
-    }
-    o.client.transport = camera.transport == config::Transport::kUdp ? rtsp::TransportKind::kUdp
-                                                                     : rtsp::TransportKind::kTcp;
-    o.client.timeout = options_.timeout;
-    o.client.want_audio = camera.audio;
+    o.client = ClientOptionsFor(camera, url, options_.timeout);
     o.backoff = options_.backoff;
     o.max_reconnect_attempts = static_cast<int>(camera.max_reconnect_attempts);
     // Streams that start together rotate apart: golden-ratio spread over the recording length.

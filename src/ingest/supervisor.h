@@ -27,6 +27,12 @@
 
 namespace nightjar::ingest {
 
+// The client options a camera's stream connects with: `url` (the camera's url or sub_url), the
+// camera's credentials (over those in the URL), transport and audio; `timeout` per step. The
+// streamers and the connection probe (probe.h) both use it.
+rtsp::ClientOptions ClientOptionsFor(const CameraConfig& camera, const std::string& url,
+                                     std::chrono::milliseconds timeout);
+
 struct SupervisorOptions {
   // Total bytes all streams may keep, shared out to cameras without their own retain_bytes (a
   // main stream weighs 4, a sub stream 1). 0: no byte budget (free space decides, see

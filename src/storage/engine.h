@@ -24,6 +24,7 @@
 #include "db/database.h"
 #include "storage/recorder.h"
 #include "storage/recording_builder.h"
+#include "storage/retention_log.h"
 #include "storage/sample_dir.h"
 #include "storage/writer.h"
 
@@ -121,6 +122,10 @@ class Engine {
   WriterStats WriterStatsFor(size_t dir_index) const { return dirs_[dir_index].writer->Stats(); }
   int64_t deleted_by_retention() const { return deleted_by_retention_; }
   int64_t deleted_bytes_by_retention() const { return deleted_bytes_by_retention_; }
+  // What retention deleted per stream id (retention_log.h), as of now.
+  std::map<int64_t, RetentionDeletions> RetentionDeletionsByStream() const {
+    return retention_log_.Summary(clock_.Now());
+  }
   // Checkpoint and retention passes of the maintenance thread that failed (each logged).
   int64_t maintenance_errors() const { return maintenance_errors_; }
 
@@ -159,6 +164,7 @@ class Engine {
   RecoveryReport recovery_;
   std::atomic<int64_t> deleted_by_retention_{0};
   std::atomic<int64_t> deleted_bytes_by_retention_{0};
+  RetentionLog retention_log_;
   std::atomic<int64_t> maintenance_errors_{0};
 
   std::mutex open_mu_;

@@ -167,6 +167,13 @@ TEST_F(EngineTest, RetentionDeletesOldestFirstAndSparesLeases) {
   EXPECT_FALSE(
       *fs_.Exists(tmp_ / ("data/sample/" + SampleFileDir::FileName(before[0].composite_id))));
   EXPECT_EQ(e->deleted_by_retention(), 2);
+  // Counted per stream too (the Storage page's "deleted by retention").
+  const auto by_stream = e->RetentionDeletionsByStream();
+  ASSERT_EQ(by_stream.count(stream), 1u);
+  EXPECT_EQ(by_stream.at(stream).recordings, 2);
+  EXPECT_EQ(by_stream.at(stream).recordings_24h, 2);
+  EXPECT_EQ(by_stream.at(stream).bytes, before[0].sample_file_bytes + before[1].sample_file_bytes);
+  EXPECT_EQ(by_stream.at(stream).bytes, e->deleted_bytes_by_retention());
   (*rec)->recorder().Flush(clock_.Now());
 }
 

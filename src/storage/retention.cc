@@ -116,12 +116,20 @@ Result<void> Engine::DeleteRecordings(const std::map<size_t, std::vector<int64_t
     NJ_CHECK_OK(unlinked.get_future().get());
     std::lock_guard lock(db_mu_);
     int64_t bytes = 0;
+    std::map<int64_t, std::pair<int64_t, int64_t>> by_stream;  // stream -> recordings, bytes
     for (int64_t id : ids) {
-      if (auto row = db_->GetRecording(id)) bytes += row->sample_file_bytes;
+      if (auto row = db_->GetRecording(id)) {
+        bytes += row->sample_file_bytes;
+        auto& [n, b] = by_stream[row->stream_id];
+        ++n;
+        b += row->sample_file_bytes;
+      }
     }
     NJ_CHECK_OK(db_->DeleteRecordingRows(ids));
     deleted_by_retention_ += static_cast<int64_t>(ids.size());
     deleted_bytes_by_retention_ += bytes;
+    const Time90k now = clock_.Now();
+    for (const auto& [stream, nb] : by_stream) retention_log_.Add(stream, now, nb.first, nb.second);
   }
   return Ok();
 }

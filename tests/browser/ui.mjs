@@ -42,6 +42,8 @@ function parseArgs(argv) {
     else if (a === '--admin-password') o.adminPassword = v();
     else if (a === '--viewer') o.viewer = v().split(':');
     else if (a === '--only') o.only = v().split(','); // these checks alone (after signIn), to debug them
+    else if (a === '--probe-url') o.probeUrl = v(); // a camera that asks for a password (test connection)
+    else if (a === '--probe-password') o.probePassword = v();
     else o.base = a;
   }
   if (!o.base || !o.out || !o.adminPassword || !o.viewer) {
@@ -318,6 +320,49 @@ async function checkBadCamera(page, o) {
   return { ok: /url/i.test(text), reason: /url/i.test(text) ? undefined : 'no error naming the URL', message: text };
 }
 
+// "Test connection" on the camera form, before saving: a wrong password says so in plain words,
+// the right one shows the codec and resolution. Nothing is saved.
+async function checkProbe(page, o) {
+  await page.goto(o.base + '/settings/cameras');
+  await page.getByRole('button', { name: 'Add camera' }).click();
+  await page.getByLabel('Id', { exact: true }).fill('probed');
+  await page.getByLabel('Main stream URL').fill(o.probeUrl);
+  await page.getByLabel('User name').fill('admin');
+  const test = async (password, n) => {
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const out = page.locator(`form.form [data-probe][data-n="${n}"]`);
+    await out.waitFor({ timeout: 15000 });
+    return { state: await out.getAttribute('data-probe'), code: await out.getAttribute('data-code'),
+             text: ((await out.textContent()) ?? '').trim() };
+  };
+  const wrong = await test('not-the-password', 1);
+  const good = await test(o.probePassword, 2);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  const saved = (await apiJson(o.base, '/api/cameras/probed')).status;
+  const ok = wrong.state === 'failed' && /wrong username or password/i.test(wrong.text) &&
+    good.state === 'ok' && /H\.264/.test(good.text) && /\d+×\d+/.test(good.text) && saved === 404;
+  return { ok, reason: ok ? undefined : 'the probe did not show the error or the stream', wrong, good, saved };
+}
+
+// The System page's log tail (admins): monospace lines, newest at the bottom, a level filter.
+async function checkSystemLog(page, o) {
+  await page.goto(o.base + '/system');
+  const log = page.locator('pre[data-log]');
+  await log.waitFor({ timeout: 10000 });
+  const all = (await log.textContent()) ?? '';
+  const font = await log.evaluate((e) => getComputedStyle(e).fontFamily);
+  await page.locator('select[name=log-level]').selectOption('error');
+  await page.waitForFunction(() => !document.querySelector('pre[data-log]') ||
+    [...document.querySelectorAll('pre[data-log] > div')].every((d) => d.className === 'log-error' || d.className === 'log-critical'),
+  null, { timeout: 10000 });
+  await page.locator('select[name=log-level]').selectOption('');
+  await page.locator('pre[data-log]').waitFor({ timeout: 10000 });
+  const ok = /HTTP API on/.test(all) && /mono/i.test(font) && !all.includes(o.adminPassword) &&
+    (!o.probePassword || !all.includes(o.probePassword));
+  return { ok, reason: ok ? undefined : 'no log tail, not monospace, or a secret in it', font, chars: all.length };
+}
+
 // A camera whose codec the browser may not decode (H.265 in Chromium): it plays, or says so in
 // words; never a black picture without a reason.
 async function checkH265(page, o, cam) {
@@ -455,6 +500,8 @@ async function main() {
     await run('offline', () => checkOffline(page, o));
     await run('badCamera', () => checkBadCamera(page, o));
     await run('cameraCrud', () => checkCameraCrud(page, o));
+    if (o.probeUrl) await run('probe', () => checkProbe(page, o));
+    await run('systemLog', () => checkSystemLog(page, o));
     await run('bigWall', () => checkBigWall(ctx, o));
     await run('viewer', () => checkViewer(page, o));
     await run('sessionEnds', () => checkSessionEnds(page, o));

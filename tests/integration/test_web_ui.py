@@ -10,6 +10,9 @@ sub stream) and one H.265 camera. Asserts:
   the timeline, pans it by dragging, plays at 2x;
 - the export page downloads one .mp4 per camera, and a .ts, which ffprobe decodes;
 - a camera is added, renamed and removed through the form; a bad URL shows the server's error;
+- "Test connection" on the camera form against a fakecam that asks for a password: a wrong
+  password shows "wrong username or password", the right one H.264 at the clip's resolution;
+  the System page shows the log tail (monospace, level filter) without secrets;
 - authentication on (the default): the browser signs in as admin through the login dialog with
   the password from <data>/initial-admin-password (after a wrong one and a throttled account); a
   viewer made with `nightjar user add` and granted only cam1 sees cam1 alone and no settings, and
@@ -58,6 +61,7 @@ WEB = os.path.join(ROOT, "web")
 CAMERAS = ["cam1", "cam2", "cam3", "cam4"]
 H265 = "cam5"
 VIEWER = ("vera", "vera-password-1")
+PROBE_PASSWORD = "probe-pass-1"  # the password-protected fakecam "Test connection" tries
 
 
 def why_skip():
@@ -83,6 +87,8 @@ class WebUiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cam = nj.Fakecam(cameras=len(CAMERAS) + 1)
+        cls.authcam = nj.Fakecam("--auth", "digest", "--user", "admin", "--password",
+                                 PROBE_PASSWORD, cameras=1)
         cls.tmp = tempfile.TemporaryDirectory(prefix="nj-webui-")
         cls.port = nj.free_port()
         cams = [nj.camera(c, cls.cam.url(f"/{c}/audio"), name=f"Camera {c[3:]}",
@@ -127,6 +133,7 @@ class WebUiTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.rec.__exit__(None, None, None)
         cls.cam.stop()
+        cls.authcam.stop()
         cls.tmp.cleanup()
 
     def test_app_is_served_for_client_routes(self):
@@ -147,7 +154,8 @@ class WebUiTest(unittest.TestCase):
     def test_web_app(self):
         out = os.path.join(self.tmp.name, "ui")
         args = ["node", UI, self.base, "--out", out, "--cameras", ",".join(CAMERAS), "--h265", H265,
-                "--admin-password", self.admin_password, "--viewer", ":".join(VIEWER)]
+                "--admin-password", self.admin_password, "--viewer", ":".join(VIEWER),
+                "--probe-url", self.authcam.url("/cam1/main"), "--probe-password", PROBE_PASSWORD]
         # NIGHTJAR_UI_ONLY=check1,check2: only those browser checks (to debug them).
         only = [c for c in os.environ.get("NIGHTJAR_UI_ONLY", "").split(",") if c]
         if only:
@@ -172,8 +180,8 @@ class WebUiTest(unittest.TestCase):
                     print(f"\n{name}: skipped: {c['reason']}")
         for name in only or ("signIn", "firstScreen", "live", "enlarge", "order", "hlsFallback",
                              "camera", "thumbnail", "seekFrame", "export", "h265", "offline",
-                             "badCamera", "cameraCrud", "bigWall", "viewer", "sessionEnds",
-                             "usersPage", "account", "apiKeys", "audit", "share", "axe", "console"):
+                             "badCamera", "cameraCrud", "probe", "systemLog", "bigWall",
+                             "viewer", "sessionEnds", "usersPage", "account", "apiKeys", "audit", "share", "axe", "console"):
             self.assertIn(name, checks, msg)
         if "seekFrame" in checks:
             self.check_seek_frames(checks["seekFrame"], msg)
@@ -193,6 +201,11 @@ class WebUiTest(unittest.TestCase):
             self.assertTrue(any(s.get("codec_type") == "video" for s in streams), (f, streams))
             self.assertEqual(nj.decode_errors(f), "", f)
         self.assertIn("url", checks["badCamera"]["message"].lower())
+        # Test connection showed the clip's own resolution (as ffprobe reads main.mp4).
+        clip = nj.probe_streams(os.path.join(nj.CLIPS, "main.mp4"))
+        video = next(v for v in clip["streams"] if v["codec_type"] == "video")
+        self.assertIn(f"{video['width']}×{video['height']}", checks["probe"]["good"]["text"], msg)
+        self.assertEqual(checks["probe"]["wrong"]["code"], "wrong_credentials", msg)
         live, cam = checks["live"], checks["camera"]
         print(f"\nfirst screen {checks['firstScreen']['firstScreenMs']} ms; live latency "
               f"{live['latency']} (s, arrival to display, 4 tiles over WebSocket); recorded first "

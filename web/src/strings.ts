@@ -176,6 +176,36 @@ export const S = {
     fpsRate: 'fps · bitrate',
     none: '—',
   },
+  // "Test connection" on the camera form, the log tail (System), retention deletions (Storage).
+  probe: {
+    button: 'Test connection',
+    testing: 'Testing the connection…',
+    ok: 'Connected',
+    failed: 'Connection failed',
+    video: (codec: string, profile: string, w: number, h: number) =>
+      `${codec}${profile ? ` (${profile})` : ''} · ${w}×${h}`,
+    fps: (n: number) => (n > 0 ? `${+n.toFixed(2)} fps` : 'fps unknown'),
+    audio: (codec: string, rate: number, channels: number) =>
+      `audio ${codec} ${rate / 1000} kHz${channels ? `, ${channels === 1 ? 'mono' : channels === 2 ? 'stereo' : channels + ' channels'}` : ''}`,
+    noAudio: 'no audio',
+    transport: (t: string, ms: number) => `over ${t.toUpperCase()}, first frame after ${ms} ms`,
+    needUrl: 'Enter the stream URL first.',
+  },
+  systemLog: {
+    title: 'Log',
+    level: 'Level',
+    all: 'All',
+    refresh: 'Refresh',
+    empty: 'No lines at this level.',
+    dropped: (n: number) => `${n} older line(s) no longer kept.`,
+  },
+  retention: {
+    deleted: 'Deleted by retention',
+    day: 'Last 24 h',
+    total: 'Since start',
+    last: 'Last deletion',
+    counts: (n: number, bytes: string) => `${n} recording(s), ${bytes}`,
+  },
   account: {
     title: 'Your account',
     password: 'Password',

@@ -22,7 +22,12 @@
 #include "http/services/catalog.h"
 #include "http/services/live.h"
 #include "http/services/media.h"
+#include "http/services/probe.h"
 #include "http/services/system.h"
+
+namespace nightjar {
+class LogTail;  // base/log_tail.h
+}  // namespace nightjar
 
 namespace nightjar::http {
 
@@ -38,6 +43,10 @@ struct ApiContext {
   // Authentication (src/auth); null when [api] auth = false: the /api/auth, /api/users,
   // /api/apikeys and /api/audit routes then answer 404.
   AuthService* auth = nullptr;
+  // Connection probes (POST /api/cameras/probe); null: that route answers 404.
+  ProbeService* probe = nullptr;
+  // The daemon's recent log lines (GET /api/system/log); null: that route answers 404.
+  LogTail* log_tail = nullptr;
   RequestMetrics* metrics = nullptr;  // the server's, for /metrics
   const Clock* clock = nullptr;       // wall time for uptime
   Time90k started;                    // when the daemon started
@@ -102,6 +111,11 @@ Response ServeWebFile(const ApiContext& ctx, const Request& req, const std::stri
 Response HandleWebFile(const ApiContext& ctx, const Request& req);
 // The web app's index.html for GET paths matching no route (client-side routes).
 Response HandleAppPage(const ApiContext& ctx, const Request& req);
+
+// handlers/probe.cc: POST /api/cameras/probe ("test connection").
+Response HandleProbeCamera(const ApiContext& ctx, const Request& req);
+// handlers/system_log.cc: GET /api/system/log (the log tail).
+Response HandleSystemLog(const ApiContext& ctx, const Request& req);
 
 // handlers/metrics.cc
 Response HandleMetrics(const ApiContext& ctx, const Request& req);

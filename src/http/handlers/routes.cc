@@ -70,6 +70,12 @@ void AddApiRoutes(Router& r, const ApiContext& ctx) {
   r.Add(G, "/ui/{file}", Bind(ctx, HandleWebFile), opt(P::kPublic));
   r.Add(G, "/ui/assets/{asset}", Bind(ctx, HandleWebFile), opt(P::kPublic));
   r.Add(G, "/metrics", Bind(ctx, HandleMetrics), opt(P::kAdmin));
+  // "Test connection" (handlers/probe.cc): a 4 KiB JSON body; the probe itself waits without a
+  // thread. The log tail (handlers/system_log.cc): admins only.
+  RouteOptions probe = opt(P::kManageCameras, "", false, true);
+  probe.max_body_bytes = 4 << 10;
+  r.Add(Method::kPost, "/api/cameras/probe", Bind(ctx, HandleProbeCamera), probe);
+  r.Add(G, "/api/system/log", Bind(ctx, HandleSystemLog), opt(P::kAdmin));
   // Authentication (handlers/auth.cc, users.cc, apikeys.cc, audit.cc). Their JSON bodies are
   // small: 8 KiB at most.
   auto small = [&opt](P p) {

@@ -31,6 +31,12 @@ json StorageJson(const StorageStatus& s) {
                {"retain_bytes", st.retain_bytes ? json(*st.retain_bytes) : json(nullptr)}};
     PutTime(sj, "oldest_start", st.oldest_start);
     PutTime(sj, "newest_end", st.newest_end);
+    json deleted = {{"recordings", st.deleted_recordings},
+                    {"bytes", st.deleted_bytes},
+                    {"recordings_24h", st.deleted_recordings_24h},
+                    {"bytes_24h", st.deleted_bytes_24h}};
+    PutTime(deleted, "last", st.last_deleted);
+    sj["retention_deleted"] = std::move(deleted);
     streams.push_back(std::move(sj));
   }
   return j;

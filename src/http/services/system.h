@@ -27,8 +27,13 @@ struct StreamStorageInfo {
   std::string kind;    // "main" / "sub"
   int64_t recordings = 0;
   uint64_t bytes = 0;
-  std::optional<int64_t> retain_bytes;  // the stream's budget
-  std::optional<Time90k> oldest_start, newest_end;
+  std::optional<int64_t> retain_bytes;              // the stream's budget
+  std::optional<Time90k> oldest_start, newest_end;  // oldest_start: the oldest kept
+  // What retention deleted of this stream since the daemon started and in the last 24 hours
+  // (storage/retention_log.h), and when it last did.
+  int64_t deleted_recordings = 0, deleted_bytes = 0;
+  int64_t deleted_recordings_24h = 0, deleted_bytes_24h = 0;
+  std::optional<Time90k> last_deleted;
 };
 
 struct StorageStatus {

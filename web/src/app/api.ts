@@ -138,10 +138,34 @@ export interface Status {
     data_dir: string;
     dirs: { path: string; used_bytes: number; free_bytes: number | null; total_bytes: number | null; error?: string }[];
     streams: { camera: string; stream: string; recordings: number; bytes: number; retain_bytes: number | null;
-               oldest_start: string | null; newest_end: string | null }[];
+               oldest_start: string | null; newest_end: string | null; retention_deleted?: RetentionDeleted }[];
   };
   cameras: Camera[];
 }
 
 export const cameraName = (c: Camera) => c.name || c.id;
 export const streamOf = (c: Camera, kind: 'main' | 'sub') => c.streams.find((s) => s.kind === kind);
+
+// What retention deleted of a stream (GET /api/status, storage.streams[].retention_deleted).
+export interface RetentionDeleted {
+  recordings: number;
+  bytes: number;
+  recordings_24h: number;
+  bytes_24h: number;
+  last: string | null;
+}
+
+// POST /api/cameras/probe ("test connection").
+export type ProbeResult =
+  | { ok: true; transport: 'tcp' | 'udp'; first_frame_ms: number;
+      video: { codec: string; rfc6381: string; profile: string; width: number; height: number; fps: number; fps_source: string };
+      audio: { codec: string; rfc6381: string; sample_rate: number; channels: number } | null }
+  | { ok: false; error: string; message: string; detail: string };
+
+// GET /api/system/log.
+export interface LogLine {
+  seq: number;
+  time: string;
+  level: 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'critical';
+  message: string;
+}

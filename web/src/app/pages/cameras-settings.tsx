@@ -3,7 +3,7 @@
 // words them (they name the field).
 import { useState } from 'preact/hooks';
 import { S } from '../../strings';
-import { ApiError, api, cameraName, streamOf, type Camera } from '../api';
+import { ApiError, api, cameraName, streamOf, type Camera, type ProbeResult } from '../api';
 import { useApi } from '../hooks';
 
 interface FormState {
@@ -49,12 +49,61 @@ function body(f: FormState, adding: boolean, orig: Camera | null): Record<string
   return b;
 }
 
+// "Test connection": POST /api/cameras/probe with what the form holds. Editing, the stored
+// camera is the base (its password stays on the server): only changed fields are sent.
+function probeBody(f: FormState, orig: Camera | null): Record<string, string> {
+  const b: Record<string, string> = { transport: f.transport };
+  if (orig) b.camera = orig.id;
+  if (!orig || f.url !== orig.url) b.url = f.url.trim();
+  if (f.username.trim()) b.username = f.username.trim();
+  if (f.password) b.password = f.password;
+  return b;
+}
+
+function ProbeOutcome(props: { r: ProbeResult; n: number }) {
+  const r = props.r;
+  if (!r.ok) {
+    return (
+      <div class="probe card error" role="alert" data-probe="failed" data-code={r.error} data-n={props.n}>
+        <strong>{S.probe.failed}:</strong> {r.message}
+        {r.detail && <div class="small muted mono wrap">{r.detail}</div>}
+      </div>
+    );
+  }
+  return (
+    <div class="probe card" role="status" data-probe="ok" data-n={props.n}>
+      <strong>{S.probe.ok}:</strong>{' '}
+      <span data-probe-video>{S.probe.video(r.video.codec, r.video.profile, r.video.width, r.video.height)}</span>
+      {' · '}{S.probe.fps(r.video.fps)}
+      {' · '}{r.audio ? S.probe.audio(r.audio.codec, r.audio.sample_rate, r.audio.channels) : S.probe.noAudio}
+      <div class="small muted">{S.probe.transport(r.transport, r.first_frame_ms)}</div>
+    </div>
+  );
+}
+
 function CameraForm(props: { orig: Camera | null; onDone: (msg: string) => void; onCancel: () => void }) {
   const adding = props.orig === null;
   const [f, setF] = useState<FormState>(props.orig ? fromCamera(props.orig) : blank);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [probing, setProbing] = useState(false);
+  const [probe, setProbe] = useState<ProbeResult | null>(null);
+  const [probes, setProbes] = useState(0); // how many answered (tests wait for the next one)
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF({ ...f, [k]: v });
+  const testConnection = async () => {
+    setProbe(null);
+    setError('');
+    if (!f.url.trim() || f.url.trim() === 'rtsp://') { setError(S.probe.needUrl); return; }
+    setProbing(true);
+    try {
+      setProbe(await api<ProbeResult>('/api/cameras/probe', { method: 'POST', json: probeBody(f, props.orig) }));
+      setProbes((n) => n + 1);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : S.errorPrefix + String(err));
+    } finally {
+      setProbing(false);
+    }
+  };
   const text = (k: keyof FormState, label: string, extra: Record<string, unknown> = {}, help?: string) => (
     <div class="field">
       <label for={`cam-${k}`}>{label}</label>
@@ -105,8 +154,11 @@ function CameraForm(props: { orig: Camera | null; onDone: (msg: string) => void;
       </div>
       <label class="check"><input type="checkbox" name="record" checked={f.record} onChange={(e) => set('record', e.currentTarget.checked)} />{S.cams.record}</label>
       <label class="check"><input type="checkbox" name="audio" checked={f.audio} onChange={(e) => set('audio', e.currentTarget.checked)} />{S.cams.audio}</label>
+      {probing && <p role="status" aria-busy="true">{S.probe.testing}</p>}
+      {probe && <ProbeOutcome r={probe} n={probes} />}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="row end">
+        <button type="button" name="probe" onClick={testConnection} disabled={probing}>{S.probe.button}</button>
         <button type="button" onClick={props.onCancel}>{S.cams.cancel}</button>
         <button type="submit" class="primary" disabled={busy}>{adding ? S.cams.add : S.cams.save}</button>
       </div>

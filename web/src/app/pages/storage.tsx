@@ -1,6 +1,6 @@
 // Storage from GET /api/status: each disk's free space (a warning when nearly full or
 // unreadable), and per camera stream the bytes used, the days kept so far, and the days its
-// byte budget holds at the current rate.
+// byte budget holds at the current rate, and what retention deleted (the last 24 h, since start).
 import { S } from '../../strings';
 import { api, type Status } from '../api';
 import { useApi } from '../hooks';
@@ -40,7 +40,8 @@ export function StoragePage() {
       <div class="table-wrap" tabIndex={0} role="region" aria-label={S.storage.streams}>
         <table>
           <thead><tr><th scope="col">{S.storage.camera}</th><th scope="col">{S.storage.stream}</th><th scope="col">{S.storage.used}</th>
-            <th scope="col">{S.storage.kept}</th><th scope="col">{S.storage.budget}</th><th scope="col">{S.storage.forecast}</th><th scope="col">{S.storage.oldest}</th></tr></thead>
+            <th scope="col">{S.storage.kept}</th><th scope="col">{S.storage.budget}</th><th scope="col">{S.storage.forecast}</th><th scope="col">{S.storage.oldest}</th>
+            <th scope="col">{S.retention.deleted}</th></tr></thead>
           <tbody>
             {storage.streams.map((s) => {
               const kept = s.oldest_start && s.newest_end ? (Date.parse(s.newest_end) - Date.parse(s.oldest_start)) / 86400e3 : 0;
@@ -48,6 +49,7 @@ export function StoragePage() {
               // A budget of 2^60 bytes or more is "no budget" (the config's upper bound).
               const budget = s.retain_bytes != null && s.retain_bytes < 2 ** 60 ? s.retain_bytes : null;
               const forecast = budget && perDay > 0 ? budget / perDay : null;
+              const d = s.retention_deleted;
               return (
                 <tr key={s.camera + s.stream}>
                   <td>{s.camera}</td><td>{s.stream}</td><td>{S.units.bytes(s.bytes)}</td>
@@ -55,6 +57,13 @@ export function StoragePage() {
                   <td>{budget == null ? S.storage.none : S.units.bytes(budget)}</td>
                   <td>{forecast == null ? '—' : S.units.days(forecast)}</td>
                   <td>{s.oldest_start ? new Date(s.oldest_start).toLocaleString() : '—'}</td>
+                  <td data-retention>{!d || d.recordings === 0 ? '—' : (
+                    <>
+                      <div>{S.retention.day}: {S.retention.counts(d.recordings_24h, S.units.bytes(d.bytes_24h))}</div>
+                      <div class="small muted">{S.retention.total}: {S.retention.counts(d.recordings, S.units.bytes(d.bytes))}
+                        {d.last && <> · {S.retention.last}: {new Date(d.last).toLocaleString()}</>}</div>
+                    </>
+                  )}</td>
                 </tr>
               );
             })}

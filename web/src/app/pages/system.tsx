@@ -1,11 +1,48 @@
 // System from GET /api/status: version, uptime, and every stream's state, reconnects and last
-// error.
+// error; for admins, the daemon's log tail (GET /api/system/log), newest at the bottom.
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { S } from '../../strings';
-import { api, cameraName, type Status } from '../api';
+import { api, cameraName, q, type LogLine, type Status } from '../api';
+import { MeContext, isAdmin } from '../auth';
 import { useApi } from '../hooks';
+
+const LEVELS = ['', 'debug', 'info', 'warn', 'error'] as const;
+
+function LogTail() {
+  const [level, setLevel] = useState<string>('');
+  const log = useApi(() => api<{ lines: LogLine[]; dropped: number }>('/api/system/log?' + q({ lines: 500, level })), [level]);
+  const pre = useRef<HTMLPreElement>(null);
+  useEffect(() => {  // newest at the bottom, in view
+    if (pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [log.data]);
+  return (
+    <section aria-labelledby="log-title">
+      <div class="toolbar">
+        <h2 id="log-title">{S.systemLog.title}</h2>
+        <span class="spacer" />
+        <label>{S.systemLog.level}{' '}
+          <select name="log-level" value={level} onChange={(e) => setLevel(e.currentTarget.value)}>
+            {LEVELS.map((l) => <option key={l} value={l}>{l || S.systemLog.all}</option>)}
+          </select>
+        </label>
+        <button type="button" name="log-refresh" onClick={log.reload}>{S.systemLog.refresh}</button>
+      </div>
+      {log.error && <p class="error" role="alert">{S.errorPrefix}{log.error.message}</p>}
+      {log.data && log.data.dropped > 0 && <p class="small muted">{S.systemLog.dropped(log.data.dropped)}</p>}
+      {log.data && (log.data.lines.length === 0 ? <p class="muted">{S.systemLog.empty}</p> : (
+        <pre class="log-tail mono" ref={pre} tabIndex={0} aria-label={S.systemLog.title} data-log>
+          {log.data.lines.map((l) => (
+            <div key={l.seq} class={'log-' + l.level}>{l.time} {l.level.slice(0, 4).toUpperCase().padEnd(4)} {l.message}</div>
+          ))}
+        </pre>
+      ))}
+    </section>
+  );
+}
 
 export function SystemPage() {
   const st = useApi(() => api<Status>('/api/status'), [], 5000);
+  const me = useContext(MeContext);
   if (st.error && !st.data) return <p class="page error" role="alert">{S.errorPrefix}{st.error.message}</p>;
   if (!st.data) return <p class="page" aria-busy="true">{S.loading}</p>;
   const s = st.data;
@@ -36,6 +73,7 @@ export function SystemPage() {
           </tbody>
         </table>
       </div>
+      {me && isAdmin(me) && <LogTail />}
     </section>
   );
 }

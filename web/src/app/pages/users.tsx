@@ -1,7 +1,7 @@
 // Users (admin): the list with each one's role, TOTP and camera grants; add a user with a role
 // and password, change a role, reset a password, delete, and edit an operator's or viewer's
 // rights per camera (a viewer may hold live and recordings only).
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { S } from '../../strings';
 import { api, cameraName, type Camera } from '../api';
 import { useMe, type Right } from '../auth';
@@ -55,19 +55,38 @@ function AddUser(props: { onAdded: () => void }) {
   );
 }
 
+// Clicks are applied in order to what the editor last asked for, not to the list as last loaded:
+// a second click before the first one's reload must not undo the first (each PUT sends the
+// camera's whole set of rights).
 function RightsEditor(props: { user: User; cameras: Camera[]; onChanged: () => void; onError: (m: string) => void }) {
   const { user } = props;
   const allowed = user.role === 'viewer' ? RIGHTS.slice(0, 2) : RIGHTS;
-  const set = async (cam: string, right: Right, on: boolean) => {
-    const had = (user.cameras[cam] ?? '').split(',').filter(Boolean) as Right[];
+  const [wanted, setWanted] = useState<Record<string, string>>(user.cameras);
+  const pending = useRef(0);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const latest = useRef(wanted);
+  const loaded = JSON.stringify(user.cameras);
+  useEffect(() => {
+    if (pending.current) return; // a reload from before the last click: its own reload follows
+    latest.current = user.cameras;
+    setWanted(user.cameras);
+  }, [loaded]);
+  const set = (cam: string, right: Right, on: boolean) => {
+    const had = (latest.current[cam] ?? '').split(',').filter(Boolean) as Right[];
     const next = RIGHTS.filter((r) => (r === right ? on : had.includes(r)));
-    try {
-      if (next.length) await api(`/api/users/${enc(user.name)}/cameras/${enc(cam)}`, { method: 'PUT', json: { rights: next } });
-      else await api(`/api/users/${enc(user.name)}/cameras/${enc(cam)}`, { method: 'DELETE' });
-    } catch (err) {
-      props.onError(S.errorPrefix + (err as Error).message);
-    }
-    props.onChanged();
+    latest.current = { ...latest.current, [cam]: next.join(',') };
+    setWanted(latest.current);
+    pending.current++;
+    queue.current = queue.current.then(async () => {
+      try {
+        if (next.length) await api(`/api/users/${enc(user.name)}/cameras/${enc(cam)}`, { method: 'PUT', json: { rights: next } });
+        else await api(`/api/users/${enc(user.name)}/cameras/${enc(cam)}`, { method: 'DELETE' });
+      } catch (err) {
+        props.onError(S.errorPrefix + (err as Error).message);
+      }
+      pending.current--;
+      props.onChanged();
+    });
   };
   return (
     <div class="rights" role="group" aria-label={S.users.rightsOf(user.name)}>
@@ -76,7 +95,7 @@ function RightsEditor(props: { user: User; cameras: Camera[]; onChanged: () => v
         <thead><tr><th scope="col">{S.users.cameras}</th>{allowed.map((r) => <th scope="col" key={r}>{S.users.right[r]}</th>)}</tr></thead>
         <tbody>
           {props.cameras.map((c) => {
-            const has = (user.cameras[c.id] ?? '').split(',');
+            const has = (wanted[c.id] ?? '').split(',');
             return (
               <tr key={c.id} data-camera={c.id}>
                 <th scope="row">{cameraName(c)}</th>
