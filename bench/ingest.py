@@ -1,23 +1,27 @@
 """Benchmark: what recording N RTSP cameras costs `nightjar run`, against N ffmpeg processes
 recording the same streams with `-c copy -f segment` (how Frigate records), on the same machine.
 
-usage: python3 bench/ingest.py [--streams 1,16,64,256] [--seconds 30] [--warmup 5]
+usage: python3 bench/ingest.py [--streams 1,16,64,256] [--transport tcp,udp] [--seconds 30]
+                               [--warmup 5]
                                [--bin build/nightjar] [--clips-dir DIR] [--data-dir DIR]
                                [--skip-ffmpeg-above N] [--io-threads K] [--fakecam-threads K]
                                [--json FILE]
 
 For each N: one `nightjar fakecam --cameras N` serves /camK/main (1080p30 H.264, ~4.2 Mbit/s);
-then, one after the other (never concurrently, so they do not compete for the cores):
-  1. one `nightjar run` records the N main streams (RTSP over TCP, one camera each, main only);
-  2. N `ffmpeg -rtsp_transport tcp -i URL -c copy -f segment ...` processes record the same N.
+then for each transport (--transport, default tcp then udp), one after the other (never
+concurrently, so they do not compete for the cores):
+  1. one `nightjar run` records the N main streams (RTP over that transport, one camera each);
+  2. N `ffmpeg -rtsp_transport T -i URL -c copy -f segment ...` processes record the same N.
 Each side is measured over the same window (--seconds, after --warmup seconds once every stream
 delivers): CPU as utime + stime from /proc/PID/stat (% of one core), VmRSS (sampled each second:
 peak and end), bytes written to files (wchar from /proc/PID/io), and frames: received vs expected
 (30 fps x window) from nightjar's status.json, and after the stop the frames actually in the
 recordings: nightjar's (`nightjar list --json`) against 30 fps x the time from each camera's first
 recording to the SIGINT, ffmpeg's (the .mp4 sample tables via ffprobe, cheap) against 30 fps x each
-file's duration. Nightjar's warnings and errors are counted from its log, and the time it takes to
-stop after SIGINT is shown. The fakecam's CPU, and what the whole machine used during each window
+file's duration. Packets lost: RTP sequence gaps (nightjar's status.json; ffmpeg's "RTP: missed N
+packets" warnings) and datagrams the kernel dropped on each side's UDP sockets (the drops column of
+/proc/net/udp for the sockets the processes hold). Nightjar's warnings and errors are counted from
+its log, and the time it takes to stop after SIGINT is shown. The fakecam's CPU, and what the whole machine used during each window
 (from /proc/stat), are printed too so that a busy machine shows.
 
 Everything the benchmark writes goes to a fresh directory under --data-dir (default: $TMPDIR or
@@ -92,6 +96,50 @@ def io_bytes(pid):
     return out["rchar"], out["wchar"]
 
 
+def socket_inodes(pids):
+    """The inodes of the sockets the processes hold open."""
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if link.startswith("socket:["):
+                    inodes.add(int(link[8:-1]))
+        except OSError:
+            pass
+    return inodes
+
+
+def udp_drops(pids):
+    """Datagrams the kernel dropped on the processes' UDP sockets (receive buffer full, bad
+    checksum...): the `drops` column of /proc/net/udp{,6}, summed over the sockets they hold."""
+    inodes = socket_inodes(pids)
+    total = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    v = line.split()
+                    if len(v) >= 13 and int(v[9]) in inodes:
+                        total += int(v[12])
+        except OSError:
+            pass
+    return total
+
+
+def udp_snmp():
+    """The machine's UDP error counters (/proc/net/snmp): RcvbufErrors and SndbufErrors, which
+    include a sender's (the fakecam's) failed sends."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    d = dict(zip(rows[0][1:], (int(x) for x in rows[1][1:])))
+    return d.get("RcvbufErrors", 0), d.get("SndbufErrors", 0)
+
+
 def machine_busy_secs():
     """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
     with open("/proc/stat") as f:
@@ -157,6 +205,7 @@ class Window:
         if on_start:
             on_start()
         a = Sample(every)
+        drops_a, snmp_a = udp_drops(self.pids), udp_snmp()
         self.rss_first_kb = self.rss_now()
         end = a.t + seconds
         while True:
@@ -166,6 +215,7 @@ class Window:
             time.sleep(min(1.0, end - now))
             self.rss_peak_kb = max(self.rss_peak_kb, self.rss_now())
         b = Sample(every)
+        drops_b, snmp_b = udp_drops(self.pids), udp_snmp()
         if on_end:
             on_end()
         self.rss_end_kb = self.rss_now()
@@ -185,6 +235,9 @@ class Window:
             "rss_first_mb": self.rss_first_kb / 1024,
             "rss_end_mb": self.rss_end_kb / 1024,
             "rss_peak_mb": self.rss_peak_kb / 1024,
+            "socket_drops": drops_b - drops_a,
+            "machine_udp_rcvbuf_errors": snmp_b[0] - snmp_a[0],
+            "machine_udp_sndbuf_errors": snmp_b[1] - snmp_a[1],
         }
 
 
@@ -196,13 +249,13 @@ def _only(sample, pids):
     return s
 
 
-def write_config(path, data, n, port, io_threads):
+def write_config(path, data, n, port, io_threads, transport="tcp"):
     lines = ["[storage]", f'base_path = "{data}"', "", "[api]", "enabled = false", ""]
     if io_threads:
         lines += ["[ingest]", f"io_threads = {io_threads}", ""]
     for k in range(1, n + 1):
         lines += ["[[cameras]]", f'id = "cam{k}"', f'url = "rtsp://127.0.0.1:{port}/cam{k}/main"',
-                  'transport = "tcp"', ""]
+                  f'transport = "{transport}"', ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
 
@@ -265,11 +318,12 @@ def nightjar_baseline_rss(nj, work, settle=3.0):
     return rss / 1024
 
 
-def run_nightjar(args, nj, work, n, port, fakecam):
-    data = os.path.join(work, f"nightjar-{n}")
-    cfg = os.path.join(work, f"nightjar-{n}.toml")
-    write_config(cfg, data, n, port, args.io_threads)
-    log = open(os.path.join(work, f"nightjar-{n}.log"), "w")
+def run_nightjar(args, nj, work, n, port, fakecam, transport):
+    data = os.path.join(work, f"nightjar-{n}-{transport}")
+    cfg = os.path.join(work, f"nightjar-{n}-{transport}.toml")
+    write_config(cfg, data, n, port, args.io_threads, transport)
+    log_path = os.path.join(work, f"nightjar-{n}-{transport}.log")
+    log = open(log_path, "w")
     p = spawn([nj, "run", "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_status(data, n, p, timeout=60 + n / 2)
@@ -307,7 +361,7 @@ def run_nightjar(args, nj, work, n, port, fakecam):
     w["stop_s"] = stop_s
     if p.returncode != 0:
         w["exit_status"] = p.returncode  # -9: killed after --stop-timeout
-    w["log_errors"] = count_log_errors(os.path.join(work, f"nightjar-{n}.log"))
+    w["log_errors"] = count_log_errors(log_path)
     # After the stop: what the database holds for each camera, against 30 fps x the wall time
     # from its first recording's start to the SIGINT (so gaps, and frames still queued at the stop
     # that never reached a recording, count as missing).
@@ -329,22 +383,27 @@ def run_nightjar(args, nj, work, n, port, fakecam):
     return w
 
 
-def run_ffmpeg(args, work, n, port, fakecam):
-    out_dir = os.path.join(work, f"ffmpeg-{n}")
+def run_ffmpeg(args, work, n, port, fakecam, transport):
+    out_dir = os.path.join(work, f"ffmpeg-{n}-{transport}")
+    log_dir = os.path.join(work, f"ffmpeg-{n}-{transport}-logs")
     os.makedirs(out_dir)
-    procs = []
+    os.makedirs(log_dir)
+    procs, logs = [], []
     try:
         for k in range(1, n + 1):
+            # Warnings kept (in a file) for its "RTP: missed N packets": ffmpeg's packet loss.
+            logs.append(open(os.path.join(log_dir, f"cam{k}.log"), "w"))
             procs.append(spawn(
-                ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-rtsp_transport",
-                 "tcp", "-i", f"rtsp://127.0.0.1:{port}/cam{k}/main", "-c", "copy", "-f",
+                ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-rtsp_transport",
+                 transport, "-i", f"rtsp://127.0.0.1:{port}/cam{k}/main", "-c", "copy", "-f",
                  "segment", "-segment_time", "60", "-reset_timestamps", "1",
                  os.path.join(out_dir, f"cam{k}_%03d.mp4")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                stdout=subprocess.DEVNULL, stderr=logs[-1]))
         # Started once every process has written some of its first segment.
+        out_dir_glob = os.path.join(out_dir, "*")
         deadline = time.monotonic() + 60 + n / 2
         while True:
-            started = sum(os.path.getsize(f) > 0 for f in glob.glob(os.path.join(out_dir, "*")))
+            started = sum(os.path.getsize(f) > 0 for f in glob.glob(out_dir_glob))
             if started >= n:
                 break
             if time.monotonic() > deadline:
@@ -353,11 +412,15 @@ def run_ffmpeg(args, work, n, port, fakecam):
                 break
             time.sleep(0.5)
         time.sleep(args.warmup)
+        missed_before = ffmpeg_missed(log_dir)
         w = Window([p.pid for p in procs], fakecam.pid).run(args.seconds)
+        w["packets_lost"] = ffmpeg_missed(log_dir) - missed_before
         w["pss_end_mb"] = sum(pss_kb(p.pid) for p in procs) / 1024
         w["exited_early"] = sum(p.poll() is not None for p in procs)
     finally:
         stop(procs, signal.SIGINT, timeout=60)  # ffmpeg writes each mp4's moov on SIGINT
+        for f in logs:
+            f.close()
     # The frames in the files (from the mp4 sample tables: cheap), against 30 fps x duration.
     frames = expected = 0
     files = sorted(glob.glob(os.path.join(out_dir, "*.mp4")))
@@ -373,7 +436,23 @@ def run_ffmpeg(args, work, n, port, fakecam):
             w["unreadable_files"] = w.get("unreadable_files", 0) + 1
     w["file_frames"], w["file_expected"] = frames, expected
     shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.rmtree(log_dir, ignore_errors=True)
     return w
+
+
+def ffmpeg_missed(log_dir):
+    """Packets ffmpeg's RTP demuxer reported missing so far ("RTP: missed N packets")."""
+    total = 0
+    for path in glob.glob(os.path.join(log_dir, "*.log")):
+        with open(path, errors="replace") as f:
+            for line in f:
+                i = line.find("missed ")
+                if i >= 0 and "packets" in line:
+                    try:
+                        total += int(line[i + 7:].split()[0])
+                    except ValueError:
+                        pass
+    return total
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -382,9 +461,9 @@ def pct(a, b):
     return f"{100 * a / b:.1f}%" if b else "-"
 
 
-def print_n(n, nominal_mb_s, nj, ff):
-    print(f"\nN = {n}: {nj['wall_s']:.1f} s window; nightjar and ffmpeg measured one after the "
-          f"other, not concurrently")
+def print_n(n, transport, nominal_mb_s, nj, ff):
+    print(f"\nN = {n}, RTP over {transport.upper()}: {nj['wall_s']:.1f} s window; nightjar and "
+          f"ffmpeg measured one after the other, not concurrently")
     rows = []
 
     def row(name, a, b, ratio=""):
@@ -414,6 +493,14 @@ def print_n(n, nominal_mb_s, nj, ff):
         f"({pct(nj['frames'], nj['frames_expected'])})", "-")
     row("status: lost/dropped/shed", f"{nj['packets_lost']} pkts / {nj['frames_dropped']} / "
         f"{nj['frames_shed']}", "-")
+    row("packets lost (RTP sequence)", f"{nj['packets_lost']}",
+        f"{ff['packets_lost']}" if ff else "skipped")
+    row("socket drops (kernel, rcvbuf)", f"{nj['socket_drops']}",
+        f"{ff['socket_drops']}" if ff else "skipped")
+    row("machine UDP rcvbuf/sndbuf errors", f"{nj['machine_udp_rcvbuf_errors']} / "
+        f"{nj['machine_udp_sndbuf_errors']}",
+        f"{ff['machine_udp_rcvbuf_errors']} / {ff['machine_udp_sndbuf_errors']}" if ff
+        else "skipped")
     row("frames in recordings", f"{nj['list_frames']} of {nj['list_expected']:.0f} "
         f"({pct(nj['list_frames'], nj['list_expected'])})",
         f"{ff['file_frames']} of {ff['file_expected']:.0f} "
@@ -458,6 +545,8 @@ def main():
     ap = argparse.ArgumentParser(description="CPU, memory and frames of nightjar run recording N "
                                  "RTSP cameras, against N ffmpeg -c copy processes")
     ap.add_argument("--streams", default="1,16,64,256")
+    ap.add_argument("--transport", default="tcp,udp",
+                    help="RTP transports to measure, each against ffmpeg -rtsp_transport the same")
     ap.add_argument("--seconds", type=float, default=30, help="measuring window per side")
     ap.add_argument("--warmup", type=float, default=5, help="after every stream delivers")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build/nightjar"))
@@ -472,6 +561,9 @@ def main():
     ap.add_argument("--json", help="also write the raw figures here")
     args = ap.parse_args()
     streams = [int(x) for x in args.streams.split(",")]
+    transports = [t.strip().lower() for t in args.transport.split(",") if t.strip()]
+    if not transports or any(t not in ("tcp", "udp") for t in transports):
+        sys.exit("--transport: tcp, udp or both (tcp,udp)")
 
     wait_for_binary(args.bin)
     clips = args.clips_dir or os.path.join(os.path.dirname(os.path.abspath(args.bin)), "clips")
@@ -500,8 +592,9 @@ def main():
               + ", ".join(f"{n}: {n * nominal:.1f} MB/s" for n in streams))
         base = nightjar_baseline_rss(nj, work)
         print(f"nightjar run with no camera: RSS {base:.1f} MB (subtracted for the per-stream RSS)")
-        print("ffmpeg: ffmpeg -rtsp_transport tcp -i URL -c copy -f segment -segment_time 60 "
-              "-reset_timestamps 1 OUT_%03d.mp4, one process per stream", flush=True)
+        print(f"ffmpeg: ffmpeg -rtsp_transport {'|'.join(transports)} -i URL -c copy -f segment "
+              "-segment_time 60 -reset_timestamps 1 OUT_%03d.mp4, one process per stream",
+              flush=True)
         for n in streams:
             port = free_port()
             cmd = [nj, "fakecam", "--cameras", str(n), "--port", str(port), "--clip", clip,
@@ -511,22 +604,27 @@ def main():
             fakecam = spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 wait_port(port)
-                ours = run_nightjar(args, nj, work, n, port, fakecam)
-                ours["base_rss_mb"] = base
-                peer = None
-                if args.skip_ffmpeg_above is None or n <= args.skip_ffmpeg_above:
-                    peer = run_ffmpeg(args, work, n, port, fakecam)
+                for transport in transports:
+                    ours = run_nightjar(args, nj, work, n, port, fakecam, transport)
+                    ours["base_rss_mb"] = base
+                    peer = None
+                    if args.skip_ffmpeg_above is None or n <= args.skip_ffmpeg_above:
+                        peer = run_ffmpeg(args, work, n, port, fakecam, transport)
+                    print_n(n, transport, nominal, ours, peer)
+                    results.append({"streams": n, "transport": transport, "nightjar": ours,
+                                    "ffmpeg": peer})
             finally:
                 stop([fakecam], signal.SIGTERM)
-            print_n(n, nominal, ours, peer)
-            results.append({"streams": n, "nightjar": ours, "ffmpeg": peer})
-        print("\nsummary (% of one core per stream; MB of RSS per stream):")
-        print(f"  {'N':>5}{'nightjar CPU':>14}{'ffmpeg CPU':>12}{'ratio':>8}{'nightjar RSS':>14}"
-              f"{'ffmpeg RSS':>12}{'nj frames':>11}{'ff frames':>11}")
+        print("\nsummary (% of one core per stream; MB of RSS per stream; frames recorded; "
+              "packets lost = RTP sequence gaps + kernel socket drops):")
+        print(f"  {'N':>5}{'RTP':>5}{'nightjar CPU':>14}{'ffmpeg CPU':>12}{'ratio':>8}"
+              f"{'nightjar RSS':>14}{'ffmpeg RSS':>12}{'nj recv':>9}{'nj rec':>9}"
+              f"{'ff rec':>9}{'nj lost':>9}{'ff lost':>9}")
         for r in results:
             n, a, b = r["streams"], r["nightjar"], r["ffmpeg"]
             per_a = (a["rss_end_mb"] - a["base_rss_mb"]) / n
-            print(f"  {n:>5}{a['cpu_pct'] / n:>14.3f}" + _peer_cols(a, b, n, per_a))
+            print(f"  {n:>5}{r['transport']:>5}{a['cpu_pct'] / n:>14.3f}"
+                  + _peer_cols(a, b, n, per_a))
     except KeyboardInterrupt:
         print("\ninterrupted: stopping everything", file=sys.stderr)
     finally:
@@ -542,8 +640,12 @@ def _peer_cols(a, b, n, per_a):
     ratio = f"{b['cpu_pct'] / a['cpu_pct']:.1f}x" if b and a["cpu_pct"] > 0 else "-"
     ff_rss = f"{b['rss_end_mb'] / n:.2f}" if b else "skipped"
     ff_frames = pct(b["file_frames"], b["file_expected"]) if b else "skipped"
+    nj_lost = f"{a['packets_lost']}+{a['socket_drops']}"
+    ff_lost = f"{b['packets_lost']}+{b['socket_drops']}" if b else "skipped"
     return (f"{ff_cpu:>12}{ratio:>8}{per_a:>14.2f}{ff_rss:>12}"
-            f"{pct(a['frames'], a['frames_expected']):>11}{ff_frames:>11}")
+            f"{pct(a['frames'], a['frames_expected']):>9}"
+            f"{pct(a['list_frames'], a['list_expected']):>9}{ff_frames:>9}"
+            f"{nj_lost:>9}{ff_lost:>9}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,6 +13,7 @@
 
 #include "rtsp/client_session.h"
 #include "rtsp/rtcp.h"
+#include "rtsp/udp_batch.h"
 
 namespace nightjar::rtsp {
 
@@ -79,27 +81,47 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
 asio::awaitable<void> Client::Session::UdpLoop(size_t track, bool rtcp) {
   auto self = shared_from_this();
   asio::ip::udp::socket& socket = rtcp ? *udp_[track].rtcp : *udp_[track].rtp;
-  const auto server = udp_[track].server_rtp.address();
-  std::vector<uint8_t> buf(65536);
-  asio::ip::udp::endpoint from;
+  // Only the camera may feed this session (its address; RTCP may come from another port).
+  const UdpSource source =
+      MakeUdpSource(udp_[track].server_rtp.data(), udp_[track].server_rtp.size());
+  // Batches per turn before the strand's other work gets a turn (a burst is rarely > 2).
+  constexpr size_t kMaxBatchesPerTurn = 8;
+  std::optional<Error> failed;
+  auto on_datagram = [&](std::span<const uint8_t> packet) {
+    stats.bytes_received += packet.size();
+    if (rtcp) {
+      if (!receivers[track]->OnRtcp(packet)) ++stats.malformed_rtcp;
+      return true;
+    }
+    if (auto r = OnRtp(track, packet); !r) {
+      failed = r.error();
+      return false;
+    }
+    return !closed_;
+  };
   while (!closed_) {
+    // Everything queued, parsed in place from the thread's batch buffers; then one wait for
+    // readability per socket until more comes (udp_batch.h).
+    auto drained = DrainUdp(socket.native_handle(), source, kMaxBatchesPerTurn, on_datagram);
+    if (closed_) break;
+    if (failed) {
+      Fail(failed->code(), failed->message());
+      break;
+    }
+    if (!drained) {
+      Fail(ErrorCode::kIo, "UDP receive: " + drained.error().message());
+      break;
+    }
     boost::system::error_code ec;
-    const size_t n = co_await socket.async_receive_from(
-        asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+    if (drained->caught_up) {
+      co_await socket.async_wait(asio::socket_base::wait_read,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await asio::post(executor_, asio::use_awaitable);  // more queued: yield, then go on
+    }
     if (closed_) break;
     if (ec) {
       Fail(ErrorCode::kIo, "UDP receive: " + ec.message());
-      break;
-    }
-    if (from.address() != server) continue;  // only the camera may feed this session
-    stats.bytes_received += n;
-    const std::span<const uint8_t> packet(buf.data(), n);
-    if (rtcp) {
-      if (!receivers[track]->OnRtcp(packet)) ++stats.malformed_rtcp;
-      continue;
-    }
-    if (auto r = OnRtp(track, packet); !r) {
-      Fail(r.error().code(), r.error().message());
       break;
     }
   }

@@ -228,11 +228,20 @@ Result<void> H26xDepacketizer::PushPayload(std::span<const uint8_t> payload) {
   if (payload.size() < header_size_) return Ok();  // empty keepalive payloads exist
   // Quirk: Annex B start codes in what should be one NAL unit (e.g. SPS+PPS+IDR glued together).
   // A NAL unit cannot contain 00 00 01 (emulation prevention), so any occurrence is a separator.
-  if (size_t sc = FindStartCode(payload); sc != std::string::npos) {
-    return PushAnnexB(payload, sc);
+  // Only such payloads are scanned (one that begins with a start code reads as type 0): the
+  // fragments and aggregation packets that carry most bytes have their own framing, and a scan
+  // of every byte received showed in profiles.
+  const bool h264 = codec_ == VideoCodec::kH264;
+  const uint8_t first_type = h264 ? codec::H264NalType(payload[0]) : codec::H265NalType(payload[0]);
+  const bool framed = h264 ? first_type == codec::kH264NalStapA || first_type == codec::kH264NalFuA
+                           : first_type == codec::kH265NalAp || first_type == codec::kH265NalFu;
+  if (!framed) {
+    if (size_t sc = FindStartCode(payload); sc != std::string::npos) {
+      return PushAnnexB(payload, sc);
+    }
   }
-  if (codec_ == VideoCodec::kH264) {
-    const uint8_t type = codec::H264NalType(payload[0]);
+  if (h264) {
+    const uint8_t type = first_type;
     if (type >= 1 && type <= 23) return AppendNal(payload);
     if (type == codec::kH264NalStapA) return PushAggregation(payload);
     if (type == codec::kH264NalFuA) return PushFragment(payload);
@@ -242,7 +251,7 @@ Result<void> H26xDepacketizer::PushPayload(std::span<const uint8_t> payload) {
     }
     return Ok();  // 0, 30, 31: undefined, ignored (RFC 6184 §5.4)
   }
-  const uint8_t type = codec::H265NalType(payload[0]);
+  const uint8_t type = first_type;
   if (type < codec::kH265NalAp) return AppendNal(payload);
   if (type == codec::kH265NalAp) return PushAggregation(payload);
   if (type == codec::kH265NalFu) return PushFragment(payload);

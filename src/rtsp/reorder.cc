@@ -39,6 +39,12 @@ bool ReorderBuffer::Insert(int64_t sequence, std::vector<uint8_t> data) {
   return true;
 }
 
+bool ReorderBuffer::TakeInOrder(int64_t sequence) {
+  if (!held_.empty() || (next_ && sequence != *next_)) return false;
+  next_ = sequence + 1;
+  return true;
+}
+
 std::optional<ReorderBuffer::Packet> ReorderBuffer::Next() {
   if (held_.empty()) return std::nullopt;
   // The first packet ever defines where the sequence starts; later, wait for the gap to fill

@@ -34,7 +34,8 @@ class SequenceUnwrapper {
 
 // Holds out-of-order packets until the gap before them fills, at most `capacity` packets. When the
 // buffer is full the gap is declared lost and delivery skips past it. Duplicates and packets older
-// than what was already delivered are dropped. Packets are stored as owned copies.
+// than what was already delivered are dropped. Packets held are stored as owned copies; one in
+// order with nothing held is not stored at all (TakeInOrder).
 class ReorderBuffer {
  public:
   struct Packet {
@@ -57,6 +58,12 @@ class ReorderBuffer {
 
   // Delivers everything held, in order, marking gaps (end of stream or a timeout).
   std::optional<Packet> Drain();
+
+  // The common case without a copy: when nothing is held and `sequence` is the one expected
+  // next (or the first ever), the packet counts as inserted and taken at once (no loss before
+  // it) and true is returned; the caller delivers it from its own buffer. Otherwise false and
+  // nothing changes: Insert it.
+  bool TakeInOrder(int64_t sequence);
 
   uint64_t late_or_duplicate() const { return late_or_duplicate_; }
   uint64_t lost() const { return lost_; }

@@ -145,5 +145,26 @@ TEST(ReorderBufferTest, WithUnwrappedSequenceAcrossTheWrap) {
   EXPECT_EQ(rb.lost(), 0u);
 }
 
+// The copy-free path takes only what Insert + Next would have delivered at once, and leaves the
+// buffer exactly as they would have.
+TEST(ReorderBufferTest, TakeInOrderOnlyWhenNothingIsHeldAndTheSequenceIsNext) {
+  ReorderBuffer rb(4);
+  EXPECT_TRUE(rb.TakeInOrder(10));  // the first ever
+  EXPECT_TRUE(rb.TakeInOrder(11));
+  EXPECT_FALSE(rb.TakeInOrder(13));  // a gap: must wait in the buffer
+  ASSERT_TRUE(rb.Insert(13, B(13)));
+  EXPECT_FALSE(rb.Next());
+  EXPECT_FALSE(rb.TakeInOrder(12));  // 13 is held: 12 goes through the buffer to keep order
+  ASSERT_TRUE(rb.Insert(12, B(12)));
+  std::vector<int64_t> got;
+  while (auto p = rb.Next()) got.push_back(p->sequence);
+  EXPECT_EQ(got, (std::vector<int64_t>{12, 13}));
+  EXPECT_TRUE(rb.TakeInOrder(14));
+  EXPECT_FALSE(rb.TakeInOrder(14));    // a duplicate is never taken...
+  EXPECT_FALSE(rb.Insert(14, B(14)));  // ...and Insert counts it
+  EXPECT_EQ(rb.late_or_duplicate(), 1u);
+  EXPECT_EQ(rb.lost(), 0u);
+}
+
 }  // namespace
 }  // namespace nightjar::rtsp

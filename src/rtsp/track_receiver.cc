@@ -113,6 +113,8 @@ Result<void> TrackReceiver::Accept(const RtpPacket& rtp, std::span<const uint8_t
     return Deliver(sequence, rtp, gap, out);
   }
 
+  // In order with nothing held (nearly always): parsed in place, no copy.
+  if (buffer_.TakeInOrder(sequence)) return Deliver(sequence, rtp, false, out);
   if (!buffer_.Insert(sequence, std::vector<uint8_t>(packet.begin(), packet.end()))) {
     stats_.late_or_duplicate = late_base_ + buffer_.late_or_duplicate();
     return {};

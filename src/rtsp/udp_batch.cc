@@ -1,0 +1,166 @@
+#include "rtsp/udp_batch.h"
+
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace nightjar::rtsp {
+namespace {
+
+#ifndef UDP_GRO
+constexpr int UDP_GRO = 104;  // linux/udp.h, Linux >= 5.0
+#endif
+#ifndef SOL_UDP
+constexpr int SOL_UDP = 17;
+#endif
+
+// Room for the UDP_GRO control message (an int) and nothing else is asked for.
+constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int));
+
+thread_local std::unique_ptr<UdpBatch> t_batch;
+thread_local bool t_batch_in_use = false;
+
+}  // namespace
+
+struct UdpBatch::Arrays {
+  mmsghdr messages[kSlots];
+  iovec iov[kSlots];
+  sockaddr_storage names[kSlots];
+  alignas(cmsghdr) uint8_t control[kSlots][kControlBytes];
+  int segment[kSlots];  // parsed GRO segment size, 0 when none
+};
+
+UdpBatch::UdpBatch()
+    // Not value-initialized: the kernel writes only what arrives, so untouched pages stay
+    // unbacked (a 1.4 KB datagram costs one page per slot).
+    : buffers_(new uint8_t[kSlots * kSlotBytes]), arrays_(std::make_unique<Arrays>()) {
+  std::memset(arrays_.get(), 0, sizeof(Arrays));
+  for (size_t i = 0; i < kSlots; ++i) {
+    arrays_->iov[i] = {buffers_.get() + i * kSlotBytes, kSlotBytes};
+  }
+}
+
+UdpBatch::~UdpBatch() = default;
+
+Result<size_t> UdpBatch::Receive(int fd) {
+  Arrays& a = *arrays_;
+  for (size_t i = 0; i < kSlots; ++i) {  // the kernel rewrites lengths and flags on each call
+    msghdr& h = a.messages[i].msg_hdr;
+    h.msg_name = &a.names[i];
+    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_iov = &a.iov[i];
+    h.msg_iovlen = 1;
+    h.msg_control = a.control[i];
+    h.msg_controllen = kControlBytes;
+    h.msg_flags = 0;
+    a.messages[i].msg_len = 0;
+  }
+  int n;
+  do {
+    n = recvmmsg(fd, a.messages, kSlots, MSG_DONTWAIT, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return size_t{0};
+    // ICMP port unreachable answered to our receiver report surfaces here on a connected-less
+    // socket only as ECONNREFUSED: not a receive failure.
+    if (errno == ECONNREFUSED) return size_t{0};
+    return Err(ErrorCode::kIo, std::string("recvmmsg: ") + std::strerror(errno));
+  }
+  for (int i = 0; i < n; ++i) {
+    a.segment[i] = 0;
+    msghdr& h = a.messages[i].msg_hdr;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+          c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        int size;
+        std::memcpy(&size, CMSG_DATA(c), sizeof(size));
+        if (size > 0) a.segment[i] = size;
+      }
+    }
+  }
+  return static_cast<size_t>(n);
+}
+
+std::span<const uint8_t> UdpBatch::data(size_t i) const {
+  return {buffers_.get() + i * kSlotBytes,
+          std::min<size_t>(arrays_->messages[i].msg_len, kSlotBytes)};
+}
+
+size_t UdpBatch::segment_size(size_t i) const { return static_cast<size_t>(arrays_->segment[i]); }
+
+bool UdpBatch::truncated(size_t i) const {
+  return (arrays_->messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+}
+
+bool UdpBatch::from(size_t i, const UdpSource& source) const {
+  const sockaddr_storage& got = arrays_->names[i];
+  const sockaddr_storage& want = source.address;
+  if (got.ss_family != want.ss_family) {
+    // An IPv4 camera seen on an IPv6 socket arrives as ::ffff:a.b.c.d.
+    if (got.ss_family == AF_INET6 && want.ss_family == AF_INET) {
+      const auto& g = reinterpret_cast<const sockaddr_in6&>(got);
+      const auto& w = reinterpret_cast<const sockaddr_in&>(want);
+      return IN6_IS_ADDR_V4MAPPED(&g.sin6_addr) &&
+             std::memcmp(&g.sin6_addr.s6_addr[12], &w.sin_addr, 4) == 0;
+    }
+    return false;
+  }
+  if (got.ss_family == AF_INET) {
+    return reinterpret_cast<const sockaddr_in&>(got).sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in&>(want).sin_addr.s_addr;
+  }
+  if (got.ss_family == AF_INET6) {
+    return std::memcmp(&reinterpret_cast<const sockaddr_in6&>(got).sin6_addr,
+                       &reinterpret_cast<const sockaddr_in6&>(want).sin6_addr,
+                       sizeof(in6_addr)) == 0;
+  }
+  return false;
+}
+
+UdpBatchLease::UdpBatchLease() {
+  if (t_batch_in_use) {
+    own_ = std::make_unique<UdpBatch>();
+    batch_ = own_.get();
+    return;
+  }
+  if (!t_batch) t_batch = std::make_unique<UdpBatch>();  // freed when the thread ends
+  t_batch_in_use = true;
+  batch_ = t_batch.get();
+}
+
+UdpBatchLease::~UdpBatchLease() {
+  if (!own_) t_batch_in_use = false;
+}
+
+UdpSocketSettings PrepareUdpSocket(int fd, int rcvbuf_bytes, bool gro) {
+  UdpSocketSettings s;
+  if (rcvbuf_bytes > 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof(rcvbuf_bytes));
+    int got = 0;
+    socklen_t len = sizeof(got);
+    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+    // The kernel doubles what it grants (room for its own overhead); less means
+    // net.core.rmem_max capped it. A process with CAP_NET_ADMIN may go past the cap.
+    if (got < 2 * rcvbuf_bytes)
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf_bytes, sizeof(int));
+  }
+  int got = 0;
+  socklen_t len = sizeof(got);
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0) s.rcvbuf_bytes = got;
+  if (gro) {
+    const int on = 1;
+    s.gro = setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+  }
+  return s;
+}
+
+UdpSource MakeUdpSource(const sockaddr* address, socklen_t length) {
+  UdpSource s;
+  std::memcpy(&s.address, address, std::min<size_t>(length, sizeof(s.address)));
+  return s;
+}
+
+}  // namespace nightjar::rtsp

@@ -1,0 +1,151 @@
+// Batched UDP receive for RTP and RTCP: recvmmsg(2) reads up to kSlots datagrams per system call
+// into a per-thread pool of buffers (nothing is allocated per datagram), and the caller parses
+// each one in place before the next batch reuses the buffers.
+//
+// Receive offload: a socket prepared with `gro` asks for UDP_GRO (Linux >= 5.0). The kernel may
+// then hand over a flow's consecutive datagrams of equal size (an H.264 FU-A run is mostly packets
+// of the same size) as one buffer, with the segment size in a control message; DrainUdp splits
+// such a buffer back at the segment boundaries, so every RTP packet keeps its own datagram
+// boundary (RFC 3550 §11: one RTP packet per datagram). Where the kernel does not coalesce (no
+// GRO on the receiving device, loopback without a GSO sender) every datagram arrives on its own.
+//
+// Readiness: a batch shorter than kSlots means the socket had nothing more queued, so the caller
+// may wait for readability at once (no extra call to see EAGAIN). That wait must see a datagram
+// that came in between: Asio's async_wait re-arms the descriptor (epoll_ctl EPOLL_CTL_MOD on the
+// epoll reactor, a poll request on io_uring), and the kernel then reports a socket that is
+// already readable.
+//
+// Thread safety: the pool belongs to the calling thread. A callback that (indirectly) drains
+// another socket on the same thread gets a pool of its own (allocated then; never expected).
+#ifndef NIGHTJAR_RTSP_UDP_BATCH_H_
+#define NIGHTJAR_RTSP_UDP_BATCH_H_
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "base/error.h"
+
+namespace nightjar::rtsp {
+
+// The address datagrams must come from (the camera); others are counted and skipped.
+struct UdpSource {
+  sockaddr_storage address{};  // only the family and the address are compared, not the port
+};
+
+// Sets `fd` up for DrainUdp: a receive buffer of at least `rcvbuf_bytes` when > 0 (raised with
+// SO_RCVBUFFORCE when net.core.rmem_max caps it and the process may), and UDP_GRO when `gro`.
+// Returns the receive buffer the kernel reports (it counts its overhead: about twice what
+// datagrams of ~1.4 KB hold). Failures to tune are not errors: the socket still works.
+struct UdpSocketSettings {
+  int rcvbuf_bytes = 0;
+  bool gro = false;
+};
+UdpSocketSettings PrepareUdpSocket(int fd, int rcvbuf_bytes, bool gro);
+
+struct DrainResult {
+  size_t datagrams = 0;    // delivered to the callback (GRO segments each count)
+  size_t bytes = 0;        // their bytes
+  size_t foreign = 0;      // from another address, skipped
+  size_t truncated = 0;    // larger than a buffer (64 KiB), skipped
+  bool caught_up = false;  // a batch was short or empty: nothing more was queued; wait for more
+  size_t system_calls = 0;
+};
+
+// One thread's buffers for recvmmsg. Use through DrainUdp.
+class UdpBatch {
+ public:
+  static constexpr size_t kSlots = 32;
+  static constexpr size_t kSlotBytes = 65536;  // a whole UDP datagram, or a GRO super-datagram
+
+  UdpBatch();
+  ~UdpBatch();
+  UdpBatch(const UdpBatch&) = delete;
+  UdpBatch& operator=(const UdpBatch&) = delete;
+
+  // One recvmmsg (MSG_DONTWAIT): the number of datagrams read, 0 when none was queued; kIo on a
+  // socket error.
+  Result<size_t> Receive(int fd);
+  // Datagram i of the last Receive: its bytes, and the GRO segment size (0: one datagram).
+  std::span<const uint8_t> data(size_t i) const;
+  size_t segment_size(size_t i) const;
+  bool truncated(size_t i) const;
+  bool from(size_t i, const UdpSource& source) const;
+
+ private:
+  struct Arrays;
+  std::unique_ptr<uint8_t[]> buffers_;  // kSlots x kSlotBytes, pages touched only when written
+  std::unique_ptr<Arrays> arrays_;
+};
+
+// The calling thread's batch, marked in use until the Lease ends; a nested lease on the same
+// thread gets a fresh batch.
+class UdpBatchLease {
+ public:
+  UdpBatchLease();
+  ~UdpBatchLease();
+  UdpBatchLease(const UdpBatchLease&) = delete;
+  UdpBatchLease& operator=(const UdpBatchLease&) = delete;
+  UdpBatch& batch() { return *batch_; }
+
+ private:
+  UdpBatch* batch_;
+  std::unique_ptr<UdpBatch> own_;  // only when the thread's batch was in use
+};
+
+// Reads what `fd` has queued, batch by batch, and calls on_datagram(std::span<const uint8_t>) for
+// each datagram from `source`, GRO super-datagrams split into their segments. on_datagram returns
+// false to stop (the rest of the batch is dropped). Stops once it caught up (a short batch) or
+// after `max_batches` full ones (more may be queued: yield, then call again). kIo on a socket
+// error.
+template <typename Fn>
+Result<DrainResult> DrainUdp(int fd, const UdpSource& source, size_t max_batches,
+                             Fn&& on_datagram) {
+  DrainResult r;
+  UdpBatchLease lease;
+  UdpBatch& batch = lease.batch();
+  for (size_t round = 0; round < max_batches; ++round) {
+    ++r.system_calls;
+    NJ_TRY(size_t n, batch.Receive(fd));
+    if (n == 0) {
+      r.caught_up = true;
+      return r;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (batch.truncated(i)) {
+        ++r.truncated;
+        continue;
+      }
+      if (!batch.from(i, source)) {
+        ++r.foreign;
+        continue;
+      }
+      std::span<const uint8_t> d = batch.data(i);
+      const size_t step = batch.segment_size(i) > 0 ? batch.segment_size(i) : d.size();
+      while (!d.empty()) {
+        const std::span<const uint8_t> one = d.first(std::min(step, d.size()));
+        d = d.subspan(one.size());
+        ++r.datagrams;
+        r.bytes += one.size();
+        if (!on_datagram(one)) return r;
+      }
+    }
+    if (n < UdpBatch::kSlots) {  // the queue is empty (see Readiness above)
+      r.caught_up = true;
+      return r;
+    }
+  }
+  return r;
+}
+
+// Fills `source` from an address in network form (AF_INET / AF_INET6 sockaddr).
+UdpSource MakeUdpSource(const sockaddr* address, socklen_t length);
+
+}  // namespace nightjar::rtsp
+
+#endif  // NIGHTJAR_RTSP_UDP_BATCH_H_
