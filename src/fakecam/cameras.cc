@@ -71,7 +71,8 @@ rtsp::SteadyTime ClipPlayer::Poll(rtsp::SteadyTime now, std::vector<rtsp::Outgoi
         if (stamp && i == f.stamp_at) {
           // Sent now, before the packets that follow, as a single NAL unit packet (RFC 6184
           // §5.6, RFC 7798 §4.4.1) with the frame's timestamp.
-          stamps_.push_back(StampSei(*t.video_codec, UnixMicrosNow()));
+          last_stamp_us_ = std::max(UnixMicrosNow(), last_stamp_us_ + 1);
+          stamps_.push_back(StampSei(*t.video_codec, last_stamp_us_));
           out.push_back({c.track, stamps_.back(), ts, false});
         }
         const rtsp::PayloadRef& p = t.packets[f.first_packet + i];

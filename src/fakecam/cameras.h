@@ -11,6 +11,7 @@
 #ifndef NIGHTJAR_FAKECAM_CAMERAS_H_
 #define NIGHTJAR_FAKECAM_CAMERAS_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,6 +49,7 @@ class ClipPlayer final : public rtsp::StreamPlayer {
   double jump_secs_ = 3600;
   bool stamp_ = false;
   std::vector<std::vector<uint8_t>> stamps_;  // the SEI units of the last Poll
+  int64_t last_stamp_us_ = 0;  // stamps grow strictly: frames sent in one burst stay apart
 };
 
 class ClipSource final : public rtsp::StreamSource {
