@@ -1,11 +1,11 @@
 #include "storage/writer.h"
 
 #include <gtest/gtest.h>
-#include <sodium.h>
 
 #include <future>
 
 #include "base/fault_fs.h"
+#include "storage/file_hash.h"
 #include "testutil/temp_dir.h"
 
 namespace nightjar::storage {
@@ -57,11 +57,10 @@ TEST_F(WriterTest, WritesSyncsAndHashes) {
   std::string contents = Contents(1);
   ASSERT_EQ(contents.size(), 1100u);  // preallocation trimmed
   EXPECT_EQ(contents.substr(1000, 24), std::string(24, 'c'));
-  Blake2b expect;
-  crypto_generichash(expect.data(), expect.size(),
-                     reinterpret_cast<const uint8_t*>(contents.data()), contents.size(), nullptr,
-                     0);
-  EXPECT_EQ(*c.hash, expect);
+  FileHasher expect;
+  expect.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
+  EXPECT_EQ(c.hash->algorithm, db::HashAlgorithm::kXxh3_128);
+  EXPECT_EQ(*c.hash, expect.Final());
   // Batching: many appends, few write calls.
   for (int i = 0; i < 300; ++i) ASSERT_TRUE(w.Append(2, Data(100, 'e')));
   SyncNow(w);
