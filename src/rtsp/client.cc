@@ -256,6 +256,7 @@ asio::awaitable<Result<void>> Client::Session::ReadMore() {
   if (ec == asio::error::eof) co_return Err(ErrorCode::kClosed, "the camera closed the connection");
   if (ec) co_return Err(ErrorCode::kClosed, "reading from the camera: " + ec.message());
   stats.bytes_received += n;
+  read_at_ = Clock::now();
   if (playing_ && transport_ == TransportKind::kTcp) TuneLowWater(n);
   co_return Ok();
 }

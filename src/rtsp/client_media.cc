@@ -67,7 +67,11 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
     }
     return Ok();
   }
-  const auto now = Clock::now().time_since_epoch();
+  // Over TCP the packets of one read arrived together: the read's time, not a clock call each.
+  const auto now =
+      (transport_ == TransportKind::kTcp && read_at_ != Clock::time_point() ? read_at_
+                                                                            : Clock::now())
+          .time_since_epoch();
   if (receivers[track]->packets() != accepted) stall_.OnPacket(now);
   if (!units_.empty()) stall_.OnMedia(now);
   for (AccessUnit& unit : units_) {
@@ -115,7 +119,7 @@ asio::awaitable<void> Client::Session::UdpLoop(size_t track, bool rtcp) {
 // than a tick or two, well within the stall limit (stall.h).
 void Client::Session::TuneLowWater(size_t bytes_read) {
   constexpr int kMaxLowWater = 64 * 1024, kMinUseful = 4096;
-  const auto now = Clock::now();
+  const auto now = read_at_;
   if (low_water_bytes_ == 0 && low_water_since_ == Clock::time_point()) low_water_since_ = now;
   low_water_bytes_ += bytes_read;
   const auto elapsed = now - low_water_since_;

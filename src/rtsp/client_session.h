@@ -106,6 +106,7 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   size_t in_pos_ = 0, in_end_ = 0;
   bool resyncing_ = false;        // skipping junk, looking for a sync point
   size_t resync_skipped_ = 0;     // bytes skipped by the current resync
+  Clock::time_point read_at_;     // when the last TCP read completed
   int low_water_ = 1;             // the socket's SO_RCVLOWAT
   uint64_t low_water_bytes_ = 0;  // read since low_water_since_
   Clock::time_point low_water_since_;
