@@ -83,6 +83,31 @@ TEST_F(WriterTest, BoundsMemory) {
   EXPECT_TRUE(w.Append(1, Data(1000, 'y')));
 }
 
+// A checkpoint syncs many files at once (several threads): each file's own result is kept, and
+// a failed sync poisons only its file.
+TEST_F(WriterTest, CheckpointSyncsManyFilesEachWithItsOwnResult) {
+  Writer w(*dir_, {});
+  constexpr int kFiles = 20;
+  for (int id = 1; id <= kFiles; ++id) {
+    w.Open(id, 0);
+    ASSERT_TRUE(w.Append(id, Data(100 * id, static_cast<uint8_t>(id))));
+  }
+  fs_.FailNth(FsOp::kSync, 7, EIO);  // one of the 20 syncs, whichever thread makes it
+  auto s = SyncNow(w);
+  ASSERT_EQ(s.size(), static_cast<size_t>(kFiles));
+  int failed = 0;
+  for (int id = 1; id <= kFiles; ++id) {
+    if (s[id].error) {
+      ++failed;
+      EXPECT_EQ(s[id].durable_bytes, 0u);
+    } else {
+      EXPECT_EQ(s[id].durable_bytes, 100u * id);
+    }
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(w.Stats().syncs, static_cast<uint64_t>(kFiles));
+}
+
 TEST_F(WriterTest, NoSpaceKeepsTheDurablePrefix) {
   Writer w(*dir_, {});
   w.Open(1, 0);
