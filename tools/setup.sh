@@ -27,7 +27,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang-16 libclang-rt-16-dev llvm-16 clang-format clang-tidy-16
   # libraries
   libboost-dev libboost-system-dev libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
-  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libsodium-dev zlib1g-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libxxhash-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libavcodec-dev libavutil-dev libswscale-dev
   # test peers: decoders, other RTSP servers and clients

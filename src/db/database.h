@@ -132,7 +132,7 @@ class Database {
   // older backup), so new recordings never collide with them. kNotFound for a missing stream.
   Result<void> ReserveRecordingIds(int64_t stream_id, int64_t at_least);
   // Applies checkpoints and closes of WRITING recordings, all in ONE transaction: either every
-  // update is applied or none is. An update with written_blake2b also moves the row to WRITTEN.
+  // update is applied or none is. An update with written_hash also moves the row to WRITTEN.
   // The update's flags replace the row's, except that kRecordingProtected is only ever added:
   // a user may protect a recording while it is written (SetRecordingFlags), and the writer's next
   // checkpoint must not undo that.

@@ -47,7 +47,7 @@ Result<RecordingRow> ReadRecording(Statement& stmt) {
   row.video_sample_entry_id = stmt.ColumnInt(13);
   row.audio_sample_entry_id = stmt.ColumnOptInt(14);
   if (!stmt.ColumnIsNull(15)) {
-    NJ_TRY(row.sample_file_blake2b, ToArray<32>(stmt.ColumnBlobView(15), "sample_file_blake2b"));
+    NJ_TRY(row.sample_file_hash, DecodeSampleFileHash(stmt.ColumnBlobView(15)));
   }
   return row;
 }
@@ -198,11 +198,11 @@ Result<void> Database::UpdateRecordings(std::span<const RecordingUpdate> updates
           .BindInt(6, u.video_sync_samples)
           .BindInt(7, u.audio_samples)
           .BindInt(8, u.sample_file_bytes)
-          .BindInt(9, static_cast<int64_t>(u.written_blake2b ? RecordingState::kWritten
-                                                             : RecordingState::kWriting))
+          .BindInt(9, static_cast<int64_t>(u.written_hash ? RecordingState::kWritten
+                                                          : RecordingState::kWriting))
           .BindInt(11, u.composite_id);
-      if (u.written_blake2b) {
-        stmt.BindBlob(10, *u.written_blake2b);
+      if (u.written_hash) {
+        stmt.BindBlob(10, EncodeSampleFileHash(*u.written_hash));
       } else {
         stmt.BindNull(10);
       }

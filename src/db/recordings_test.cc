@@ -46,14 +46,15 @@ class RecordingsTest : public DbTest {
   // Closes a WRITING recording (WRITTEN with a hash), keeping its totals.
   void Close(int64_t id) {
     RecordingRow row = *db_->GetRecording(id);
-    RecordingUpdate u{.composite_id = id,
-                      .flags = row.flags,
-                      .wall_duration = row.wall_duration,
-                      .media_duration = row.media_duration,
-                      .video_samples = row.video_samples,
-                      .video_sync_samples = row.video_sync_samples,
-                      .sample_file_bytes = row.sample_file_bytes,
-                      .written_blake2b = Blake2b256{}};
+    RecordingUpdate u{
+        .composite_id = id,
+        .flags = row.flags,
+        .wall_duration = row.wall_duration,
+        .media_duration = row.media_duration,
+        .video_samples = row.video_samples,
+        .video_sync_samples = row.video_sync_samples,
+        .sample_file_bytes = row.sample_file_bytes,
+        .written_hash = MakeSampleFileHash(HashAlgorithm::kXxh3_128, std::vector<uint8_t>(16))};
     NJ_ASSERT_OK(db_->UpdateRecordings(std::span<const RecordingUpdate>(&u, 1)));
   }
 
@@ -74,7 +75,7 @@ TEST_F(RecordingsTest, InsertAssignsCompositeIdsAndBumpsNextId) {
   NJ_ASSERT_OK(enc.Append(Duration90k(3000), 1000, true));
   RecordingRow row = Row(kT0, Duration90k(3000));
   row.state = RecordingState::kWritten;  // ignored: new rows are WRITING
-  row.sample_file_blake2b = Blake2b256{1};
+  row.sample_file_hash = MakeSampleFileHash(HashAlgorithm::kXxh3_128, std::vector<uint8_t>(16, 1));
   auto first = db_->InsertRecording(row, {.video_index = enc.bytes()});
   NJ_ASSERT_OK(first);
   EXPECT_EQ(*first, CompositeId(stream_, 1));
@@ -96,7 +97,7 @@ TEST_F(RecordingsTest, InsertAssignsCompositeIdsAndBumpsNextId) {
   EXPECT_EQ(got->start, kT0);
   EXPECT_EQ(got->end(), kT0 + Duration90k(3000));
   EXPECT_EQ(got->video_samples, 1);
-  EXPECT_EQ(got->sample_file_blake2b, std::nullopt);
+  EXPECT_EQ(got->sample_file_hash, std::nullopt);
   auto index = db_->GetRecordingIndex(*first);
   NJ_ASSERT_OK(index);
   EXPECT_EQ(index->video_index, enc.bytes());
@@ -172,8 +173,8 @@ TEST_F(RecordingsTest, CheckpointThenClose) {
   NJ_ASSERT_OK(enc.Append(Duration90k(3000), 4000, false, Duration90k(3000)));
   ChunkIndexEncoder chunks;
   NJ_ASSERT_OK(chunks.Append(Track::kVideo, 3));
-  Blake2b256 hash;
-  hash.fill(0x5a);
+  const SampleFileHash hash =
+      MakeSampleFileHash(HashAlgorithm::kXxh3_128, std::vector<uint8_t>(16, 0x5a));
   RecordingUpdate close = checkpoint;
   close.flags = kRecordingHasCto | kRecordingRunEnd;
   close.video_samples = 3;
@@ -181,11 +182,11 @@ TEST_F(RecordingsTest, CheckpointThenClose) {
   close.video_index = enc.bytes();
   close.audio_index = std::vector<uint8_t>();
   close.chunk_index = chunks.bytes();
-  close.written_blake2b = hash;
+  close.written_hash = hash;
   NJ_ASSERT_OK(db_->UpdateRecordings(std::span<const RecordingUpdate>(&close, 1)));
   row = db_->GetRecording(id);
   EXPECT_EQ(row->state, RecordingState::kWritten);
-  EXPECT_EQ(row->sample_file_blake2b, hash);
+  EXPECT_EQ(row->sample_file_hash, hash);
   EXPECT_EQ(row->flags, kRecordingHasCto | kRecordingRunEnd);
   EXPECT_EQ(row->video_samples, 3);
   auto index = db_->GetRecordingIndex(id);
@@ -380,6 +381,25 @@ TEST_F(RecordingsTest, ReadOnlyDatabaseRefusesRecordingWrites) {
   NJ_EXPECT_ERROR((*ro)->InsertRecording(Row(kT0, kMinute)), ErrorCode::kFailedPrecondition);
   NJ_EXPECT_ERROR((*ro)->SetRecordingFlags(id, 1), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(Ids((*ro)->ListRecordings(stream_, kT0, kT0 + kMinute)), std::vector<int64_t>{id});
+}
+
+// Recordings keep the algorithm of their hash: the BLAKE2b-256 digests of recordings made before
+// XXH3 are stored as they always were (32 bytes) and read back as BLAKE2b; XXH3-128 carries its id.
+TEST(SampleFileHashTest, StoredFormKeepsTheAlgorithm) {
+  const SampleFileHash blake =
+      MakeSampleFileHash(HashAlgorithm::kBlake2b256, std::vector<uint8_t>(32, 7));
+  EXPECT_EQ(EncodeSampleFileHash(blake), std::vector<uint8_t>(32, 7));
+  EXPECT_EQ(*DecodeSampleFileHash(std::vector<uint8_t>(32, 7)), blake);
+  const SampleFileHash xxh3 =
+      MakeSampleFileHash(HashAlgorithm::kXxh3_128, std::vector<uint8_t>(16, 9));
+  std::vector<uint8_t> stored = EncodeSampleFileHash(xxh3);
+  ASSERT_EQ(stored.size(), 17u);
+  EXPECT_EQ(stored[0], 1);
+  EXPECT_EQ(*DecodeSampleFileHash(stored), xxh3);
+  EXPECT_FALSE(DecodeSampleFileHash(std::vector<uint8_t>(16, 9)));
+  stored[0] = 2;  // an algorithm we do not know
+  EXPECT_FALSE(DecodeSampleFileHash(stored));
+  EXPECT_FALSE(DecodeSampleFileHash({}));
 }
 
 }  // namespace

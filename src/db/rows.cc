@@ -16,6 +16,38 @@ std::string UuidToHex(const Uuid& uuid) {
   return out;
 }
 
+std::vector<uint8_t> EncodeSampleFileHash(const SampleFileHash& hash) {
+  std::vector<uint8_t> blob;
+  blob.reserve(1 + hash.size);
+  if (hash.algorithm != HashAlgorithm::kBlake2b256) {
+    blob.push_back(static_cast<uint8_t>(hash.algorithm));
+  }
+  const std::span<const uint8_t> digest = hash.digest();
+  blob.insert(blob.end(), digest.begin(), digest.end());
+  return blob;
+}
+
+SampleFileHash MakeSampleFileHash(HashAlgorithm algorithm, std::span<const uint8_t> digest) {
+  SampleFileHash h;
+  h.algorithm = algorithm;
+  h.size = static_cast<uint8_t>(std::min(digest.size(), h.bytes.size()));
+  std::copy_n(digest.begin(), h.size, h.bytes.begin());
+  return h;
+}
+
+Result<SampleFileHash> DecodeSampleFileHash(std::span<const uint8_t> blob) {
+  if (blob.size() == 32) return MakeSampleFileHash(HashAlgorithm::kBlake2b256, blob);
+  if (blob.size() == 17 && blob[0] == static_cast<uint8_t>(HashAlgorithm::kXxh3_128)) {
+    return MakeSampleFileHash(HashAlgorithm::kXxh3_128, blob.subspan(1));
+  }
+  return Err(ErrorCode::kMalformed,
+             "sample-file hash of " + std::to_string(blob.size()) + " bytes of no known form");
+}
+
+std::string_view HashAlgorithmName(HashAlgorithm algorithm) {
+  return algorithm == HashAlgorithm::kBlake2b256 ? "BLAKE2b-256" : "XXH3-128";
+}
+
 std::string SampleFileName(int64_t composite_id) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx",

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +24,30 @@ namespace nightjar::db {
 
 using Uuid = std::array<uint8_t, 16>;
 using Sha256 = std::array<uint8_t, 32>;
-using Blake2b256 = std::array<uint8_t, 32>;
+
+// The integrity hash of a sample file (column recording.sample_file_blake2b, docs/schema.md
+// §Sample-file hashes). The algorithm is kept with each recording's digest, so files hashed before
+// the default changed still check.
+enum class HashAlgorithm : uint8_t {
+  kBlake2b256 = 0,  // libsodium crypto_generichash, 32 bytes: recordings made before XXH3
+  kXxh3_128 = 1,    // xxHash XXH3-128 (canonical, big-endian), 16 bytes: the default
+};
+struct SampleFileHash {
+  HashAlgorithm algorithm = HashAlgorithm::kXxh3_128;
+  std::array<uint8_t, 32> bytes{};  // the digest, then zeros
+  uint8_t size = 0;                 // of the digest: 32 (BLAKE2b-256) or 16 (XXH3-128)
+
+  std::span<const uint8_t> digest() const { return std::span(bytes).first(size); }
+  bool operator==(const SampleFileHash&) const = default;
+};
+// Builds one from a digest of at most 32 bytes (the rest is cut).
+SampleFileHash MakeSampleFileHash(HashAlgorithm algorithm, std::span<const uint8_t> digest);
+// The stored blob: a BLAKE2b-256 digest alone (32 bytes, as recordings always stored it); any
+// other algorithm one byte of its HashAlgorithm value, then the digest (XXH3-128: 17 bytes).
+std::vector<uint8_t> EncodeSampleFileHash(const SampleFileHash& hash);
+// kMalformed for a blob of no known form.
+Result<SampleFileHash> DecodeSampleFileHash(std::span<const uint8_t> blob);
+std::string_view HashAlgorithmName(HashAlgorithm algorithm);  // "BLAKE2b-256", "XXH3-128"
 
 // 32 lower-case hex digits, as in a sample-file directory's `meta` file.
 std::string UuidToHex(const Uuid& uuid);
@@ -121,7 +145,7 @@ struct RecordingRow {
   int64_t sample_file_bytes = 0;
   int64_t video_sample_entry_id = 0;
   std::optional<int64_t> audio_sample_entry_id;
-  std::optional<Blake2b256> sample_file_blake2b;  // set when WRITTEN
+  std::optional<SampleFileHash> sample_file_hash;  // set when WRITTEN
 
   Time90k end() const { return start + wall_duration; }
 };
@@ -148,7 +172,7 @@ struct RecordingUpdate {
   std::optional<std::vector<uint8_t>> audio_index;
   std::optional<std::vector<uint8_t>> chunk_index;
   // Set when the recording is closed: the row becomes WRITTEN with this hash of the file.
-  std::optional<Blake2b256> written_blake2b;
+  std::optional<SampleFileHash> written_hash;
 };
 
 // Aggregates over all of a stream's recording rows, whatever their state.

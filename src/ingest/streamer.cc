@@ -144,11 +144,13 @@ void Streamer::AddObserver(std::shared_ptr<media::FrameObserver> observer) {
   slot->observer = std::move(observer);
   std::lock_guard lock(mu_);
   observers_.push_back(std::move(slot));
+  observers_version_.fetch_add(1, std::memory_order_release);
 }
 
 void Streamer::RemoveObserver(const media::FrameObserver* observer) {
   std::lock_guard lock(mu_);
   std::erase_if(observers_, [&](const auto& slot) { return slot->observer.get() == observer; });
+  observers_version_.fetch_add(1, std::memory_order_release);
 }
 
 StreamStats Streamer::Stats() const {
@@ -291,6 +293,8 @@ void Streamer::EndSession() {
     slot->has_video = slot->has_audio = false;  // the next session brings new configurations
     slot->observer->OnDisconnect();
   }
+  strand_observers_.clear();  // refreshed at the next frame; removed observers are let go now
+  strand_observers_version_ = 0;
 }
 
 Streamer::SessionCounters Streamer::Current() const {
@@ -434,12 +438,17 @@ void Streamer::UpdateRates(Time90k now) {
   window_frames_ = window_bytes_ = 0;
 }
 
-void Streamer::Emit(Queued q) {
-  std::vector<std::shared_ptr<ObserverSlot>> observers;
-  {
+const std::vector<std::shared_ptr<Streamer::ObserverSlot>>& Streamer::CurrentObservers() {
+  if (observers_version_.load(std::memory_order_acquire) != strand_observers_version_) {
     std::lock_guard lock(mu_);
-    observers = observers_;
+    strand_observers_ = observers_;
+    strand_observers_version_ = observers_version_.load(std::memory_order_relaxed);
   }
+  return strand_observers_;
+}
+
+void Streamer::Emit(Queued q) {
+  const auto& observers = CurrentObservers();
   const bool video = q.frame.track == storage::Track::kVideo;
   const std::optional<rtsp::TrackConfig>& current = video ? video_config_ : audio_config_;
   for (const auto& slot : observers) {

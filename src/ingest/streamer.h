@@ -14,6 +14,7 @@
 
 #include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange unincluded
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -109,6 +110,12 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
     bool has_video = false, has_audio = false;
   };
   std::vector<std::shared_ptr<ObserverSlot>> observers_;  // guarded by mu_
+  // Bumped (under mu_) whenever observers_ changes; the strand copies observers_ only then, so
+  // a frame costs no lock and no allocation for its observers.
+  std::atomic<uint64_t> observers_version_{1};
+  uint64_t strand_observers_version_ = 0;
+  std::vector<std::shared_ptr<ObserverSlot>> strand_observers_;  // strand state
+  const std::vector<std::shared_ptr<ObserverSlot>>& CurrentObservers();
 
   // Strand state.
   bool stopping_ = false;

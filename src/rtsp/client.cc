@@ -257,12 +257,24 @@ asio::awaitable<Result<void>> Client::Session::ReadMore() {
   if (ec == asio::error::eof) co_return Err(ErrorCode::kClosed, "the camera closed the connection");
   if (ec) co_return Err(ErrorCode::kClosed, "reading from the camera: " + ec.message());
   stats.bytes_received += n;
+  read_at_ = Clock::now();
+  if (playing_ && transport_ == TransportKind::kTcp) TuneLowWater(n);
   co_return Ok();
 }
 
 Result<std::optional<Response>> Client::Session::Process(int64_t cseq) {
   while (in_pos_ < in_end_ && !closed_) {
     const std::span<const uint8_t> data = std::span(in_).subspan(in_pos_, in_end_ - in_pos_);
+    if (!resyncing_ && data[0] == '$') {
+      // The common case, an interleaved frame (RFC 2326 §10.12), parsed in place: no StreamItem
+      // (with its request and response) built per RTP packet.
+      if (data.size() < 4) break;
+      const size_t len = (size_t{data[2]} << 8) | data[3];
+      if (data.size() < 4 + len) break;
+      in_pos_ += 4 + len;
+      NJ_CHECK_OK(OnInterleaved(data[1], data.subspan(4, len)));
+      continue;
+    }
     // Once channels are set up, bytes that start neither a `$` frame nor an RTSP message are
     // junk to skip (resync.h); before that, and for broken messages, the parser decides.
     if (!resyncing_ && !channels_.empty() && data[0] != '$' && !MayStartRtspMessage(data)) {

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdlib>
 
 #include "rtsp/client_session.h"
 #include "rtsp/rtcp.h"
@@ -68,7 +69,11 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
     }
     return Ok();
   }
-  const auto now = Clock::now().time_since_epoch();
+  // Over TCP the packets of one read arrived together: the read's time, not a clock call each.
+  const auto now =
+      (transport_ == TransportKind::kTcp && read_at_ != Clock::time_point() ? read_at_
+                                                                            : Clock::now())
+          .time_since_epoch();
   if (receivers[track]->packets() != accepted) stall_.OnPacket(now);
   if (!units_.empty()) stall_.OnMedia(now);
   for (AccessUnit& unit : units_) {
@@ -127,6 +132,37 @@ asio::awaitable<void> Client::Session::UdpLoop(size_t track, bool rtcp) {
   }
 }
 
+// Reading a 30 fps stream as it comes costs a wakeup, an epoll_wait and two recv calls (one
+// EAGAIN) per frame. Once playing over TCP, the socket's low-water mark is set to about a tenth
+// of a second of the stream's data (at most 64 KiB), measured over the last second: the kernel
+// wakes the session once per few frames, and each read takes them all. A camera whose rate
+// falls leaves bytes under the mark: the watchdog sees no progress at its next tick and drops
+// the mark to one byte (until a new second of data is measured), so no byte waits for more
+// than a tick or two, well within the stall limit (stall.h).
+void Client::Session::TuneLowWater(size_t bytes_read) {
+  constexpr int kMaxLowWater = 64 * 1024, kMinUseful = 4096;
+  const auto now = read_at_;
+  if (low_water_bytes_ == 0 && low_water_since_ == Clock::time_point()) low_water_since_ = now;
+  low_water_bytes_ += bytes_read;
+  const auto elapsed = now - low_water_since_;
+  if (elapsed < std::chrono::seconds(1)) return;
+  const double per_tenth =
+      static_cast<double>(low_water_bytes_) / std::chrono::duration<double>(elapsed).count() / 10;
+  int want = static_cast<int>(std::min<double>(per_tenth, kMaxLowWater));
+  if (want < kMinUseful) want = 1;
+  low_water_bytes_ = 0;
+  low_water_since_ = now;
+  if (want == 1 ? low_water_ != 1 : std::abs(want - low_water_) > low_water_ / 4) {
+    SetLowWater(want);
+  }
+}
+
+void Client::Session::SetLowWater(int bytes) {
+  boost::system::error_code ec;
+  socket_.set_option(asio::socket_base::receive_low_watermark(bytes), ec);
+  if (!ec) low_water_ = bytes;
+}
+
 asio::awaitable<void> Client::Session::Watchdog() {
   auto self = shared_from_this();
   asio::steady_timer timer(executor_);
@@ -139,6 +175,12 @@ asio::awaitable<void> Client::Session::Watchdog() {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;
     if (playing_) {
+      if (low_water_ > 1 && stats.bytes_received == watchdog_bytes_) {
+        SetLowWater(1);  // nothing read for a tick: take whatever waits under the mark
+        low_water_bytes_ = 0;
+        low_water_since_ = Clock::now();
+      }
+      watchdog_bytes_ = stats.bytes_received;
       if (stall_.Stalled(Clock::now().time_since_epoch())) {
         char text[32];
         std::snprintf(text, sizeof(text), "%.1f",

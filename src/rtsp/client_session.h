@@ -59,6 +59,9 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
                                                     Headers extra = {});
   boost::asio::awaitable<Result<Response>> ReadResponse(int64_t cseq, const std::string& what);
   boost::asio::awaitable<Result<void>> ReadMore();
+  // Paces the TCP reads while playing (SO_RCVLOWAT): see client_media.cc.
+  void TuneLowWater(size_t bytes_read);
+  void SetLowWater(int bytes);
   // Handles every complete item in the input; returns the response to `cseq` if one came.
   Result<std::optional<Response>> Process(int64_t cseq);
   // Skips junk at the front of the input (resync.h); true once a sync point is at the front,
@@ -101,8 +104,13 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
 
   std::vector<uint8_t> in_;  // unparsed input is [in_pos_, in_end_)
   size_t in_pos_ = 0, in_end_ = 0;
-  bool resyncing_ = false;     // skipping junk, looking for a sync point
-  size_t resync_skipped_ = 0;  // bytes skipped by the current resync
+  bool resyncing_ = false;        // skipping junk, looking for a sync point
+  size_t resync_skipped_ = 0;     // bytes skipped by the current resync
+  Clock::time_point read_at_;     // when the last TCP read completed
+  int low_water_ = 1;             // the socket's SO_RCVLOWAT
+  uint64_t low_water_bytes_ = 0;  // read since low_water_since_
+  Clock::time_point low_water_since_;
+  uint64_t watchdog_bytes_ = 0;  // stats.bytes_received at the watchdog's last tick
   std::string out_, inflight_;
   bool writing_ = false;
 

@@ -226,6 +226,12 @@ Result<void> H26xDepacketizer::Push(const DepacketizerInput& p, std::vector<Acce
 
 Result<void> H26xDepacketizer::PushPayload(std::span<const uint8_t> payload) {
   if (payload.size() < header_size_) return Ok();  // empty keepalive payloads exist
+  // Fragments carry most of the bytes: straight in. Their bodies are not scanned for start codes
+  // (a conformant NAL unit holds none, and a fragment cut from a glued one could not be split).
+  if (codec_ == VideoCodec::kH264 ? codec::H264NalType(payload[0]) == codec::kH264NalFuA
+                                  : codec::H265NalType(payload[0]) == codec::kH265NalFu) {
+    return PushFragment(payload);
+  }
   // Quirk: Annex B start codes in what should be one NAL unit (e.g. SPS+PPS+IDR glued together).
   // A NAL unit cannot contain 00 00 01 (emulation prevention), so any occurrence is a separator.
   // Only such payloads are scanned (one that begins with a start code reads as type 0): the

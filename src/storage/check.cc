@@ -69,19 +69,21 @@ void CheckIndex(db::Database& d, const db::RecordingRow& r, CheckReport& report)
 }
 
 void CheckHash(const SampleFileDir& dir, const db::RecordingRow& r, CheckReport& report) {
-  if (!r.sample_file_blake2b) {
+  if (!r.sample_file_hash) {
     report.problems.push_back(Name(r) + ": WRITTEN without a hash");
     return;
   }
-  auto h = dir.Hash(r.composite_id, static_cast<uint64_t>(r.sample_file_bytes));
+  auto h = dir.Hash(r.composite_id, static_cast<uint64_t>(r.sample_file_bytes),
+                    r.sample_file_hash->algorithm);
   if (!h) {
     report.problems.push_back(Name(r) + ": read failed: " + h.error().message());
     return;
   }
   report.bytes_hashed += r.sample_file_bytes;
-  if (*h != *r.sample_file_blake2b) {
-    report.problems.push_back(Name(r) + ": BLAKE2b mismatch: file has " + HexEncode(*h) +
-                              ", row says " + HexEncode(*r.sample_file_blake2b));
+  if (*h != *r.sample_file_hash) {
+    report.problems.push_back(Name(r) + ": " + std::string(db::HashAlgorithmName(h->algorithm)) +
+                              " mismatch: file has " + HexEncode(h->digest()) + ", row says " +
+                              HexEncode(r.sample_file_hash->digest()));
   }
 }
 

@@ -14,7 +14,7 @@
 namespace nightjar::storage {
 
 struct CheckOptions {
-  bool hash = false;    // read every sample file and compare its BLAKE2b-256
+  bool hash = false;    // read every sample file and compare its hash (the row's algorithm)
   bool repair = false;  // move orphan files to trash/ (needs `nightjar run` stopped)
 };
 

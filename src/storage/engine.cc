@@ -293,11 +293,11 @@ void Engine::OnClosed(const std::shared_ptr<RecordingBuilder>& builder, size_t d
   const int64_t id = builder->composite_id();
   if (builder->row_inserted()) {
     auto update = builder->Snapshot(state.durable_bytes, state.hash);
-    if (update && !update->written_blake2b) {
+    if (update && !update->written_hash) {
       // A write failed: hash the durable prefix we keep.
       if (auto h =
               dirs_[dir_index].dir->Hash(id, static_cast<uint64_t>(update->sample_file_bytes))) {
-        update->written_blake2b = *h;
+        update->written_hash = std::move(*h);
       }
     }
     if (update) {

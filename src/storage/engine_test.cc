@@ -1,7 +1,6 @@
 #include "storage/engine.h"
 
 #include <gtest/gtest.h>
-#include <sodium.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include "base/clock.h"
 #include "base/fault_fs.h"
 #include "mp4/demux.h"
+#include "storage/file_hash.h"
 #include "testutil/temp_dir.h"
 
 namespace nightjar::storage {
@@ -105,7 +105,7 @@ TEST_F(EngineTest, RecordsWholeRecordingsThatMatchWhatWasFed) {
   size_t frame = 0;
   for (const auto& r : *rows) {
     EXPECT_EQ(r.state, db::RecordingState::kWritten);
-    ASSERT_TRUE(r.sample_file_blake2b);
+    ASSERT_TRUE(r.sample_file_hash);
     auto index = e->WithDb([&](db::Database& d) { return d.GetRecordingIndex(r.composite_id); });
     ASSERT_TRUE(index);
     // The file is exactly the fed frames, in order, as the index describes them.
@@ -120,10 +120,9 @@ TEST_F(EngineTest, RecordsWholeRecordingsThatMatchWhatWasFed) {
       ASSERT_EQ(0, std::memcmp(file.data() + offset, want.data(), want.size()));
       offset += want.size();
     }
-    db::Blake2b256 h;
-    crypto_generichash(h.data(), h.size(), reinterpret_cast<const uint8_t*>(file.data()),
-                       file.size(), nullptr, 0);
-    EXPECT_EQ(h, *r.sample_file_blake2b);
+    FileHasher h(r.sample_file_hash->algorithm);
+    h.Update(std::span(reinterpret_cast<const uint8_t*>(file.data()), file.size()));
+    EXPECT_EQ(h.Final(), *r.sample_file_hash);
   }
   EXPECT_EQ(frame, syn.fed.size());
   EXPECT_EQ((*rows)[0].media_duration, Duration90k::FromSeconds(60));

@@ -53,7 +53,7 @@ db::RecordingUpdate RecordingBuilder::SnapshotLocked() const {
 }
 
 Result<db::RecordingUpdate> RecordingBuilder::Snapshot(
-    uint64_t durable_bytes, std::optional<db::Blake2b256> written_hash) const {
+    uint64_t durable_bytes, std::optional<db::SampleFileHash> written_hash) const {
   db::RecordingUpdate u;
   {
     std::lock_guard lock(mu_);
@@ -62,7 +62,7 @@ Result<db::RecordingUpdate> RecordingBuilder::Snapshot(
   if (durable_bytes < static_cast<uint64_t>(u.sample_file_bytes)) {
     NJ_CHECK_OK(TrimToBytes(u, durable_bytes));
   }
-  u.written_blake2b = written_hash;
+  u.written_hash = std::move(written_hash);
   return u;
 }
 

@@ -36,7 +36,7 @@ class RecordingBuilder {
   // The row's state so far, for a checkpoint (`durable_bytes` of the file are synced: samples past
   // it are left out) or for the close (with `written_hash`, making the row WRITTEN).
   Result<db::RecordingUpdate> Snapshot(uint64_t durable_bytes,
-                                       std::optional<db::Blake2b256> written_hash = {}) const;
+                                       std::optional<db::SampleFileHash> written_hash = {}) const;
 
   uint64_t bytes() const;
   bool row_inserted() const;

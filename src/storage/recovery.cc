@@ -65,8 +65,7 @@ Result<void> Engine::Recover() {
     NJ_CHECK_OK(file->Truncate(static_cast<uint64_t>(u.sample_file_bytes)));
     NJ_CHECK_OK(file->Sync());
     NJ_CHECK_OK(file->Close());
-    NJ_TRY(u.written_blake2b,
-           dir->Hash(row.composite_id, static_cast<uint64_t>(u.sample_file_bytes)));
+    NJ_TRY(u.written_hash, dir->Hash(row.composite_id, static_cast<uint64_t>(u.sample_file_bytes)));
     u.flags |= db::kRecordingRunEnd;  // the crash ended its run
     if (u.video_samples == 0) {
       (void)dir->Unlink(row.composite_id);

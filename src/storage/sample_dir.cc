@@ -1,7 +1,5 @@
 #include "storage/sample_dir.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -185,20 +183,18 @@ Result<void> SampleFileDir::MoveToTrash(const std::string& name) const {
 
 Result<FsStats> SampleFileDir::Stats() const { return fs_.StatFs(path_); }
 
-Result<std::array<uint8_t, 32>> SampleFileDir::Hash(int64_t composite_id, uint64_t bytes) const {
+Result<db::SampleFileHash> SampleFileDir::Hash(int64_t composite_id, uint64_t bytes,
+                                               db::HashAlgorithm algorithm) const {
   NJ_TRY(auto file, OpenForRead(composite_id));
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, 32);
+  FileHasher hasher(algorithm);
   std::vector<uint8_t> buf(1 << 20);
   for (uint64_t off = 0; off < bytes;) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), bytes - off));
     NJ_CHECK_OK(file->ReadExactAt(off, std::span(buf.data(), n)));
-    crypto_generichash_update(&st, buf.data(), n);
+    hasher.Update(std::span(buf.data(), n));
     off += n;
   }
-  std::array<uint8_t, 32> h;
-  crypto_generichash_final(&st, h.data(), h.size());
-  return h;
+  return hasher.Final();
 }
 
 }  // namespace nightjar::storage

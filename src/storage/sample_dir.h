@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "storage/file_hash.h"
 
 namespace nightjar::storage {
 
@@ -65,8 +66,9 @@ class SampleFileDir {
   // Moves an unknown file into `trash/` (created on demand): `check --repair` never deletes.
   Result<void> MoveToTrash(const std::string& name) const;
   Result<FsStats> Stats() const;
-  // BLAKE2b-256 of the first `bytes` bytes of a recording's file (read back from the disk).
-  Result<std::array<uint8_t, 32>> Hash(int64_t composite_id, uint64_t bytes) const;
+  // The hash of the first `bytes` bytes of a recording's file (read back from the disk).
+  Result<db::SampleFileHash> Hash(int64_t composite_id, uint64_t bytes,
+                                  db::HashAlgorithm algorithm = kDefaultHashAlgorithm) const;
 
  private:
   SampleFileDir(Fs& fs, std::string path, std::unique_ptr<FileLock> lock)

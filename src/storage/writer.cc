@@ -1,10 +1,12 @@
 #include "storage/writer.h"
 
-#include <sodium.h>
-
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <system_error>
 #include <variant>
+
+#include "storage/file_hash.h"
 
 namespace nightjar::storage {
 
@@ -19,7 +21,7 @@ struct Writer::File {
   uint64_t written = 0;  // bytes handed to the kernel successfully
   uint64_t durable = 0;  // bytes synced
   std::optional<Error> error;
-  crypto_generichash_state hash;
+  FileHasher hash;
 };
 
 struct Writer::Command {
@@ -106,7 +108,7 @@ WriterStats Writer::Stats() const {
 }
 
 void Writer::Run() {
-  std::deque<Command> batch;
+  std::vector<Command> batch;
   while (true) {
     bool stopping;
     {
@@ -156,7 +158,7 @@ void Writer::Run() {
   }
 }
 
-void Writer::ExecuteOpens(std::deque<Command>& batch, size_t begin, size_t end) {
+void Writer::ExecuteOpens(std::vector<Command>& batch, size_t begin, size_t end) {
   if (begin == end) return;
   std::vector<Result<void>> ready(end - begin, Ok());
   auto run = [&] {
@@ -180,7 +182,6 @@ void Writer::ExecuteOpens(std::deque<Command>& batch, size_t begin, size_t end) 
 void Writer::OpenFile(Command& c, Result<void> ready) {
   auto f = std::make_unique<File>();
   f->id = c.id;
-  crypto_generichash_init(&f->hash, nullptr, 0, 32);
   Result<std::unique_ptr<WritableFile>> file = Err(ErrorCode::kInternal, "unset");
   if (ready) {
     file = dir_.Create(c.id);
@@ -219,19 +220,13 @@ void Writer::Execute(Command& c) {
     }
     case Command::Kind::kSync: {
       FlushAll();
-      std::map<int64_t, FileState> states;
+      std::vector<File*> dirty;
       for (auto& [id, f] : files_) {
-        if (f->file && !f->error && f->written > f->durable) {
-          if (auto ok = f->file->Sync(); ok) {
-            f->durable = f->written;
-          } else {
-            f->error = ok.error();
-          }
-          std::lock_guard lock(mu_);
-          stats_.syncs++;
-        }
-        states[id] = StateOf(*f);
+        if (f->file && !f->error && f->written > f->durable) dirty.push_back(f.get());
       }
+      SyncFiles(dirty);
+      std::map<int64_t, FileState> states;
+      for (auto& [id, f] : files_) states[id] = StateOf(*f);
       c.on_sync(std::move(states));
       break;
     }
@@ -260,9 +255,7 @@ void Writer::Execute(Command& c) {
         if (auto ok = dir_.Sync(); !ok && !s.error) s.error = ok.error();
       }
       if (!f.error) {
-        Blake2b h;
-        crypto_generichash_final(&f.hash, h.data(), h.size());
-        s.hash = h;
+        s.hash = f.hash.Final();
       }
       files_.erase(it);
       c.on_close(std::move(s));
@@ -281,6 +274,36 @@ void Writer::Execute(Command& c) {
   }
 }
 
+void Writer::SyncFiles(const std::vector<File*>& files) {
+  // fdatasync mostly waits on the disk: several at once let the file system merge their journal
+  // commits, where one after the other a checkpoint of 256 files lasted seconds while appends
+  // piled up behind it. Each file is synced by exactly one thread; results are applied here.
+  std::vector<Result<void>> results(files.size(), Ok());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < files.size();) results[i] = files[i]->file->Sync();
+  };
+  {
+    std::vector<std::jthread> helpers;
+    const size_t wanted = std::min(files.size(), kSyncThreads) - (files.empty() ? 0 : 1);
+    try {
+      while (helpers.size() < wanted) helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      // No thread to spare: the ones started (and this one) do the rest.
+    }
+    work();
+  }  // joins the helpers
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (results[i]) {
+      files[i]->durable = files[i]->written;
+    } else {
+      files[i]->error = results[i].error();
+    }
+  }
+  std::lock_guard lock(mu_);
+  stats_.syncs += files.size();
+}
+
 void Writer::Flush(File& f) {
   if (f.pending.empty()) return;
   uint64_t n = f.pending_bytes;
@@ -295,7 +318,7 @@ void Writer::Flush(File& f) {
         group_bytes += f.pending[j]->size();
       }
       if (auto ok = f.file->Writev(parts); ok) {
-        for (auto p : parts) crypto_generichash_update(&f.hash, p.data(), p.size());
+        for (auto p : parts) f.hash.Update(p);
         // Let the disk start on it now, so the checkpoint's sync finds little left to do.
         f.file->StartWriteback(f.written, group_bytes);
         f.written += group_bytes;

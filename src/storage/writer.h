@@ -2,7 +2,7 @@
 // unlink on that disk. Recorders of all streams hand it frames from the network side without ever
 // blocking; it batches them into large writev calls (a file's pending frames in one call, waking
 // when 1 MiB is pending or after a short delay) so the disk sees large sequential writes, and it
-// computes each file's BLAKE2b-256 as the bytes go by.
+// computes each file's hash (storage/file_hash.h) as the bytes go by.
 //
 // Memory is bounded: Append refuses (returns false) once `max_pending_bytes` are queued, and the
 // caller sheds whole GOPs. A failed write (ENOSPC, EIO) marks only that file failed: its durable
@@ -16,7 +16,6 @@
 #include <array>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "db/rows.h"
 #include "storage/frame.h"
 #include "storage/sample_dir.h"
 
@@ -49,13 +49,11 @@ struct WriterStats {
   uint64_t failed_files = 0;
 };
 
-using Blake2b = std::array<uint8_t, 32>;
-
 // What a Sync or Close found for one file.
 struct FileState {
-  uint64_t durable_bytes = 0;   // synced and valid: [0, durable_bytes) is on disk
-  std::optional<Error> error;   // the first write/sync error, if any
-  std::optional<Blake2b> hash;  // Close only: hash of the first durable_bytes bytes
+  uint64_t durable_bytes = 0;              // synced and valid: [0, durable_bytes) is on disk
+  std::optional<Error> error;              // the first write/sync error, if any
+  std::optional<db::SampleFileHash> hash;  // Close only: hash of the first durable_bytes bytes
 };
 
 class Writer {
@@ -89,16 +87,20 @@ class Writer {
   void Run();
   void Flush(File& f);
   void FlushAll();
+  // fdatasyncs the files, up to kSyncThreads at once; sets each one's durable size or error.
+  void SyncFiles(const std::vector<File*>& files);
+  static constexpr size_t kSyncThreads = 8;
   FileState StateOf(const File& f) const;
   void Execute(Command& c);
-  void ExecuteOpens(std::deque<Command>& batch, size_t begin, size_t end);
+  void ExecuteOpens(std::vector<Command>& batch, size_t begin, size_t end);
   void OpenFile(Command& c, Result<void> ready);
 
   const SampleFileDir& dir_;
   const WriterOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Command> commands_;                    // guarded by mu_
+  // Swapped with the writer thread's batch, so both keep their capacity: no allocation per append.
+  std::vector<Command> commands_;                   // guarded by mu_
   uint64_t pending_bytes_ = 0;                      // guarded by mu_
   bool stop_ = false;                               // guarded by mu_
   WriterStats stats_;                               // guarded by mu_

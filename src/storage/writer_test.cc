@@ -1,11 +1,11 @@
 #include "storage/writer.h"
 
 #include <gtest/gtest.h>
-#include <sodium.h>
 
 #include <future>
 
 #include "base/fault_fs.h"
+#include "storage/file_hash.h"
 #include "testutil/temp_dir.h"
 
 namespace nightjar::storage {
@@ -57,11 +57,10 @@ TEST_F(WriterTest, WritesSyncsAndHashes) {
   std::string contents = Contents(1);
   ASSERT_EQ(contents.size(), 1100u);  // preallocation trimmed
   EXPECT_EQ(contents.substr(1000, 24), std::string(24, 'c'));
-  Blake2b expect;
-  crypto_generichash(expect.data(), expect.size(),
-                     reinterpret_cast<const uint8_t*>(contents.data()), contents.size(), nullptr,
-                     0);
-  EXPECT_EQ(*c.hash, expect);
+  FileHasher expect;
+  expect.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
+  EXPECT_EQ(c.hash->algorithm, db::HashAlgorithm::kXxh3_128);
+  EXPECT_EQ(*c.hash, expect.Final());
   // Batching: many appends, few write calls.
   for (int i = 0; i < 300; ++i) ASSERT_TRUE(w.Append(2, Data(100, 'e')));
   SyncNow(w);
@@ -82,6 +81,31 @@ TEST_F(WriterTest, BoundsMemory) {
   EXPECT_EQ(w.Stats().rejected_appends, 10u);
   SyncNow(w);  // writes everything queued, freeing the budget
   EXPECT_TRUE(w.Append(1, Data(1000, 'y')));
+}
+
+// A checkpoint syncs many files at once (several threads): each file's own result is kept, and
+// a failed sync poisons only its file.
+TEST_F(WriterTest, CheckpointSyncsManyFilesEachWithItsOwnResult) {
+  Writer w(*dir_, {});
+  constexpr int kFiles = 20;
+  for (int id = 1; id <= kFiles; ++id) {
+    w.Open(id, 0);
+    ASSERT_TRUE(w.Append(id, Data(100 * id, static_cast<uint8_t>(id))));
+  }
+  fs_.FailNth(FsOp::kSync, 7, EIO);  // one of the 20 syncs, whichever thread makes it
+  auto s = SyncNow(w);
+  ASSERT_EQ(s.size(), static_cast<size_t>(kFiles));
+  int failed = 0;
+  for (int id = 1; id <= kFiles; ++id) {
+    if (s[id].error) {
+      ++failed;
+      EXPECT_EQ(s[id].durable_bytes, 0u);
+    } else {
+      EXPECT_EQ(s[id].durable_bytes, 100u * id);
+    }
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(w.Stats().syncs, static_cast<uint64_t>(kFiles));
 }
 
 TEST_F(WriterTest, NoSpaceKeepsTheDurablePrefix) {
