@@ -91,8 +91,8 @@ Shape RecordMinute(const std::string& dir, const testutil::Clip& clip, const std
   auto d = Must(db::Database::Open(dir + "/nightjar.db", db::OpenMode::kReadOnly, clock), "reopen");
   auto rows = Must(d->ListRecordings(stream, Time90k(0), clock.Now() + Duration90k(1)), "list");
   if (rows.size() != 1) {
-    Fail(name, Error(ErrorCode::kInternal, "expected one recording, got " +
-                                               std::to_string(rows.size())));
+    Fail(name,
+         Error(ErrorCode::kInternal, "expected one recording, got " + std::to_string(rows.size())));
   }
   Shape s;
   s.row = rows[0];
@@ -169,8 +169,8 @@ void MakeFiles(const std::string& sample_dir, const std::vector<StreamPlan>& pla
 }
 
 // Inserts the rows of one stream with prepared statements, kRowsPerTransaction per commit.
-void InsertRows(db::Connection& c, const StreamPlan& p, int64_t n, int64_t open_id,
-                int64_t run_len, Time90k t0) {
+void InsertRows(db::Connection& c, const StreamPlan& p, int64_t n, int64_t open_id, int64_t run_len,
+                Time90k t0) {
   const std::string sql =
       "INSERT INTO recording (composite_id, stream_id, open_id, state, flags, run_start_id, "
       "start_90k, wall_duration_90k, media_duration_90k, video_samples, video_sync_samples, "
@@ -189,12 +189,14 @@ void InsertRows(db::Connection& c, const StreamPlan& p, int64_t n, int64_t open_
         const int64_t id = db::CompositeId(p.stream_id, i);
         const Shape& s = (p.real_shape && i > p.old) ? *p.real_shape : *p.old_shape;
         const int64_t k = i - 1;  // 0-based position: run k / run_len, 2 s between runs
-        const Time90k start = t0 + Duration90k(minute.ticks() * k + 2 * kTicksPerSecond * (k / run_len));
+        const Time90k start =
+            t0 + Duration90k(minute.ticks() * k + 2 * kTicksPerSecond * (k / run_len));
         const bool run_end = (k + 1) % run_len == 0 || i == n;
         const int64_t run_start = db::CompositeId(p.stream_id, k - k % run_len + 1);
         row.Reset();
         row.BindInt(1, id).BindInt(2, p.stream_id).BindInt(3, open_id);
-        row.BindInt(4, (s.row.flags & ~db::kRecordingRunEnd) | (run_end ? db::kRecordingRunEnd : 0));
+        row.BindInt(4,
+                    (s.row.flags & ~db::kRecordingRunEnd) | (run_end ? db::kRecordingRunEnd : 0));
         row.BindInt(5, run_start).BindInt(6, start.ticks());
         row.BindInt(7, s.row.wall_duration.ticks()).BindInt(8, s.row.media_duration.ticks());
         row.BindInt(9, s.row.video_samples).BindInt(10, s.row.video_sync_samples);
