@@ -42,9 +42,11 @@ Result<std::string> ReadFileToString(Fs& fs, const std::string& path, uint64_t m
 namespace nightjar {
 
 Result<void> Fs::ForEachName(const std::string& path,
-                             const std::function<void(std::string_view)>& fn) {
+                             const std::function<bool(std::string_view)>& fn) {
   NJ_TRY(auto names, ListDir(path));
-  for (const auto& n : names) fn(n);
+  for (const auto& n : names) {
+    if (!fn(n)) break;
+  }
   return Ok();
 }
 

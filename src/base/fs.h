@@ -143,9 +143,9 @@ class Fs {
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
   // Calls fn with the name of each entry of a directory (without "." and ".."), in no particular
   // order, without holding all the names at once: for sample-file directories of millions of
-  // files. The default goes through ListDir.
+  // files. fn returns false to stop early. The default goes through ListDir.
   virtual Result<void> ForEachName(const std::string& path,
-                                   const std::function<void(std::string_view)>& fn);
+                                   const std::function<bool(std::string_view)>& fn);
 
   // mkdir(2) with mode 0755 (before umask); kAlreadyExists if present.
   virtual Result<void> MakeDir(const std::string& path) = 0;
@@ -190,7 +190,7 @@ class PosixFs final : public Fs {
   Result<void> Unlink(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
   Result<void> ForEachName(const std::string& path,
-                           const std::function<void(std::string_view)>& fn) override;
+                           const std::function<bool(std::string_view)>& fn) override;
   Result<void> MakeDir(const std::string& path) override;
   Result<void> RemoveDir(const std::string& path) override;
   Result<void> SyncDir(const std::string& path) override;

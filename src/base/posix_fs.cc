@@ -276,7 +276,7 @@ Result<std::vector<std::string>> PosixFs::ListDir(const std::string& path) {
 }
 
 Result<void> PosixFs::ForEachName(const std::string& path,
-                                  const std::function<void(std::string_view)>& fn) {
+                                  const std::function<bool(std::string_view)>& fn) {
   DIR* d = opendir(path.c_str());
   if (d == nullptr) return ErrnoError("opendir", path);
   for (;;) {
@@ -291,7 +291,7 @@ Result<void> PosixFs::ForEachName(const std::string& path,
       break;
     }
     std::string_view name(e->d_name);
-    if (name != "." && name != "..") fn(name);
+    if (name != "." && name != ".." && !fn(name)) break;
   }
   closedir(d);
   return Ok();

@@ -238,11 +238,15 @@ Result<std::vector<RecordingRow>> Database::ListRecordings(int64_t stream_id, Ti
   return CollectRows<RecordingRow>(stmt, ReadRecording);
 }
 
-Result<std::vector<std::pair<Time90k, Time90k>>> Database::ListRecordingSpans(int64_t stream_id) {
+Result<std::vector<std::pair<Time90k, Time90k>>> Database::ListRecordingSpans(int64_t stream_id,
+                                                                              Time90k from,
+                                                                              Time90k to) {
   NJ_TRY(Statement stmt, conn_->Prepare("SELECT start_90k, start_90k + wall_duration_90k "
                                         "FROM recording WHERE stream_id = ? AND state != 2 "
+                                        "AND start_90k > ? AND start_90k < ? "
                                         "ORDER BY start_90k, composite_id"));
-  stmt.BindInt(1, stream_id);
+  stmt.BindInt(1, stream_id).BindInt(2, from.ticks() - kMaxRecordingDuration.ticks());
+  stmt.BindInt(3, to.ticks());
   std::vector<std::pair<Time90k, Time90k>> out;
   for (;;) {
     NJ_TRY(bool row, stmt.Step());

@@ -154,7 +154,8 @@ Result<std::vector<std::string>> Engine::ScanUnknownFiles() {
     for (const auto& s : streams) next_of[s.id] = s.next_recording_id;
   }
   for (const auto& d : dirs_) {
-    NJ_TRY(DirListing listing, d.dir->List());
+    NJ_TRY(DirListing listing, d.dir->List(&stop_scan_));
+    if (stop_scan_) break;  // shutting down: a partial listing proves nothing
     for (const auto& name : listing.unknown) unknown.push_back(d.dir->path() + "/" + name);
     const std::vector<int64_t>& ids = listing.sample_files;  // sorted
     std::map<int64_t, int64_t> max_file_id;                  // stream -> highest id with a file

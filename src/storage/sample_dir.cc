@@ -159,16 +159,17 @@ Result<void> SampleFileDir::Unlink(int64_t composite_id) const {
 
 Result<void> SampleFileDir::Sync() const { return fs_.SyncDir(path_); }
 
-Result<DirListing> SampleFileDir::List() const {
+Result<DirListing> SampleFileDir::List(const std::atomic<bool>* stop) const {
   // Streamed: a directory may hold millions of sample files (8 bytes each here).
   DirListing out;
   NJ_CHECK_OK(fs_.ForEachName(path_, [&](std::string_view n) {
-    if (n == kMetaName || n == kTrashName || n == kMetaTmpName) return;
+    if (n == kMetaName || n == kTrashName || n == kMetaTmpName) return true;
     if (auto id = ParseFileName(n)) {
       out.sample_files.push_back(*id);
     } else {
       out.unknown.emplace_back(n);
     }
+    return !stop || !*stop;
   }));
   std::sort(out.sample_files.begin(), out.sample_files.end());
   std::sort(out.unknown.begin(), out.unknown.end());
