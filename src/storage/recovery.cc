@@ -167,8 +167,11 @@ Result<std::vector<std::string>> Engine::ScanUnknownFiles() {
         NJ_TRY(rows, db_->ListRecordingIds(ids[i], ids[j - 1]));
       }
       for (size_t k = i; k < j; ++k) {
+        // Retention may have deleted the row since the listing: it unlinks the file first, so
+        // a file still there without a row is truly unknown.
         if (!std::binary_search(rows.begin(), rows.end(), ids[k])) {
-          unknown.push_back(d.dir->PathOf(ids[k]));
+          auto still = fs_.Exists(d.dir->PathOf(ids[k]));
+          if (!still || *still) unknown.push_back(d.dir->PathOf(ids[k]));
         }
         int64_t& m = max_file_id[db::StreamIdOf(ids[k])];
         m = std::max(m, db::RecordingIdOf(ids[k]));
