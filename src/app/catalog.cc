@@ -79,7 +79,7 @@ namespace {
 constexpr int64_t kLocalZone = INT64_MIN;  // the cache key of the local time zone
 constexpr size_t kMaxDaysCaches = 64;      // (stream, zone) pairs kept; all dropped beyond
 
-std::vector<http::DayTotal> Values(std::map<int64_t, http::DayTotal> days) {
+std::vector<http::DayTotal> Values(std::map<int64_t, http::DayTotal>&& days) {
   std::vector<http::DayTotal> out;
   out.reserve(days.size());
   for (auto& [begin, d] : days) out.push_back(std::move(d));

@@ -160,7 +160,8 @@ TEST_F(CatalogTest, CachedDaysFollowNewRecordingsRetentionAndAnyOtherChange) {
     ExpectSameDays(catalog, std::nullopt);
   }
   // New recordings at the end (the part read at every call).
-  auto more = AddRows(*engine_, stream_, entry_, t0 + Duration90k::FromSeconds(5 * 86400), 30, 600);
+  auto more = AddRows(*engine_, stream_, entry_, t0 + Duration90k::FromSeconds(int64_t{5} * 86400),
+                      30, 600);
   ExpectSameDays(catalog, 0);
   // Retention: the oldest recordings go, a day and a half of them.
   std::vector<int64_t> oldest(ids.begin(), ids.begin() + 216);
