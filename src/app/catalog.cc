@@ -1,5 +1,8 @@
 #include "app/catalog.h"
 
+#include <algorithm>
+#include <climits>
+
 namespace nightjar::app {
 
 Result<Listing> LoadListing(db::Database& d, std::string_view camera, db::StreamKind kind,
@@ -69,6 +72,88 @@ Result<std::vector<std::pair<Time90k, Time90k>>> Catalog::RecordingSpans(std::st
                                                                          std::string_view stream) {
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
   return engine_.WithDb([&](db::Database& d) { return d.ListRecordingSpans(stream_id); });
+}
+
+namespace {
+
+constexpr int64_t kLocalZone = INT64_MIN;  // the cache key of the local time zone
+constexpr size_t kMaxDaysCaches = 64;      // (stream, zone) pairs kept; all dropped beyond
+
+std::vector<http::DayTotal> Values(std::map<int64_t, http::DayTotal>&& days) {
+  std::vector<http::DayTotal> out;
+  out.reserve(days.size());
+  for (auto& [begin, d] : days) out.push_back(std::move(d));
+  return out;
+}
+
+int64_t SumStarts(const std::map<int64_t, http::DayTotal>& days) {
+  int64_t n = 0;
+  for (const auto& [begin, d] : days) n += d.starts;
+  return n;
+}
+
+}  // namespace
+
+Result<std::vector<http::DayTotal>> Catalog::RecordingDays(std::string_view camera,
+                                                           std::string_view stream,
+                                                           std::optional<int64_t> utc_offset_s) {
+  NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
+  std::lock_guard lock(days_mu_);
+  if (days_.size() >= kMaxDaysCaches) days_.clear();
+  DaysCache& c = days_[{stream_id, utc_offset_s.value_or(kLocalZone)}];
+  return engine_.WithDb([&](db::Database& d) { return CachedDays(d, stream_id, utc_offset_s, c); });
+}
+
+Result<std::vector<http::DayTotal>> Catalog::CachedDays(db::Database& d, int64_t stream_id,
+                                                        std::optional<int64_t> utc_offset_s,
+                                                        DaysCache& c) {
+  NJ_TRY(db::StreamUsage usage, d.GetStreamUsage(stream_id));
+  NJ_TRY(auto deleting, d.ListRecordingsByState(db::RecordingState::kDeleting));
+  const int64_t rows =
+      usage.recordings - std::count_if(deleting.begin(), deleting.end(),
+                                       [&](const auto& r) { return r.stream_id == stream_id; });
+  if (c.oldest && usage.oldest_start && *usage.oldest_start > *c.oldest) {
+    // Retention took the oldest recordings: the days up to the new oldest start's go, and that
+    // day is added up alone (every recording overlapping it, clipped to it).
+    const CalendarDay day = CalendarDayOf(usage.oldest_start->ToUnixSeconds(), utc_offset_s);
+    std::erase_if(c.days, [&](const auto& e) { return e.first <= day.begin; });
+    if (day.begin < c.cut_s) {
+      NJ_TRY(auto spans, d.ListRecordingSpans(stream_id, Time90k::FromUnixSeconds(day.begin),
+                                              Time90k::FromUnixSeconds(day.end)));
+      std::map<int64_t, http::DayTotal> one;
+      http::AddSpansToDays(spans, utc_offset_s, one, Time90k::FromUnixSeconds(day.begin));
+      if (auto it = one.find(day.begin); it != one.end()) c.days[day.begin] = it->second;
+    }
+    c.oldest = usage.oldest_start;
+    c.starts = SumStarts(c.days);
+  }
+  if (c.oldest && c.oldest == usage.oldest_start) {
+    const Time90k cut = Time90k::FromUnixSeconds(c.cut_s);
+    NJ_TRY(auto recent, d.ListRecordingSpans(stream_id, cut));
+    const auto recent_starts =
+        std::count_if(recent.begin(), recent.end(), [&](const auto& s) { return s.first >= cut; });
+    if (c.starts + recent_starts == rows) {
+      std::map<int64_t, http::DayTotal> days = c.days;
+      http::AddSpansToDays(recent, utc_offset_s, days, cut);
+      return Values(std::move(days));
+    }
+  }
+  // Everything, once: then the days before the newest (less 10 minutes, the longest
+  // recording) are kept.
+  c = DaysCache{};
+  NJ_TRY(auto spans, d.ListRecordingSpans(stream_id));
+  std::map<int64_t, http::DayTotal> days;
+  http::AddSpansToDays(spans, utc_offset_s, days);
+  if (spans.empty() || !usage.oldest_start) return Values(std::move(days));
+  c.cut_s =
+      CalendarDayOf((spans.back().first - db::kMaxRecordingDuration).ToUnixSeconds(), utc_offset_s)
+          .begin;
+  for (const auto& [begin, day] : days) {
+    if (begin < c.cut_s) c.days.emplace(begin, day);
+  }
+  c.starts = SumStarts(c.days);
+  c.oldest = usage.oldest_start;
+  return Values(std::move(days));
 }
 
 }  // namespace nightjar::app

@@ -8,6 +8,7 @@
 #define NIGHTJAR_APP_CATALOG_H_
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -48,9 +49,31 @@ class Catalog final : public http::CatalogService {
                                              std::optional<Time90k> to) override;
   Result<std::vector<std::pair<Time90k, Time90k>>> RecordingSpans(std::string_view camera,
                                                                   std::string_view stream) override;
+  // From a cache of the days before the newest ones (below), checked against the stream's row
+  // count at every call: a year of one-minute recordings is 525,600 rows to add up, the newest
+  // day or two ~3,000.
+  Result<std::vector<http::DayTotal>> RecordingDays(std::string_view camera,
+                                                    std::string_view stream,
+                                                    std::optional<int64_t> utc_offset_s) override;
 
  private:
+  // The days of one stream and time zone that begin before `cut_s` (the start of the day before
+  // the newest recordings, which may still grow). It stays right while the rows starting before
+  // the cut are as many as its days' `starts` (the rest of the rows are read at each call) and
+  // the oldest start has not moved; when retention removes the oldest recordings, the days before
+  // the new oldest start are dropped and its day is added up again; anything else reads all.
+  struct DaysCache {
+    int64_t cut_s = 0;
+    std::optional<Time90k> oldest;
+    std::map<int64_t, http::DayTotal> days;  // by begin, all before cut_s
+    int64_t starts = 0;                      // the days' starts, summed
+  };
+  Result<std::vector<http::DayTotal>> CachedDays(db::Database& d, int64_t stream_id,
+                                                 std::optional<int64_t> utc_offset_s, DaysCache& c);
+
   storage::Engine& engine_;
+  std::mutex days_mu_;
+  std::map<std::pair<int64_t, int64_t>, DaysCache> days_;  // guarded; (stream, offset or local)
 };
 
 }  // namespace nightjar::app

@@ -107,5 +107,80 @@ TEST_F(CatalogTest, UnknownCamerasAndStreamsNameWhatExists) {
   EXPECT_FALSE(catalog.ListRecordings("cam1", "third", std::nullopt, std::nullopt));
 }
 
+// Rows inserted straight into the database: `n` recordings of `secs`, back to back from `start`,
+// WRITTEN. Returns their ids.
+std::vector<int64_t> AddRows(storage::Engine& e, int64_t stream, int64_t entry, Time90k start,
+                             int n, int secs) {
+  std::vector<int64_t> ids;
+  e.WithDb([&](db::Database& d) {
+    for (int i = 0; i < n; ++i) {
+      db::RecordingRow row;
+      row.stream_id = stream;
+      row.start = start + Duration90k::FromSeconds(int64_t{secs} * i);
+      row.video_sample_entry_id = entry;
+      auto id = d.InsertRecording(row);
+      ASSERT_TRUE(id) << id.error().ToString();
+      db::RecordingUpdate u;
+      u.composite_id = *id;
+      u.wall_duration = u.media_duration = Duration90k::FromSeconds(secs);
+      u.written_blake2b = db::Blake2b256{};
+      ASSERT_TRUE(d.UpdateRecordings(std::span(&u, 1)));
+      ids.push_back(*id);
+    }
+  });
+  return ids;
+}
+
+// The cached days (app::Catalog) against the days added up from every span (the default).
+void ExpectSameDays(Catalog& catalog, std::optional<int64_t> tz) {
+  auto cached = catalog.RecordingDays("cam1", "main", tz);
+  auto all = catalog.http::CatalogService::RecordingDays("cam1", "main", tz);
+  ASSERT_TRUE(cached && all);
+  ASSERT_EQ(cached->size(), all->size());
+  for (size_t i = 0; i < all->size(); ++i) {
+    const auto& a = (*cached)[i];
+    const auto& b = (*all)[i];
+    EXPECT_EQ(a.date, b.date);
+    EXPECT_EQ(a.recorded, b.recorded) << a.date;
+    EXPECT_EQ(a.recordings, b.recordings) << a.date;
+    EXPECT_EQ(a.starts, b.starts) << a.date;
+    EXPECT_EQ(a.first, b.first) << a.date;
+    EXPECT_EQ(a.last, b.last) << a.date;
+  }
+}
+
+TEST_F(CatalogTest, CachedDaysFollowNewRecordingsRetentionAndAnyOtherChange) {
+  // Five days of 10-minute recordings starting at 21:00 UTC, one over each midnight.
+  const Time90k t0 = Time90k::FromUnixSeconds(1'771'500'000 / 86400 * 86400 - 3 * 3600);
+  auto ids = AddRows(*engine_, stream_, entry_, t0, 5 * 144, 600);
+  Catalog catalog(*engine_);
+  for (int round = 0; round < 2; ++round) {  // the first reads everything, the second the cache
+    ExpectSameDays(catalog, 0);
+    ExpectSameDays(catalog, 3600 * 5 + 1800);
+    ExpectSameDays(catalog, std::nullopt);
+  }
+  // New recordings at the end (the part read at every call).
+  auto more = AddRows(*engine_, stream_, entry_, t0 + Duration90k::FromSeconds(int64_t{5} * 86400),
+                      30, 600);
+  ExpectSameDays(catalog, 0);
+  // Retention: the oldest recordings go, a day and a half of them.
+  std::vector<int64_t> oldest(ids.begin(), ids.begin() + 216);
+  engine_->WithDb([&](db::Database& d) {
+    ASSERT_TRUE(d.MarkDeleting(oldest));
+    ExpectSameDays(catalog, 0);  // DELETING rows are left out
+    ASSERT_TRUE(d.DeleteRecordingRows(oldest));
+  });
+  ExpectSameDays(catalog, 0);
+  ExpectSameDays(catalog, 3600 * 5 + 1800);
+  // A recording in the middle goes (not the oldest): everything is read again.
+  std::vector<int64_t> middle = {ids[400]};
+  engine_->WithDb([&](db::Database& d) {
+    ASSERT_TRUE(d.MarkDeleting(middle));
+    ASSERT_TRUE(d.DeleteRecordingRows(middle));
+  });
+  ExpectSameDays(catalog, 0);
+  ExpectSameDays(catalog, std::nullopt);
+}
+
 }  // namespace
 }  // namespace nightjar::app

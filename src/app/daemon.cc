@@ -42,6 +42,8 @@ storage::EngineOptions EngineOptionsFor(const config::DaemonConfig& c) {
   o.recording_duration = c.segment_duration;
   o.dirs = c.dirs;
   o.min_free_bytes = static_cast<uint64_t>(c.min_free_bytes);
+  // Listing millions of sample files must not delay recording: after the start.
+  o.file_scan = storage::EngineOptions::FileScan::kInBackground;
   size_t streams = 0;
   for (const auto& cam : c.cameras) streams += cam.sub_url ? 2 : 1;
   o.writer.max_pending_bytes =

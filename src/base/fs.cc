@@ -38,3 +38,16 @@ Result<std::string> ReadFileToString(Fs& fs, const std::string& path, uint64_t m
 }
 
 }  // namespace nightjar
+
+namespace nightjar {
+
+Result<void> Fs::ForEachName(const std::string& path,
+                             const std::function<bool(std::string_view)>& fn) {
+  NJ_TRY(auto names, ListDir(path));
+  for (const auto& n : names) {
+    if (!fn(n)) break;
+  }
+  return Ok();
+}
+
+}  // namespace nightjar

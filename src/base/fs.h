@@ -17,6 +17,7 @@
 #define NIGHTJAR_BASE_FS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -140,6 +141,11 @@ class Fs {
 
   // Names of the entries in a directory, without "." and "..", sorted.
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
+  // Calls fn with the name of each entry of a directory (without "." and ".."), in no particular
+  // order, without holding all the names at once: for sample-file directories of millions of
+  // files. fn returns false to stop early. The default goes through ListDir.
+  virtual Result<void> ForEachName(const std::string& path,
+                                   const std::function<bool(std::string_view)>& fn);
 
   // mkdir(2) with mode 0755 (before umask); kAlreadyExists if present.
   virtual Result<void> MakeDir(const std::string& path) = 0;
@@ -183,6 +189,8 @@ class PosixFs final : public Fs {
   Result<void> Rename(const std::string& from, const std::string& to) override;
   Result<void> Unlink(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
+  Result<void> ForEachName(const std::string& path,
+                           const std::function<bool(std::string_view)>& fn) override;
   Result<void> MakeDir(const std::string& path) override;
   Result<void> RemoveDir(const std::string& path) override;
   Result<void> SyncDir(const std::string& path) override;

@@ -275,6 +275,28 @@ Result<std::vector<std::string>> PosixFs::ListDir(const std::string& path) {
   return names;
 }
 
+Result<void> PosixFs::ForEachName(const std::string& path,
+                                  const std::function<bool(std::string_view)>& fn) {
+  DIR* d = opendir(path.c_str());
+  if (d == nullptr) return ErrnoError("opendir", path);
+  for (;;) {
+    errno = 0;
+    struct dirent* e = readdir(d);
+    if (e == nullptr) {
+      if (errno != 0) {
+        auto err = ErrnoError("readdir", path);
+        closedir(d);
+        return err;
+      }
+      break;
+    }
+    std::string_view name(e->d_name);
+    if (name != "." && name != ".." && !fn(name)) break;
+  }
+  closedir(d);
+  return Ok();
+}
+
 Result<void> PosixFs::MakeDir(const std::string& path) {
   if (mkdir(path.c_str(), 0755) != 0) return ErrnoError("mkdir", path);
   return Ok();

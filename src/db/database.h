@@ -150,8 +150,14 @@ class Database {
   // The wall-time span [start, end) of every recording of the stream not being deleted, in
   // ListRecordings' order: what a
   // calendar of recorded days needs, read from the index without building rows (a year of
-  // one-minute recordings in tens of milliseconds).
-  Result<std::vector<std::pair<Time90k, Time90k>>> ListRecordingSpans(int64_t stream_id);
+  // one-minute recordings in tens of milliseconds). With bounds, only the recordings starting in
+  // (from - kMaxRecordingDuration, to): every one that overlaps [from, to), and a few before.
+  Result<std::vector<std::pair<Time90k, Time90k>>> ListRecordingSpans(
+      int64_t stream_id, Time90k from = Time90k(INT64_MIN / 4),
+      Time90k to = Time90k(INT64_MAX / 4));
+  // The composite ids of every recording row (any state) in [from_id, to_id], ascending: for
+  // matching a directory listing against the rows a chunk at a time (a rowid range read).
+  Result<std::vector<int64_t>> ListRecordingIds(int64_t from_id, int64_t to_id);
   Result<RecordingRow> GetRecording(int64_t composite_id);
   Result<RecordingIndexRow> GetRecordingIndex(int64_t composite_id);
   // Moves WRITTEN recordings to DELETING, in one transaction; any id that is not WRITTEN fails the

@@ -238,11 +238,15 @@ Result<std::vector<RecordingRow>> Database::ListRecordings(int64_t stream_id, Ti
   return CollectRows<RecordingRow>(stmt, ReadRecording);
 }
 
-Result<std::vector<std::pair<Time90k, Time90k>>> Database::ListRecordingSpans(int64_t stream_id) {
+Result<std::vector<std::pair<Time90k, Time90k>>> Database::ListRecordingSpans(int64_t stream_id,
+                                                                              Time90k from,
+                                                                              Time90k to) {
   NJ_TRY(Statement stmt, conn_->Prepare("SELECT start_90k, start_90k + wall_duration_90k "
                                         "FROM recording WHERE stream_id = ? AND state != 2 "
+                                        "AND start_90k > ? AND start_90k < ? "
                                         "ORDER BY start_90k, composite_id"));
-  stmt.BindInt(1, stream_id);
+  stmt.BindInt(1, stream_id).BindInt(2, from.ticks() - kMaxRecordingDuration.ticks());
+  stmt.BindInt(3, to.ticks());
   std::vector<std::pair<Time90k, Time90k>> out;
   for (;;) {
     NJ_TRY(bool row, stmt.Step());
@@ -253,9 +257,28 @@ Result<std::vector<std::pair<Time90k, Time90k>>> Database::ListRecordingSpans(in
 }
 
 Result<std::vector<RecordingRow>> Database::ListRecordingsByState(RecordingState state) {
-  NJ_TRY(Statement stmt, conn_->Prepare(SelectRecordings("WHERE state = ? ORDER BY composite_id")));
+  // `state <> 1` lets SQLite use the partial index recording_not_written (docs/schema.md
+  // §Migration 4): the rows not WRITTEN are few, the WRITTEN ones all the rest.
+  NJ_TRY(Statement stmt,
+         conn_->Prepare(SelectRecordings(state == RecordingState::kWritten
+                                             ? "WHERE state = ? ORDER BY composite_id"
+                                             : "WHERE state = ? AND state <> 1 ORDER BY "
+                                               "composite_id")));
   stmt.BindInt(1, static_cast<int64_t>(state));
   return CollectRows<RecordingRow>(stmt, ReadRecording);
+}
+
+Result<std::vector<int64_t>> Database::ListRecordingIds(int64_t from_id, int64_t to_id) {
+  NJ_TRY(Statement stmt, conn_->Prepare("SELECT composite_id FROM recording WHERE composite_id "
+                                        "BETWEEN ? AND ? ORDER BY composite_id"));
+  stmt.BindInt(1, from_id).BindInt(2, to_id);
+  std::vector<int64_t> out;
+  for (;;) {
+    NJ_TRY(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(stmt.ColumnInt(0));
+  }
+  return out;
 }
 
 Result<RecordingRow> Database::GetRecording(int64_t composite_id) {

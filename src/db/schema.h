@@ -18,7 +18,7 @@
 namespace nightjar::db {
 
 // The schema version this binary writes and understands (= Migrations().size()).
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The migration scripts: element i turns schema version i into i + 1.
 std::span<const std::string_view> Migrations();

@@ -58,6 +58,14 @@ TEST(SchemaDocTest, Migration1IsTheDocumentedSchema) {
   end = doc.find("```", start);
   ASSERT_NE(end, std::string::npos);
   EXPECT_EQ(Trim(Migrations()[2]), Trim(doc.substr(start, end - start)));
+  const size_t section4 = doc.find("## Migration 4");
+  ASSERT_NE(section4, std::string::npos);
+  start = doc.find("```sql\n", section4);
+  ASSERT_NE(start, std::string::npos);
+  start += 7;
+  end = doc.find("```", start);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(Trim(Migrations()[3]), Trim(doc.substr(start, end - start)));
 }
 
 TEST_F(SchemaTest, MigratesFreshDatabaseAndVerifies) {
@@ -137,10 +145,11 @@ TEST_F(SchemaTest, LaterMigrationsApplyInOrder) {
   NJ_ASSERT_OK(Migrate(*conn, Migrations().first(1)));  // version 1, as an older release left it
   std::vector<std::string_view> migrations = {
       Migrations()[0], "ALTER TABLE camera ADD COLUMN notes TEXT NOT NULL DEFAULT ''",
-      "CREATE INDEX camera_by_name ON camera (name)", "CREATE TABLE later (x)"};
+      "CREATE INDEX camera_by_name ON camera (name)", "CREATE TABLE later (x)",
+      "CREATE TABLE later_still (x)"};
   NJ_EXPECT_ERROR(CheckSchemaVersion(*conn, migrations), ErrorCode::kFailedPrecondition);
   NJ_ASSERT_OK(Migrate(*conn, migrations));
-  EXPECT_EQ(*SchemaVersion(*conn), 4);
+  EXPECT_EQ(*SchemaVersion(*conn), 5);
   NJ_EXPECT_OK(VerifySchema(*conn, migrations));
   NJ_EXPECT_OK(CheckSchemaVersion(*conn, migrations));
   // Against this binary's schema the altered camera table, the extra index and the version
@@ -148,7 +157,7 @@ TEST_F(SchemaTest, LaterMigrationsApplyInOrder) {
   auto v1 = VerifySchema(*conn);
   NJ_EXPECT_ERROR(v1, ErrorCode::kMalformed);
   const std::string& msg = v1.error().message();
-  EXPECT_NE(msg.find("schema version is 4, expected 3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("schema version is 5, expected 4"), std::string::npos) << msg;
   EXPECT_NE(msg.find("table camera differs"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unexpected index camera_by_name"), std::string::npos) << msg;
 }
@@ -252,7 +261,7 @@ TEST_F(SchemaTest, Migration3RenamesTheUserRoleAndKeepsUsers) {
       conn->Exec("INSERT INTO session (user_id, token_sha256, created_90k, expires_90k) "
                  "VALUES (2, zeroblob(32), 1, 2)"));
   NJ_ASSERT_OK(Migrate(*conn));
-  EXPECT_EQ(*SchemaVersion(*conn), 3);
+  EXPECT_EQ(*SchemaVersion(*conn), kSchemaVersion);
   NJ_EXPECT_OK(VerifySchema(*conn));
   NJ_EXPECT_OK(CheckIntegrity(*conn));
   EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM user WHERE role = 'operator' AND id = 2"), 1);
@@ -264,6 +273,21 @@ TEST_F(SchemaTest, Migration3RenamesTheUserRoleAndKeepsUsers) {
   NJ_ASSERT_OK(conn->Exec("INSERT INTO user_camera (user_id, camera, rights) VALUES (3, 'c', 3)"));
   NJ_ASSERT_OK(conn->Exec("DELETE FROM user WHERE id = 3"));
   EXPECT_EQ(*conn->QueryInt("SELECT count(*) FROM user_camera"), 0);
+}
+
+// Migration 4: the rows not WRITTEN are found through the partial index, not by a scan.
+TEST_F(SchemaTest, Migration4IndexesTheRowsNotWritten) {
+  auto conn = OpenConn();
+  ASSERT_NE(conn, nullptr);
+  NJ_ASSERT_OK(Migrate(*conn));
+  auto plan = conn->Prepare(
+      "EXPLAIN QUERY PLAN SELECT composite_id FROM recording WHERE state = ? AND state <> 1 "
+      "ORDER BY composite_id");
+  ASSERT_TRUE(plan);
+  plan->BindInt(1, 0);
+  std::string detail;
+  while (*plan->Step()) detail += plan->ColumnText(3) + "\n";
+  EXPECT_NE(detail.find("recording_not_written"), std::string::npos) << detail;
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
-#include <set>
 
 #include "base/base64.h"
 #include "db/database.h"
@@ -111,7 +111,9 @@ Result<CheckReport> Check(Fs& fs, Clock& clock, const std::string& data_dir,
     dirs[row.id] = std::move(*dir);
   }
   NJ_TRY(auto streams, d.ListStreams());
-  std::map<int64_t, std::set<int64_t>> known;  // dir id -> composite ids with rows
+  // dir id -> composite ids with rows, sorted before use: 8 bytes per recording (a std::set took
+  // ~50, 0.9 GB for a year of 16 cameras).
+  std::map<int64_t, std::vector<int64_t>> known;
   for (const auto& s : streams) {
     // The per-stream totals the triggers keep (docs/schema.md §Migration 2) against the rows.
     auto usage = d.GetStreamUsage(s.id);
@@ -128,7 +130,7 @@ Result<CheckReport> Check(Fs& fs, Clock& clock, const std::string& data_dir,
     NJ_TRY(auto rows, d.ListRecordings(s.id, Time90k(INT64_MIN / 4), Time90k(INT64_MAX / 4)));
     for (const auto& r : rows) {
       report.recordings++;
-      known[*s.sample_file_dir_id].insert(r.composite_id);
+      known[*s.sample_file_dir_id].push_back(r.composite_id);
       auto size = fs.FileSize(dir.PathOf(r.composite_id));
       if (!size) {
         report.problems.push_back(Name(r) + ": sample file missing (" + size.error().message() +
@@ -158,17 +160,21 @@ Result<CheckReport> Check(Fs& fs, Clock& clock, const std::string& data_dir,
   for (const auto& r : deleting) {
     for (const auto& s : streams) {
       if (s.id == (r.composite_id >> 32) && s.sample_file_dir_id) {
-        known[*s.sample_file_dir_id].insert(r.composite_id);
+        known[*s.sample_file_dir_id].push_back(r.composite_id);
         report.notes.push_back(Name(r) + " is being deleted");
       }
     }
   }
+  for (auto& [dir_id, ids] : known) std::sort(ids.begin(), ids.end());
   for (const auto& [id, dir] : dirs) {
     NJ_TRY(DirListing listing, dir->List());
+    const std::vector<int64_t>& with_rows = known[id];
     report.files += static_cast<int64_t>(listing.sample_files.size());
     std::vector<std::string> orphans = listing.unknown;
     for (int64_t f : listing.sample_files) {
-      if (!known[id].count(f)) orphans.push_back(SampleFileDir::FileName(f));
+      if (!std::binary_search(with_rows.begin(), with_rows.end(), f)) {
+        orphans.push_back(SampleFileDir::FileName(f));
+      }
     }
     for (const auto& name : orphans) {
       if (options.repair) {

@@ -126,6 +126,18 @@ Result<std::unique_ptr<Engine>> Engine::Open(Fs& fs, Clock& clock, const std::st
     });
   };
   for (auto& d : e->dirs_) d.writer = std::make_unique<Writer>(*d.dir, wo);
+  if (e->options_.file_scan == EngineOptions::FileScan::kInBackground) {
+    e->file_scan_ = std::thread([engine = e.get()] {
+      auto unknown = engine->ScanUnknownFiles();
+      if (!unknown) {
+        spdlog::error("scanning the sample-file directories: {}", unknown.error().ToString());
+        return;
+      }
+      for (const auto& f : *unknown) {
+        spdlog::warn("recovery: {} has no database row; left untouched", f);
+      }
+    });
+  }
   if (e->options_.start_maintenance_thread) {
     e->maintenance_ = std::thread([engine = e.get()] { engine->MaintenanceLoop(); });
   }
@@ -165,6 +177,8 @@ Engine::~Engine() {
     stopping_ = true;
   }
   maint_cv_.notify_all();
+  stop_scan_ = true;
+  if (file_scan_.joinable()) file_scan_.join();
   if (maintenance_.joinable()) maintenance_.join();
   (void)Checkpoint();
   for (auto& d : dirs_) d.writer.reset();  // drains: pending closes update their rows

@@ -41,6 +41,13 @@ struct EngineOptions {
   // (the larger of this and the directory's row), deleting the oldest recordings of any stream
   // there.
   uint64_t min_free_bytes = 0;
+  // When to list the sample-file directories for files no row names (RecoveryReport
+  // unknown_files). With a year of recordings that is millions of names and seconds of work:
+  // `nightjar run` scans after it has started, on a thread of its own, and logs what it finds.
+  // Either way Open first probes past each stream's next id (a few stats), so that recording ids
+  // continue past the files of a newer database than this one.
+  enum class FileScan { kAtOpen, kInBackground };
+  FileScan file_scan = FileScan::kAtOpen;
 };
 
 // What recovery did at open (also logged by the caller).
@@ -79,6 +86,12 @@ class Engine {
   ~Engine();
 
   const RecoveryReport& recovery() const { return recovery_; }
+
+  // Lists every sample-file directory and returns the paths of files no recording row names (a
+  // database restored from an older backup, a stray copy: reported, never touched), raising each
+  // stream's next recording id past the files that exist. Holds the database lock only a chunk
+  // of rows at a time; memory: 8 bytes per file.
+  Result<std::vector<std::string>> ScanUnknownFiles();
 
   // Blocking database helpers for set-up code (not for network threads).
   Result<int64_t> EnsureCamera(const std::string& short_name, const std::string& name);
@@ -146,6 +159,9 @@ class Engine {
       : fs_(fs), clock_(clock), options_(std::move(options)) {}
   Result<void> OpenDirs(const std::string& data_dir);
   Result<void> Recover();
+  Result<void> ProbeNewerFiles(const std::vector<db::StreamRow>& streams);
+  // Makes the stream's next recording id at least `at_least`, in the database and in memory.
+  Result<void> ReserveIds(int64_t stream_id, int64_t at_least);
   void MaintenanceLoop();
   void OnClosed(const std::shared_ptr<RecordingBuilder>& builder, size_t dir_index,
                 const FileState& state);
@@ -176,6 +192,8 @@ class Engine {
   std::condition_variable maint_cv_;
   bool stopping_ = false;  // guarded by maint_mu_
   std::thread maintenance_;
+  std::thread file_scan_;  // FileScan::kInBackground
+  std::atomic<bool> stop_scan_{false};
 };
 
 }  // namespace nightjar::storage

@@ -415,6 +415,58 @@ TEST_F(EngineTest, DatabaseRestoredFromOlderBackupTouchesNoFile) {
   EXPECT_EQ(rows.size(), 3u);
 }
 
+// As `nightjar run` opens it (the listing after the start): the probe alone keeps new ids past
+// the newer database's files, and the scan then reports them.
+TEST_F(EngineTest, RestoredDatabaseIdsContinueBeforeTheBackgroundScan) {
+  Synthetic syn;
+  int64_t stream;
+  {
+    auto e = OpenEngine();
+    stream = SetUpStream(*e, 1LL << 40);
+    auto rec = e->Record(stream, 0);
+    (*rec)->recorder().SetVideoSampleEntry(entry_);
+    Feed((*rec)->recorder(), syn, 0, kFps * 70);
+    (*rec)->recorder().Flush(clock_.Now());
+  }
+  // Back up the database (closed, so WAL is checkpointed into the main file).
+  std::filesystem::copy_file(tmp_ / "data/nightjar.db", tmp_ / "backup.db");
+  {
+    auto e = OpenEngine();
+    auto rec = e->Record(stream, 0);
+    (*rec)->recorder().SetVideoSampleEntry(entry_);
+    Feed((*rec)->recorder(), syn, kFps * 70, kFps * 70);
+    (*rec)->recorder().Flush(clock_.Now());
+  }
+  auto files_before = std::filesystem::directory_iterator(tmp_ / "data/sample");
+  size_t n_before = std::distance(files_before, {});
+  std::filesystem::remove(tmp_ / "data/nightjar.db-wal");
+  std::filesystem::remove(tmp_ / "data/nightjar.db-shm");
+  std::filesystem::copy_file(tmp_ / "backup.db", tmp_ / "data/nightjar.db",
+                             std::filesystem::copy_options::overwrite_existing);
+  EngineOptions o = Options();
+  o.file_scan = EngineOptions::FileScan::kInBackground;
+  auto opened = Engine::Open(fs_, clock_, tmp_ / "data", o);
+  ASSERT_TRUE(opened) << opened.error().ToString();
+  auto& e = *opened;
+  EXPECT_TRUE(e->recovery().unknown_files.empty());  // the scan logs them instead
+  auto files_after = std::filesystem::directory_iterator(tmp_ / "data/sample");
+  EXPECT_EQ(static_cast<size_t>(std::distance(files_after, {})), n_before);
+  // New recordings never reuse their names: ids continue past the files that exist.
+  // which would collide, so the engine must skip ids whose files exist.
+  auto rec = e->Record(stream, 0);
+  (*rec)->recorder().SetVideoSampleEntry(entry_);
+  Feed((*rec)->recorder(), syn, kFps * 140, kFps * 10);
+  (*rec)->recorder().Flush(clock_.Now());
+  ASSERT_TRUE(e->Checkpoint());
+  auto rows = *e->WithDb([&](db::Database& d) {
+    return d.ListRecordings(stream, Time90k(0), Time90k(INT64_MAX / 4));
+  });
+  EXPECT_EQ(rows.size(), 3u);
+  auto unknown = e->ScanUnknownFiles();
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->size(), 2u);
+}
+
 TEST_F(EngineTest, RefusesAnotherDatabasesDirectory) {
   { ASSERT_TRUE(OpenEngine()); }
   // A second data dir whose database is new but points at the first one's sample directory.

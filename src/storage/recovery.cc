@@ -1,6 +1,7 @@
 // Startup recovery (docs/schema.md "Startup"): recordings interrupted by a crash are kept up to
 // their last checkpoint; half-done deletions are finished; files no row names are reported and
 // never touched.
+#include <algorithm>
 #include <set>
 
 #include "storage/engine.h"
@@ -54,8 +55,10 @@ Result<void> Engine::Recover() {
       recovery_.discarded_writing++;
       continue;
     }
-    NJ_TRY(db::RecordingIndexRow index, db_->GetRecordingIndex(row.composite_id));
-    db::RecordingUpdate u = UpdateFromRow(row, index);
+    // Not NJ_TRY: GCC 12 then warns (wrongly) that the index's optionals may be uninitialized.
+    Result<db::RecordingIndexRow> index = db_->GetRecordingIndex(row.composite_id);
+    if (!index) return std::unexpected(index.error());
+    db::RecordingUpdate u = UpdateFromRow(row, *index);
     NJ_TRY(auto file, dir->OpenExisting(row.composite_id));
     const uint64_t size = file->Size();
     if (size < static_cast<uint64_t>(u.sample_file_bytes)) {
@@ -88,33 +91,97 @@ Result<void> Engine::Recover() {
   for (const SampleFileDir* dir : touched) NJ_CHECK_OK(dir->Sync());
   if (!to_delete.empty()) NJ_CHECK_OK(db_->DeleteRecordingRows(to_delete));
 
-  // Files without rows: reported only (a restored database, a stray copy): `check --repair`.
-  std::set<int64_t> known;
-  for (const auto& s : streams) {
-    NJ_TRY(auto rows, db_->ListRecordings(s.id, Time90k(INT64_MIN / 4), Time90k(INT64_MAX / 4)));
-    for (const auto& r : rows) known.insert(r.composite_id);
-  }
-  std::map<int64_t, int64_t> max_file_id;  // stream -> highest recording id with a file
-  for (const auto& d : dirs_) {
-    NJ_TRY(DirListing listing, d.dir->List());
-    for (int64_t id : listing.sample_files) {
-      if (!known.count(id)) recovery_.unknown_files.push_back(d.dir->PathOf(id));
-      auto& m = max_file_id[id >> 32];
-      m = std::max(m, id & 0xffffffff);
-    }
-    for (const auto& name : listing.unknown) {
-      recovery_.unknown_files.push_back(d.dir->path() + "/" + name);
-    }
-  }
-  // Files the database does not know may carry ids it would hand out again (a database restored
-  // from an older backup): new recordings must start past them, or O_EXCL would refuse them.
-  for (const auto& s : streams) {
-    if (auto it = max_file_id.find(s.id);
-        it != max_file_id.end() && it->second >= s.next_recording_id) {
-      NJ_CHECK_OK(db_->ReserveRecordingIds(s.id, it->second + 1));
-    }
+  NJ_CHECK_OK(ProbeNewerFiles(streams));
+  if (options_.file_scan == EngineOptions::FileScan::kAtOpen) {
+    NJ_TRY(recovery_.unknown_files, ScanUnknownFiles());
   }
   return Ok();
+}
+
+// Files past a stream's next id belong to a database newer than this one (restored from an older
+// backup): new recordings must start past them, or O_EXCL would refuse them. Such files carry
+// consecutive ids from the next one up (ids are handed out in order, retention removes the oldest
+// first), so probing next, next + 1, next + 3, ... and bisecting finds their end in a few stats
+// instead of listing millions of names; ScanUnknownFiles catches what this misses.
+Result<void> Engine::ProbeNewerFiles(const std::vector<db::StreamRow>& streams) {
+  constexpr int64_t kMaxId = 0xffffffff;
+  for (const auto& s : streams) {
+    const SampleFileDir* dir = nullptr;
+    for (const auto& d : dirs_) {
+      if (s.sample_file_dir_id == d.id) dir = d.dir.get();
+    }
+    if (!dir) continue;
+    auto exists = [&](int64_t id) { return fs_.Exists(dir->PathOf(db::CompositeId(s.id, id))); };
+    int64_t lo = s.next_recording_id;  // a file exists at lo
+    NJ_TRY(bool first, exists(lo));
+    if (!first) continue;
+    int64_t hi = lo;  // none at hi once the loop ends
+    for (int64_t step = 1;; step *= 2) {
+      hi = std::min(kMaxId + 1, lo + step);
+      if (hi > kMaxId) break;
+      NJ_TRY(bool e, exists(hi));
+      if (!e) break;
+      lo = hi;
+    }
+    while (hi - lo > 1) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      NJ_TRY(bool e, exists(mid));
+      (e ? lo : hi) = mid;
+    }
+    NJ_CHECK_OK(ReserveIds(s.id, lo + 1));
+  }
+  return Ok();
+}
+
+Result<void> Engine::ReserveIds(int64_t stream_id, int64_t at_least) {
+  std::lock_guard lock(db_mu_);
+  NJ_CHECK_OK(db_->ReserveRecordingIds(stream_id, at_least));
+  std::lock_guard open_lock(open_mu_);
+  if (auto it = next_recording_.find(stream_id); it != next_recording_.end()) {
+    it->second = std::max(it->second, at_least);
+  }
+  return Ok();
+}
+
+Result<std::vector<std::string>> Engine::ScanUnknownFiles() {
+  constexpr size_t kChunk = 4096;  // files matched per database read
+  std::vector<std::string> unknown;
+  std::map<int64_t, int64_t> next_of;  // stream -> next recording id
+  {
+    std::lock_guard lock(db_mu_);
+    NJ_TRY(auto streams, db_->ListStreams());
+    for (const auto& s : streams) next_of[s.id] = s.next_recording_id;
+  }
+  for (const auto& d : dirs_) {
+    NJ_TRY(DirListing listing, d.dir->List(&stop_scan_));
+    if (stop_scan_) break;  // shutting down: a partial listing proves nothing
+    for (const auto& name : listing.unknown) unknown.push_back(d.dir->path() + "/" + name);
+    const std::vector<int64_t>& ids = listing.sample_files;  // sorted
+    std::map<int64_t, int64_t> max_file_id;                  // stream -> highest id with a file
+    for (size_t i = 0; i < ids.size() && !stop_scan_; i += kChunk) {
+      const size_t j = std::min(ids.size(), i + kChunk);
+      std::vector<int64_t> rows;
+      {
+        std::lock_guard lock(db_mu_);
+        NJ_TRY(rows, db_->ListRecordingIds(ids[i], ids[j - 1]));
+      }
+      for (size_t k = i; k < j; ++k) {
+        // Retention may have deleted the row since the listing: it unlinks the file first, so
+        // a file still there without a row is truly unknown.
+        if (!std::binary_search(rows.begin(), rows.end(), ids[k])) {
+          auto still = fs_.Exists(d.dir->PathOf(ids[k]));
+          if (!still || *still) unknown.push_back(d.dir->PathOf(ids[k]));
+        }
+        int64_t& m = max_file_id[db::StreamIdOf(ids[k])];
+        m = std::max(m, db::RecordingIdOf(ids[k]));
+      }
+    }
+    for (const auto& [stream, max_id] : max_file_id) {
+      auto it = next_of.find(stream);
+      if (it != next_of.end() && max_id >= it->second) NJ_CHECK_OK(ReserveIds(stream, max_id + 1));
+    }
+  }
+  return unknown;
 }
 
 }  // namespace nightjar::storage

@@ -157,18 +157,20 @@ Result<void> SampleFileDir::Unlink(int64_t composite_id) const {
 
 Result<void> SampleFileDir::Sync() const { return fs_.SyncDir(path_); }
 
-Result<DirListing> SampleFileDir::List() const {
-  NJ_TRY(auto names, fs_.ListDir(path_));
+Result<DirListing> SampleFileDir::List(const std::atomic<bool>* stop) const {
+  // Streamed: a directory may hold millions of sample files (8 bytes each here).
   DirListing out;
-  for (const auto& n : names) {
-    if (n == kMetaName || n == kTrashName || n == kMetaTmpName) continue;
+  NJ_CHECK_OK(fs_.ForEachName(path_, [&](std::string_view n) {
+    if (n == kMetaName || n == kTrashName || n == kMetaTmpName) return true;
     if (auto id = ParseFileName(n)) {
       out.sample_files.push_back(*id);
     } else {
-      out.unknown.push_back(n);
+      out.unknown.emplace_back(n);
     }
-  }
+    return !stop || !*stop;
+  }));
   std::sort(out.sample_files.begin(), out.sample_files.end());
+  std::sort(out.unknown.begin(), out.unknown.end());
   return out;
 }
 

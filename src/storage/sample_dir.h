@@ -9,6 +9,7 @@
 #define NIGHTJAR_STORAGE_SAMPLE_DIR_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -62,7 +63,8 @@ class SampleFileDir {
   Result<void> Unlink(int64_t composite_id) const;
   // Makes creations, unlinks and renames in the directory durable.
   Result<void> Sync() const;
-  Result<DirListing> List() const;
+  // `stop` (optional), once true, ends the listing early (what it has listed so far).
+  Result<DirListing> List(const std::atomic<bool>* stop = nullptr) const;
   // Moves an unknown file into `trash/` (created on demand): `check --repair` never deletes.
   Result<void> MoveToTrash(const std::string& name) const;
   Result<FsStats> Stats() const;

@@ -165,37 +165,14 @@ Response HandleDays(const ApiContext& ctx, const Request& req) {
     }
   }
   const std::string& camera = req.Param("id");
-  auto spans = ctx.catalog->RecordingSpans(camera, stream);
-  if (!spans) return FromError(spans.error());
-
-  struct Total {
-    Duration90k recorded{0};
-    int64_t recordings = 0;
-    Time90k first, last;
-  };
-  std::map<std::string, Total> days;
-  std::optional<CalendarDay> day;  // the day last looked up: consecutive recordings mostly share it
-  for (const auto& [start, end] : *spans) {
-    Time90k t = start;
-    while (t < end) {
-      const int64_t secs = t.ToUnixSeconds();
-      if (!day || secs < day->begin || secs >= day->end) day = CalendarDayOf(secs, offset);
-      const Time90k boundary = Time90k::FromUnixSeconds(day->end);
-      const Time90k until = std::min(end, boundary);
-      Total& d = days[day->date];
-      if (d.recordings == 0 || t < d.first) d.first = t;
-      if (d.recordings == 0 || until > d.last) d.last = until;
-      d.recorded += until - t;
-      d.recordings++;
-      t = until;
-    }
-  }
+  auto days = ctx.catalog->RecordingDays(camera, stream, offset);
+  if (!days) return FromError(days.error());
   json j = {{"camera", camera}, {"stream", stream}};
   j["tz"] = offset ? json(std::string(*req.Query("tz"))) : json("local");
   json& out = j["days"] = json::array();
-  for (const auto& [date, d] : days) {
+  for (const DayTotal& d : *days) {
     json dj = {
-        {"date", date}, {"recorded_s", d.recorded.ToSeconds()}, {"recordings", d.recordings}};
+        {"date", d.date}, {"recorded_s", d.recorded.ToSeconds()}, {"recordings", d.recordings}};
     PutTime(dj, "first", d.first);
     PutTime(dj, "last", d.last);
     out.push_back(std::move(dj));
