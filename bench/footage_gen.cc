@@ -31,8 +31,10 @@
 #include <thread>
 #include <vector>
 
+#include "db/rows.h"
 #include "db/sqlite.h"
 #include "db/video_index.h"
+#include "storage/file_hash.h"
 #include "storage/sample_dir.h"
 #include "testutil/clip_feeder.h"
 
@@ -116,16 +118,13 @@ Shape SparseMinute(const Shape& real) {
   s.row.sample_file_bytes = enc.total_bytes();
   s.row.media_duration = s.row.wall_duration = enc.duration();
   std::vector<uint8_t> zeros(1 << 20, 0);
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, 32);
+  storage::FileHasher hasher;  // the writer's algorithm, over the sparse file's zeros
   for (int64_t left = enc.total_bytes(); left > 0;) {
     const size_t n = static_cast<size_t>(std::min<int64_t>(left, int64_t{1} << 20));
-    crypto_generichash_update(&st, zeros.data(), n);
+    hasher.Update(std::span<const uint8_t>(zeros.data(), n));
     left -= static_cast<int64_t>(n);
   }
-  db::Blake2b256 h;
-  crypto_generichash_final(&st, h.data(), h.size());
-  s.row.sample_file_blake2b = h;
+  s.row.sample_file_hash = hasher.Final();
   return s;
 }
 
@@ -201,7 +200,7 @@ void InsertRows(db::Connection& c, const StreamPlan& p, int64_t n, int64_t open_
         row.BindInt(7, s.row.wall_duration.ticks()).BindInt(8, s.row.media_duration.ticks());
         row.BindInt(9, s.row.video_samples).BindInt(10, s.row.video_sync_samples);
         row.BindInt(11, s.row.sample_file_bytes).BindInt(12, s.row.video_sample_entry_id);
-        row.BindBlob(13, *s.row.sample_file_blake2b);
+        row.BindBlob(13, db::EncodeSampleFileHash(*s.row.sample_file_hash));
         NJ_CHECK_OK(row.Run());
         index.Reset();
         index.BindInt(1, id).BindBlob(2, s.video_index);

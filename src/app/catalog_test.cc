@@ -123,7 +123,7 @@ std::vector<int64_t> AddRows(storage::Engine& e, int64_t stream, int64_t entry, 
       db::RecordingUpdate u;
       u.composite_id = *id;
       u.wall_duration = u.media_duration = Duration90k::FromSeconds(secs);
-      u.written_blake2b = db::Blake2b256{};
+      u.written_hash = db::SampleFileHash{};
       ASSERT_TRUE(d.UpdateRecordings(std::span(&u, 1)));
       ids.push_back(*id);
     }
