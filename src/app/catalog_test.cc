@@ -123,7 +123,8 @@ std::vector<int64_t> AddRows(storage::Engine& e, int64_t stream, int64_t entry, 
       db::RecordingUpdate u;
       u.composite_id = *id;
       u.wall_duration = u.media_duration = Duration90k::FromSeconds(secs);
-      u.written_hash = db::SampleFileHash{};
+      u.written_hash =
+          db::MakeSampleFileHash(db::HashAlgorithm::kXxh3_128, std::vector<uint8_t>(16));
       ASSERT_TRUE(d.UpdateRecordings(std::span(&u, 1)));
       ids.push_back(*id);
     }
