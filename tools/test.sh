@@ -5,10 +5,6 @@
 # (tools/tidy.sh). Each stage prints its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh --asan --fuzz
-echo "test: setup and builds took $SECONDS s"
-echo "test: checking formatting (.clang-format)"
-git ls-files 'src/*.cc' 'src/*.h' 'fuzz/*.cc' 'bench/*.cc' | xargs -r clang-format --dry-run --Werror
 export NIGHTJAR_CLIPS="$PWD/build/clips"
 jobs=$(nproc)
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer
@@ -20,13 +16,21 @@ stage() {
   "$@" || status=1
   echo "test: $name took $((SECONDS - t0)) s"
 }
-# clang-tidy (tools/tidy.sh) needs no build, only CPU: it runs niced in the background beside the
-# test stages, whose integration tests spend much of their time waiting on real-time media, and
-# the tidy stage at the end collects it (its duration is the wait it added). It costs about
-# 1,380 s of CPU: some 11.5 minutes if it ran alone on the 2-core CI machine.
+# clang-tidy (tools/tidy.sh) needs the packages but no build, only CPU: it starts once the
+# packages are in and runs at the lowest priority beside the builds (taking the cycles they leave
+# idle: links, configure steps, npm, clip encoding) and the test stages (whose integration tests
+# spend much of their time waiting on real-time media); the tidy stage at the end collects it
+# (its duration is the wait it added). It costs about 1,500 s of CPU: some 12.5 minutes if it ran
+# alone on the 2-core CI machine.
+tools/setup.sh --no-build
+echo "test: checking formatting (.clang-format)"
+git ls-files 'src/*.cc' 'src/*.h' 'fuzz/*.cc' 'bench/*.cc' | xargs -r clang-format --dry-run --Werror
 tidy_log=$(mktemp)
-nice -n 10 tools/tidy.sh >"$tidy_log" 2>&1 &
+nice -n 19 tools/tidy.sh >"$tidy_log" 2>&1 &
 tidy_pid=$!
+trap 'kill "$tidy_pid" 2>/dev/null || true' EXIT  # a failed build does not leave it running
+tools/setup.sh --asan --fuzz
+echo "test: setup and builds took $SECONDS s"
 collect_tidy() {
   local rc=0
   wait "$tidy_pid" || rc=$?
