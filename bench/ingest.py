@@ -13,7 +13,8 @@ concurrently, so they do not compete for the cores):
   1. one `nightjar run` records the N main streams (RTP over that transport, one camera each);
   2. N `ffmpeg -rtsp_transport T -i URL -c copy -f segment ...` processes record the same N.
 Each side is measured over the same window (--seconds, after --warmup seconds once every stream
-delivers): CPU as utime + stime from /proc/PID/stat (% of one core), VmRSS (sampled each second:
+delivers): CPU as utime + stime from /proc/PID/stat (% of one core), context switches/s (all
+threads' voluntary + involuntary, /proc/PID/task/*/status), VmRSS (sampled each second:
 peak and end), bytes written to files (wchar from /proc/PID/io), and frames: received vs expected
 (30 fps x window) from nightjar's status.json, and after the stop the frames actually in the
 recordings: nightjar's (`nightjar list --json`) against 30 fps x the time from each camera's first
@@ -68,6 +69,23 @@ def status_kb(pid, key):
     except OSError:
         pass
     return 0
+
+
+def ctx_switches(pid):
+    """Context switches (voluntary + involuntary) of all the process's threads so far: how often
+    it went to sleep and was woken. /proc/PID/status counts only the main thread, so each task's
+    is summed (a thread that ends within the window takes its count with it)."""
+    total = 0
+    for path in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:",
+                                        "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total
 
 
 def pss_kb(pid):
@@ -155,6 +173,7 @@ class Sample:
         self.t = time.monotonic()
         self.cpu = {p: cpu_secs(p) for p in pids}
         self.io = {p: io_bytes(p) for p in pids}
+        self.csw = {p: ctx_switches(p) for p in pids}
         self.busy = machine_busy_secs()
 
 
@@ -166,6 +185,11 @@ def delta(a, b):
     sys_ = sum(b.cpu[p][1] - a.cpu[p][1] for p in pids)
     wr = sum(b.io[p][1] - a.io[p][1] for p in pids)
     return user + sys_, sys_, wr, len(pids)
+
+
+def csw_delta(a, b, pids):
+    return sum(b.csw.get(p, 0) - a.csw.get(p, 0) for p in pids
+               if a.cpu.get(p) is not None and b.cpu.get(p) is not None)
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -227,6 +251,7 @@ class Window:
             "wall_s": wall,
             "cpu_pct": 100 * cpu / wall,
             "sys_share": sys_cpu / cpu if cpu > 0 else 0,
+            "csw_per_s": csw_delta(a, b, self.pids) / wall,
             "write_mb_s": wr / wall / 1e6,
             "alive": alive,
             "fakecam_cpu_pct": 100 * fc_cpu / wall,
@@ -246,6 +271,7 @@ def _only(sample, pids):
     s.t, s.busy = sample.t, sample.busy
     s.cpu = {p: sample.cpu.get(p) for p in pids}
     s.io = {p: sample.io.get(p, (0, 0)) for p in pids}
+    s.csw = {p: sample.csw.get(p, 0) for p in pids}
     return s
 
 
@@ -480,6 +506,7 @@ def print_n(n, transport, nominal_mb_s, nj, ff):
     row("CPU % of one core", *both("cpu_pct", "{:.1f}"))
     row("CPU % per stream", *both("cpu_pct", "{:.3f}", n), ratio)
     row("  of which system (kernel)", *both("sys_share", "{:.0%}"))
+    row("context switches/s", *both("csw_per_s", "{:.0f}"))
     rss_nj = f"{nj['rss_end_mb']:.1f} / {max(nj['rss_peak_mb'], nj['hwm_mb']):.1f}"
     rss_ff = f"{ff['rss_end_mb']:.1f} / {ff['rss_peak_mb']:.1f}" if ff else "skipped"
     row("RSS MB end / peak", rss_nj, rss_ff)

@@ -73,7 +73,7 @@ void Client::Session::Close() noexcept {
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   for (UdpPair& u : udp_) {
-    if (u.rtp) u.rtp->close(ec);
+    u.rtp.Close();
     if (u.rtcp) u.rtcp->close(ec);
   }
 }
@@ -402,10 +402,9 @@ asio::awaitable<Result<void>> Client::Session::Setup(const SdpDescription& sdp,
   channels_.clear();
   boost::system::error_code ec;
   for (UdpPair& u : udp_) {
-    if (u.rtp) u.rtp->close(ec);
     if (u.rtcp) u.rtcp->close(ec);
   }
-  udp_.clear();
+  udp_.clear();  // closes the RTP sockets
   Result<void> second = co_await SetupTracks(sdp, base);
   if (second || failure_) co_return second;
   co_return Err(second.error().code(), first.error().message() + "; over " +
@@ -455,7 +454,7 @@ asio::awaitable<Result<void>> Client::Session::SetupTrack(size_t index) {
     want.interleaved = std::pair(static_cast<int>(2 * index), static_cast<int>(2 * index + 1));
   } else {
     NJ_CO_CHECK_OK(OpenUdpPair(udp_[index]));
-    const int port = udp_[index].rtp->local_endpoint().port();
+    const int port = udp_[index].rtp_port;
     want.client_port = std::pair(port, port + 1);
   }
   Headers h;
@@ -505,19 +504,20 @@ Result<void> Client::Session::OpenUdpPair(UdpPair& pair) {
   if (ec) return Err(ErrorCode::kIo, "no local address: " + ec.message());
   for (int attempt = 0; attempt < 50; ++attempt) {
     const uint16_t port = static_cast<uint16_t>(20000 + 2 * (RandomU32() % 20000));
-    auto rtp = std::make_unique<asio::ip::udp::socket>(executor_);
+    // The RTP socket stays out of Asio's reactor: it is polled (UdpPoll, udp_batch.h).
+    const asio::ip::udp::endpoint rtp_at(local, port);
+    auto rtp = UdpFd::Bind(rtp_at.data(), static_cast<socklen_t>(rtp_at.size()));
+    if (!rtp) continue;
     auto rtcp = std::make_unique<asio::ip::udp::socket>(executor_);
-    rtp->open(local.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
-    if (!ec) rtp->bind({local, port}, ec);
-    if (ec) continue;
     rtcp->open(local.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
     if (!ec) rtcp->bind({local, static_cast<uint16_t>(port + 1)}, ec);
     if (ec) continue;
     // Room for bursts of a 4K key frame while the strand is busy elsewhere (the kernel grants
-    // 4 MiB: ~1,800 datagrams, ~5 s of a 4 Mbit/s stream); receive offload where the network
-    // device coalesces (udp_batch.h).
-    PrepareUdpSocket(rtp->native_handle(), 2 * 1024 * 1024, /*gro=*/true);
-    pair.rtp = std::move(rtp);
+    // 4 MiB: ~1,800 datagrams, ~5 s of a 4 Mbit/s stream; a poll tick brings a few); receive
+    // offload where the network device coalesces (udp_batch.h).
+    PrepareUdpSocket(rtp->get(), 2 * 1024 * 1024, /*gro=*/true);
+    pair.rtp = std::move(*rtp);
+    pair.rtp_port = port;
     pair.rtcp = std::move(rtcp);
     return Ok();
   }

@@ -43,6 +43,9 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};
   bool want_audio = true;
   size_t reorder_capacity = 64;  // UDP packets held while waiting for a missing one
+  // How often RTP sockets are read over UDP (client_media.cc); ticks fall on a grid shared by
+  // every session of the process, so they wake the I/O thread together.
+  std::chrono::milliseconds udp_poll_interval{20};
   int max_redirects = 3;
   std::string user_agent = "Nightjar/0.1";
 };

@@ -24,12 +24,16 @@ asio::awaitable<Result<void>> Client::Session::MediaLoop() {
   auto self = shared_from_this();
   // From here the stall detector (stall.h) watches the media, not deadline_.
   stall_.Start(Clock::now().time_since_epoch());
+  bool polled = false;
   for (size_t i = 0; i < udp_.size(); ++i) {
-    if (!udp_[i].rtp) continue;
+    polled = polled || udp_[i].rtp;
+    if (!udp_[i].rtcp) continue;
     asio::co_spawn(
-        executor_, [self, i] { return self->UdpLoop(i, false); }, asio::detached);
+        executor_, [self, i] { return self->UdpLoop(i); }, asio::detached);
+  }
+  if (polled) {
     asio::co_spawn(
-        executor_, [self, i] { return self->UdpLoop(i, true); }, asio::detached);
+        executor_, [self] { return self->UdpPoll(); }, asio::detached);
   }
   asio::co_spawn(
       executor_, [self] { return self->Keepalive(); }, asio::detached);
@@ -69,11 +73,9 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
     }
     return Ok();
   }
-  // Over TCP the packets of one read arrived together: the read's time, not a clock call each.
-  const auto now =
-      (transport_ == TransportKind::kTcp && read_at_ != Clock::time_point() ? read_at_
-                                                                            : Clock::now())
-          .time_since_epoch();
+  // The packets of one TCP read or one UDP poll arrived together (within a tick): the read's
+  // time, not a clock call each.
+  const auto now = (read_at_ != Clock::time_point() ? read_at_ : Clock::now()).time_since_epoch();
   if (receivers[track]->packets() != accepted) stall_.OnPacket(now);
   if (!units_.empty()) stall_.OnMedia(now);
   for (AccessUnit& unit : units_) {
@@ -83,36 +85,83 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
   return Ok();
 }
 
-asio::awaitable<void> Client::Session::UdpLoop(size_t track, bool rtcp) {
+// RTP over UDP is polled, not waited for (udp_batch.h, "Polled sockets"): every
+// udp_poll_interval the session reads everything its RTP sockets hold, until each is empty, and
+// sleeps again. The ticks fall on multiples of the interval on the steady clock, the same instants
+// for every session of the process, so Asio's timer queue expires them all in one wakeup of the
+// I/O thread. A packet waits at most one tick in the kernel's buffer (2-4 MiB, seconds of video).
+asio::awaitable<void> Client::Session::UdpPoll() {
   auto self = shared_from_this();
-  asio::ip::udp::socket& socket = rtcp ? *udp_[track].rtcp : *udp_[track].rtp;
+  asio::steady_timer timer(executor_);
+  const auto tick = std::chrono::duration_cast<Clock::duration>(
+      std::max(options_.udp_poll_interval, std::chrono::milliseconds(1)));
+  // Batches per socket per turn before the strand's other work gets a turn (a tick brings a
+  // frame or two: rarely more than one batch).
+  constexpr size_t kMaxBatchesPerTurn = 8;
+  std::vector<UdpSource> sources;
+  sources.reserve(udp_.size());
+  for (const UdpPair& u : udp_) {  // only the camera may feed this session (its address)
+    sources.push_back(MakeUdpSource(u.server_rtp.data(), u.server_rtp.size()));
+  }
+  std::vector<bool> pending(udp_.size(), true);  // sockets that may hold more
+  std::optional<Error> failed;
+  while (!closed_) {
+    bool more = false;
+    read_at_ = Clock::now();
+    for (size_t track = 0; track < udp_.size() && !closed_; ++track) {
+      if (!pending[track] || !udp_[track].rtp) continue;
+      auto on_datagram = [&](std::span<const uint8_t> packet) {
+        stats.bytes_received += packet.size();
+        if (auto r = OnRtp(track, packet); !r) {
+          failed = r.error();
+          return false;
+        }
+        return !closed_;  // a handler may have stopped the session: its sockets are closed
+      };
+      auto drained =
+          DrainUdp(udp_[track].rtp.get(), sources[track], kMaxBatchesPerTurn, on_datagram);
+      if (closed_) break;
+      if (failed) {
+        Fail(failed->code(), failed->message());
+        break;
+      }
+      if (!drained) {
+        Fail(ErrorCode::kIo, "UDP receive: " + drained.error().message());
+        break;
+      }
+      pending[track] = !drained->caught_up;
+      more = more || pending[track];
+    }
+    if (closed_) break;
+    if (more) {
+      co_await asio::post(executor_, asio::use_awaitable);  // more queued: yield, then go on
+      continue;
+    }
+    pending.assign(pending.size(), true);
+    const auto now = Clock::now().time_since_epoch();
+    timer.expires_at(Clock::time_point((now / tick + 1) * tick));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// RTCP (sender reports, a few per minute): one coroutine per socket waits for readability, then
+// drains it.
+asio::awaitable<void> Client::Session::UdpLoop(size_t track) {
+  auto self = shared_from_this();
+  asio::ip::udp::socket& socket = *udp_[track].rtcp;
   // Only the camera may feed this session (its address; RTCP may come from another port).
   const UdpSource source =
       MakeUdpSource(udp_[track].server_rtp.data(), udp_[track].server_rtp.size());
-  // Batches per turn before the strand's other work gets a turn (a burst is rarely > 2).
   constexpr size_t kMaxBatchesPerTurn = 8;
-  std::optional<Error> failed;
   auto on_datagram = [&](std::span<const uint8_t> packet) {
     stats.bytes_received += packet.size();
-    if (rtcp) {
-      if (!receivers[track]->OnRtcp(packet)) ++stats.malformed_rtcp;
-      return true;
-    }
-    if (auto r = OnRtp(track, packet); !r) {
-      failed = r.error();
-      return false;
-    }
+    if (!receivers[track]->OnRtcp(packet)) ++stats.malformed_rtcp;
     return !closed_;
   };
   while (!closed_) {
-    // Everything queued, parsed in place from the thread's batch buffers; then one wait for
-    // readability per socket until more comes (udp_batch.h).
     auto drained = DrainUdp(socket.native_handle(), source, kMaxBatchesPerTurn, on_datagram);
     if (closed_) break;
-    if (failed) {
-      Fail(failed->code(), failed->message());
-      break;
-    }
     if (!drained) {
       Fail(ErrorCode::kIo, "UDP receive: " + drained.error().message());
       break;

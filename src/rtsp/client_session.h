@@ -21,6 +21,7 @@
 #include "rtsp/message.h"
 #include "rtsp/stall.h"
 #include "rtsp/track_receiver.h"
+#include "rtsp/udp_batch.h"
 #include "rtsp/url.h"
 
 namespace nightjar::rtsp {
@@ -45,7 +46,9 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
  private:
   using Clock = std::chrono::steady_clock;
   struct UdpPair {
-    std::unique_ptr<boost::asio::ip::udp::socket> rtp, rtcp;
+    UdpFd rtp;  // polled by UdpPoll, never in the reactor (udp_batch.h)
+    uint16_t rtp_port = 0;
+    std::unique_ptr<boost::asio::ip::udp::socket> rtcp;  // waited on by UdpLoop (rare packets)
     boost::asio::ip::udp::endpoint server_rtp, server_rtcp;
   };
   struct ChannelTarget {
@@ -82,7 +85,8 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
 
   boost::asio::awaitable<void> Watchdog();
   boost::asio::awaitable<void> Keepalive();
-  boost::asio::awaitable<void> UdpLoop(size_t track, bool rtcp);
+  boost::asio::awaitable<void> UdpPoll();
+  boost::asio::awaitable<void> UdpLoop(size_t track);  // RTCP
   void SendReports();
   std::string BuildRequest(const std::string& method, const std::string& uri, const Headers& extra);
   // Appends bytes to what the writer sends (nothing once closed) and wakes it.
@@ -106,7 +110,7 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   size_t in_pos_ = 0, in_end_ = 0;
   bool resyncing_ = false;        // skipping junk, looking for a sync point
   size_t resync_skipped_ = 0;     // bytes skipped by the current resync
-  Clock::time_point read_at_;     // when the last TCP read completed
+  Clock::time_point read_at_;     // when the last TCP read or UDP poll began
   int low_water_ = 1;             // the socket's SO_RCVLOWAT
   uint64_t low_water_bytes_ = 0;  // read since low_water_since_
   Clock::time_point low_water_since_;

@@ -2,6 +2,7 @@
 
 #include <netinet/udp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -161,6 +162,22 @@ UdpSource MakeUdpSource(const sockaddr* address, socklen_t length) {
   UdpSource s;
   std::memcpy(&s.address, address, std::min<size_t>(length, sizeof(s.address)));
   return s;
+}
+
+Result<UdpFd> UdpFd::Bind(const sockaddr* address, socklen_t length) {
+  const int fd = ::socket(address->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Err(ErrorCode::kIo, std::string("socket: ") + std::strerror(errno));
+  UdpFd owned(fd);
+  if (::bind(fd, address, length) != 0) {
+    const int e = errno;
+    return Err(e == EADDRINUSE ? ErrorCode::kAlreadyExists : ErrorCode::kIo,
+               std::string("bind: ") + std::strerror(e));
+  }
+  return owned;
+}
+
+void UdpFd::Close() noexcept {
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
 }
 
 }  // namespace nightjar::rtsp

@@ -1,8 +1,9 @@
 // DrainUdp over real loopback sockets: datagram boundaries, the source filter, batches, and
-// UDP_GRO super-datagrams split back into their segments.
+// UDP_GRO super-datagrams split back into their segments; the polled socket (UdpFd).
 #include "rtsp/udp_batch.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/udp.h>
 #include <unistd.h>
 
@@ -161,6 +162,43 @@ TEST(UdpBatch, ReceiveBufferIsRaised) {
   // Granted in full (doubled by the kernel) unless net.core.rmem_max caps it, and never below
   // the default.
   EXPECT_GE(s.rcvbuf_bytes, 200 * 1024);
+}
+
+// The polled RTP socket: bound outside any reactor, non-blocking (a drain of an empty socket
+// returns at once, caught up), its port refused to a second socket, closed once.
+TEST(UdpFd, BindsNonBlockingAndRefusesATakenPort) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  auto rx = UdpFd::Bind(reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+  ASSERT_TRUE(rx.has_value()) << rx.error().message();
+  ASSERT_TRUE(*rx);
+  EXPECT_NE(fcntl(rx->get(), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_NE(fcntl(rx->get(), F_GETFD) & FD_CLOEXEC, 0);
+  socklen_t len = sizeof(a);
+  ASSERT_EQ(getsockname(rx->get(), reinterpret_cast<sockaddr*>(&a), &len), 0);
+
+  auto again = UdpFd::Bind(reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+
+  Socket tx("127.0.0.1");
+  DrainResult r;
+  EXPECT_TRUE(DrainAll(rx->get(), From(tx), 8, &r).empty());
+  EXPECT_TRUE(r.caught_up);
+  const sockaddr_in to = a;
+  const std::vector<uint8_t> packet = Bytes(1400, 7);
+  ASSERT_EQ(sendto(tx.fd, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                   sizeof(to)),
+            static_cast<ssize_t>(packet.size()));
+  EXPECT_EQ(DrainAll(rx->get(), From(tx), 8), Datagrams{packet});
+
+  UdpFd moved = std::move(*rx);
+  EXPECT_FALSE(*rx);
+  const int fd = moved.get();
+  moved.Close();
+  EXPECT_FALSE(moved);
+  EXPECT_EQ(fcntl(fd, F_GETFD), -1);  // closed (nothing else opened meanwhile)
 }
 
 }  // namespace
