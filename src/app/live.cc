@@ -68,7 +68,11 @@ Result<std::shared_ptr<http::LiveView>> LiveViews::Live(std::string_view camera,
 void LiveViews::OnCameraStarted(const config::CameraConfig& camera) {
   for (db::StreamKind kind : {db::StreamKind::kMain, db::StreamKind::kSub}) {
     const std::string name(db::StreamKindName(kind));
-    auto s = std::make_shared<live::LiveStream>(camera.id, name, clock_);
+    // Tiles open sub streams and must start at once; a main stream keeps its whole GOP only
+    // while watched (live/live_stream.h, LiveOptions::always_buffer_gop).
+    live::LiveOptions options;
+    options.always_buffer_gop = kind == db::StreamKind::kSub;
+    auto s = std::make_shared<live::LiveStream>(camera.id, name, clock_, options);
     if (!runner_.AddObserver(camera.id, kind, s)) continue;
     std::lock_guard lock(mu_);
     streams_[{camera.id, name}] = std::move(s);

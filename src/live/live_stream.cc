@@ -70,6 +70,8 @@ void LiveStream::OnFrame(const media::Frame& frame, const media::TrackConfig* co
       if (frame.key) {
         gop_.clear();
         gop_bytes_ = 0;
+        gop_whole_ =
+            options_.always_buffer_gop || !feeds_.empty() || hls_ || now < gop_wanted_until_;
       } else if (gop_.empty()) {
         return;  // no key frame yet (or the GOP outgrew the buffer)
       }
@@ -90,7 +92,9 @@ void LiveStream::OnFrame(const media::Frame& frame, const media::TrackConfig* co
       last_audio_pts_ = lf.pts;
     }
     const size_t size = frame.data ? frame.data->size() : 0;
-    if (gop_bytes_ + size > options_.max_gop_bytes) {
+    if (!gop_whole_ && !(video && frame.key)) {
+      // Unwatched: only the key frame is kept; the frame still goes to feeds and HLS below.
+    } else if (gop_bytes_ + size > options_.max_gop_bytes) {
       gop_.clear();  // a GOP too long to keep: nothing buffered until the next key frame
       gop_bytes_ = 0;
     } else {
@@ -187,14 +191,19 @@ std::shared_ptr<LiveFeed> LiveStream::Subscribe() {
     return feed;
   }
   feeds_.push_back(feed);
+  WantGopLocked();
+  if (!gop_whole_) return feed;  // starts at the next key frame
   for (const auto& f : gop_) {
     feed->PushLocked(f, video_config_ ? &*video_config_ : nullptr, audio_config_);
   }
   return feed;
 }
 
+void LiveStream::WantGopLocked() { gop_wanted_until_ = MonotonicNow() + options_.gop_idle; }
+
 void LiveStream::TouchHlsLocked() {
   hls_last_use_ = MonotonicNow();
+  WantGopLocked();
   if (hls_ || !video_config_ || ended_) return;
   hls_ = std::make_unique<HlsLive>(options_, hls_next_msn_, hls_discontinuities_);
   if (auto r = hls_->Configure(*video_config_, audio_config_); !r) {
@@ -202,7 +211,8 @@ void LiveStream::TouchHlsLocked() {
     hls_.reset();
     return;
   }
-  // Start from the buffered GOP: its parts are available at once.
+  // Start from the buffered GOP: its parts are available at once (else at the next key frame).
+  if (!gop_whole_) return;
   const int64_t now_ms = NowUnixMs();
   for (const auto& f : gop_) hls_->Add(f, now_ms - (last_video_dts_ - f.dts) / 90);
 }

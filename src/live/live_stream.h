@@ -11,7 +11,8 @@
 // the latest video frame's time plus the difference of their arrival times.
 //
 // Memory: the current GOP (bounded by max_gop_bytes; a camera with a longer GOP than that gets
-// no buffer until its next key frame), per subscriber a bounded queue, and the HLS window while
+// no buffer until its next key frame; only its key frame while unwatched unless
+// LiveOptions::always_buffer_gop), per subscriber a bounded queue, and the HLS window while
 // HLS is in use. Frame bytes are shared with the recorder (media::Frame::data), not copied.
 //
 // Thread safety: every member function may be called from any thread; one mutex per stream. The
@@ -50,6 +51,13 @@ struct LiveFrame {
 
 struct LiveOptions {
   size_t max_gop_bytes = 32 << 20;
+  // Whether the whole current GOP is kept while nobody watches. True for the streams the web UI's
+  // tiles open (sub streams): a new viewer starts at once. False (main streams): only the latest
+  // key frame is kept (snapshots) until someone subscribes or asks for HLS; that viewer starts at
+  // the next key frame (up to one GOP later), and the GOP is then kept until `gop_idle` after the
+  // last viewer left. This is most of a recorded stream's memory (~1 MB at 4 Mbit/s, 2 s GOPs).
+  bool always_buffer_gop = true;
+  std::chrono::seconds gop_idle{300};
   size_t max_feed_bytes = 8 << 20;  // per WebSocket subscriber before it skips to a key frame
   std::chrono::seconds hls_idle{60};
   int64_t hls_segment_target_90k =
@@ -125,6 +133,7 @@ class LiveStream : public media::FrameObserver, public std::enable_shared_from_t
         std::chrono::nanoseconds(clock_.MonotonicNanos())));
   }
   void TouchHlsLocked();
+  void WantGopLocked();
   std::vector<std::function<void()>> ChangedLocked();
 
   const std::string camera_, stream_;
@@ -136,6 +145,9 @@ class LiveStream : public media::FrameObserver, public std::enable_shared_from_t
   uint64_t config_generation_ = 0;  // bumped when the video configuration changes
   std::vector<LiveFrame> gop_;      // from the latest key frame
   size_t gop_bytes_ = 0;
+  // gop_ holds every frame since its key frame (else only the key frame: see always_buffer_gop).
+  bool gop_whole_ = true;
+  Instant gop_wanted_until_{};  // a viewer asked: keep whole GOPs until then
   int64_t last_video_dts_ = 0, last_video_duration_ = 3000;
   int64_t last_audio_pts_ = 0, last_audio_duration_ = 0;
   Instant last_video_arrival_;

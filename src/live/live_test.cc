@@ -336,6 +336,44 @@ TEST(LiveFeedTest, StartsWithInitThenTheLatestKeyFrame) {
   EXPECT_FALSE(feed->Take(&m));
 }
 
+// A stream that keeps whole GOPs only while watched: unwatched it holds just its latest key frame
+// (snapshots still work); the first subscriber starts at the next key frame, and from then on
+// the whole GOP is kept so the next subscriber starts at once.
+TEST(LiveFeedTest, OnDemandGopKeepsTheKeyFrameAndStartsAtTheNextOne) {
+  if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
+  Clip c = LoadClip("main.mp4");
+  ASSERT_GT(c.items.size(), 130u);
+  ASSERT_TRUE(c.items[0].frame.key);
+  size_t second_key = 1;
+  while (second_key < c.items.size() && !c.items[second_key].frame.key) ++second_key;
+  ASSERT_LT(second_key + 10, c.items.size());
+  LiveOptions o;
+  o.always_buffer_gop = false;
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock, o);
+  Feed(*s, c, 0, 60);
+  EXPECT_EQ(s->buffered_bytes(), c.items[0].frame.data->size());  // the key frame alone
+  auto key = s->LatestKeyFrame();
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->dts, c.items[0].frame.media_time);
+
+  auto first = s->Subscribe();
+  std::vector<http::WsMessage> m;
+  ASSERT_TRUE(first->Take(&m));
+  EXPECT_TRUE(m.empty());  // nothing until the next key frame
+  Feed(*s, c, 60, second_key + 10);
+  m.clear();
+  ASSERT_TRUE(first->Take(&m));
+  ASSERT_GE(m.size(), 3u);
+  EXPECT_TRUE(m[0].text);  // init, then fragments from the second key frame on
+  EXPECT_EQ(first->frames_sent(), 10u);
+  EXPECT_GT(s->buffered_bytes(), c.items[second_key].frame.data->size());  // now whole
+
+  auto second = s->Subscribe();  // served the buffered GOP at once
+  m.clear();
+  ASSERT_TRUE(second->Take(&m));
+  EXPECT_EQ(second->frames_sent(), 10u);
+}
+
 TEST(LiveFeedTest, SlowSubscriberSkipsToTheNextKeyFrame) {
   if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
   Clip c = LoadClip("main.mp4");

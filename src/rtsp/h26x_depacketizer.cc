@@ -416,7 +416,14 @@ Result<void> H26xDepacketizer::EndAccessUnit(std::vector<AccessUnit>& out,
       return Ok();
     }
   }
-  size_hint_ = data_.size() + data_.size() / 8;
+  // The reservation follows the frames between key frames: a key frame (several times larger,
+  // once per GOP) grows past it and is trimmed, since the live view keeps it for a whole GOP;
+  // it must not make the next frames reserve its size.
+  if (key_) {
+    if (data_.capacity() > data_.size() + data_.size() / 4) data_.shrink_to_fit();
+  } else {
+    size_hint_ = data_.size() + data_.size() / 8;
+  }
   au.data = std::move(data_);
   data_ = {};
   out.push_back(std::move(au));
