@@ -311,7 +311,7 @@ void Engine::OnClosed(const std::shared_ptr<RecordingBuilder>& builder, size_t d
       // A write failed: hash the durable prefix we keep.
       if (auto h =
               dirs_[dir_index].dir->Hash(id, static_cast<uint64_t>(update->sample_file_bytes))) {
-        update->written_hash = std::move(*h);
+        update->written_hash = *h;
       }
     }
     if (update) {

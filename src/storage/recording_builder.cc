@@ -62,7 +62,7 @@ Result<db::RecordingUpdate> RecordingBuilder::Snapshot(
   if (durable_bytes < static_cast<uint64_t>(u.sample_file_bytes)) {
     NJ_CHECK_OK(TrimToBytes(u, durable_bytes));
   }
-  u.written_hash = std::move(written_hash);
+  u.written_hash = written_hash;
   return u;
 }
 

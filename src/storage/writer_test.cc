@@ -90,7 +90,8 @@ TEST_F(WriterTest, CheckpointSyncsManyFilesEachWithItsOwnResult) {
   constexpr int kFiles = 20;
   for (int id = 1; id <= kFiles; ++id) {
     w.Open(id, 0);
-    ASSERT_TRUE(w.Append(id, Data(100 * id, static_cast<uint8_t>(id))));
+    ASSERT_TRUE(w.Append(
+        id, Data(static_cast<size_t>(100) * static_cast<size_t>(id), static_cast<uint8_t>(id))));
   }
   fs_.FailNth(FsOp::kSync, 7, EIO);  // one of the 20 syncs, whichever thread makes it
   auto s = SyncNow(w);
