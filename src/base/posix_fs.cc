@@ -253,24 +253,12 @@ Result<void> PosixFs::Unlink(const std::string& path) {
 }
 
 Result<std::vector<std::string>> PosixFs::ListDir(const std::string& path) {
-  DIR* d = opendir(path.c_str());
-  if (d == nullptr) return ErrnoError("opendir", path);
   std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    struct dirent* e = readdir(d);
-    if (e == nullptr) {
-      if (errno != 0) {
-        auto err = ErrnoError("readdir", path);
-        closedir(d);
-        return err;
-      }
-      break;
-    }
-    std::string_view name(e->d_name);
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  closedir(d);
+  auto listed = ForEachName(path, [&](std::string_view name) {
+    names.emplace_back(name);
+    return true;
+  });
+  if (!listed) return std::unexpected(listed.error());
   std::sort(names.begin(), names.end());
   return names;
 }
