@@ -135,8 +135,9 @@ export function LivePage() {
   const [audio, setAudio] = useState<string | null>(null);
   const [enlarged, setEnlarged] = useState<string | null>(null);
 
-  useEffect(() => { localStorage.setItem(layoutKey(me.username), String(layout)); }, [layout, me.username]);
-  useEffect(() => { localStorage.setItem(orderKey(me.username), JSON.stringify(order)); }, [order, me.username]);
+  // Saved as the user acts, not in an effect: an effect runs after the next paint, and a reload
+  // (or a closed tab) right after a click would lose the change.
+  const chooseLayout = (n: number) => { setLayout(n); localStorage.setItem(layoutKey(me.username), String(n)); };
   useEffect(() => {
     const esc = (e: KeyboardEvent) => { if (e.key === 'Escape') setEnlarged(null); };
     addEventListener('keydown', esc);
@@ -157,6 +158,7 @@ export function LivePage() {
     const next = ids.filter((x) => x !== id);
     next.splice(Math.max(0, Math.min(next.length, to)), 0, id);
     setOrder(next);
+    localStorage.setItem(orderKey(me.username), JSON.stringify(next));
   };
 
   return (
@@ -166,7 +168,7 @@ export function LivePage() {
         <div class="seg" role="group" aria-label={S.live.layout}>
           {LAYOUTS.map((n) => (
             <button type="button" key={n} aria-pressed={layout === n && !enlarged} title={S.live.layoutN(n)}
-                    aria-label={S.live.layoutN(n)} onClick={() => { setLayout(n); setPage(0); setEnlarged(null); }}>
+                    aria-label={S.live.layoutN(n)} onClick={() => { chooseLayout(n); setPage(0); setEnlarged(null); }}>
               {n}
             </button>
           ))}
