@@ -55,6 +55,13 @@ class FaultFs::WritableImpl final : public WritableFile, public FaultFs::Handle 
     return Writev(parts);
   }
 
+  void StartWriteback(uint64_t offset, uint64_t length) override {
+    std::lock_guard<std::mutex> lock(fs_->mu_);
+    if (!base_) return;
+    fs_->writebacks_[path_].emplace_back(offset, length);
+    base_->StartWriteback(offset, length);
+  }
+
   Result<void> Writev(std::span<const std::span<const uint8_t>> parts) override {
     std::lock_guard<std::mutex> lock(fs_->mu_);
     if (!base_) return Err(Killed(path_));
@@ -252,6 +259,12 @@ uint64_t FaultFs::OpCount(FsOp op) const {
 uint64_t FaultFs::BytesWritten() const {
   std::lock_guard<std::mutex> lock(mu_);
   return bytes_written_;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> FaultFs::WritebackRanges(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = writebacks_.find(path);
+  return it == writebacks_.end() ? std::vector<std::pair<uint64_t, uint64_t>>{} : it->second;
 }
 
 Result<void> FaultFs::CountAndCheck(FsOp op, std::string_view what) {

@@ -45,6 +45,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/fs.h"
@@ -105,6 +106,9 @@ class FaultFs final : public Fs {
   // Operations attempted (including failed ones) since construction; kAny counts all.
   uint64_t OpCount(FsOp op) const;
   uint64_t BytesWritten() const;
+  // The ranges [offset, offset + length) given to WritableFile::StartWriteback on `path`'s
+  // handles, in call order.
+  std::vector<std::pair<uint64_t, uint64_t>> WritebackRanges(const std::string& path) const;
 
   // Rolls the real files back to their durable state, as described at the top of this file, and
   // kills all open handles. Afterwards everything on disk counts as durable. Fails (after doing
@@ -189,7 +193,8 @@ class FaultFs final : public Fs {
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, uint64_t> durable_size_;  // file id -> durable size
   std::map<std::string, uint64_t> ids_;                  // normalised path -> file id
-  std::set<uint64_t> dirty_;                             // ids written since the last crash
+  std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> writebacks_;
+  std::set<uint64_t> dirty_;  // ids written since the last crash
   std::vector<PendingOp> pending_;
 };
 

@@ -73,6 +73,7 @@ void Client::Session::Close() noexcept {
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   for (UdpPair& u : udp_) {
+    u.poll.reset();
     u.rtp.Close();
     if (u.rtcp) u.rtcp->close(ec);
   }
@@ -504,7 +505,7 @@ Result<void> Client::Session::OpenUdpPair(UdpPair& pair) {
   if (ec) return Err(ErrorCode::kIo, "no local address: " + ec.message());
   for (int attempt = 0; attempt < 50; ++attempt) {
     const uint16_t port = static_cast<uint16_t>(20000 + 2 * (RandomU32() % 20000));
-    // The RTP socket stays out of Asio's reactor: it is polled (UdpPoll, udp_batch.h).
+    // The RTP socket stays out of Asio's reactor: it is polled (udp_poller.h).
     const asio::ip::udp::endpoint rtp_at(local, port);
     auto rtp = UdpFd::Bind(rtp_at.data(), static_cast<socklen_t>(rtp_at.size()));
     if (!rtp) continue;

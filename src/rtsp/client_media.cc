@@ -31,10 +31,7 @@ asio::awaitable<Result<void>> Client::Session::MediaLoop() {
     asio::co_spawn(
         executor_, [self, i] { return self->UdpLoop(i); }, asio::detached);
   }
-  if (polled) {
-    asio::co_spawn(
-        executor_, [self] { return self->UdpPoll(); }, asio::detached);
-  }
+  if (polled) NJ_CO_CHECK_OK(StartUdpPoll());
   asio::co_spawn(
       executor_, [self] { return self->Keepalive(); }, asio::detached);
   SendReports();  // opens NAT/firewall pinholes for UDP at once
@@ -85,64 +82,52 @@ Result<void> Client::Session::OnRtp(size_t track, std::span<const uint8_t> packe
   return Ok();
 }
 
-// RTP over UDP is polled, not waited for (udp_batch.h, "Polled sockets"): every
-// udp_poll_interval the session reads everything its RTP sockets hold, until each is empty, and
-// sleeps again. The ticks fall on multiples of the interval on the steady clock, the same instants
-// for every session of the process, so Asio's timer queue expires them all in one wakeup of the
-// I/O thread. A packet waits at most one tick in the kernel's buffer (2-4 MiB, seconds of video).
-asio::awaitable<void> Client::Session::UdpPoll() {
-  auto self = shared_from_this();
-  asio::steady_timer timer(executor_);
-  const auto tick = std::chrono::duration_cast<Clock::duration>(
-      std::max(options_.udp_poll_interval, std::chrono::milliseconds(1)));
-  // Batches per socket per turn before the strand's other work gets a turn (a tick brings a
-  // frame or two: rarely more than one batch).
+// RTP over UDP is polled, not waited for (udp_poller.h): the io_context's poller hands a socket
+// to its session when the kernel holds datagrams for it, at most once per tick; the session
+// reads them in batches (udp_batch.h) and says whether it caught up.
+Result<void> Client::Session::StartUdpPoll() {
+  NJ_TRY(UdpPoller * poller, UdpPoller::For(executor_));
+  const std::weak_ptr<Session> weak = weak_from_this();
+  for (size_t track = 0; track < udp_.size(); ++track) {
+    UdpPair& u = udp_[track];
+    if (!u.rtp) continue;
+    u.source = MakeUdpSource(u.server_rtp.data(), u.server_rtp.size());
+    auto drain = [weak, track] {
+      auto self = weak.lock();
+      return !self || self->DrainRtp(track);
+    };
+    NJ_TRY(u.poll, poller->Register(u.rtp.get(), executor_, options_.udp_poll_interval, drain));
+  }
+  return Ok();
+}
+
+bool Client::Session::DrainRtp(size_t track) {
+  // Batches per turn before the strand's other work gets a turn (a tick brings a frame or two:
+  // rarely more than one batch).
   constexpr size_t kMaxBatchesPerTurn = 8;
-  std::vector<UdpSource> sources;
-  sources.reserve(udp_.size());
-  for (const UdpPair& u : udp_) {  // only the camera may feed this session (its address)
-    sources.push_back(MakeUdpSource(u.server_rtp.data(), u.server_rtp.size()));
-  }
-  std::vector<bool> pending(udp_.size(), true);  // sockets that may hold more
+  if (closed_ || track >= udp_.size() || !udp_[track].rtp) return true;
+  read_at_ = Clock::now();
   std::optional<Error> failed;
-  while (!closed_) {
-    bool more = false;
-    read_at_ = Clock::now();
-    for (size_t track = 0; track < udp_.size() && !closed_; ++track) {
-      if (!pending[track] || !udp_[track].rtp) continue;
-      auto on_datagram = [&](std::span<const uint8_t> packet) {
-        stats.bytes_received += packet.size();
-        if (auto r = OnRtp(track, packet); !r) {
-          failed = r.error();
-          return false;
-        }
-        return !closed_;  // a handler may have stopped the session: its sockets are closed
-      };
-      auto drained =
-          DrainUdp(udp_[track].rtp.get(), sources[track], kMaxBatchesPerTurn, on_datagram);
-      if (closed_) break;
-      if (failed) {
-        Fail(failed->code(), failed->message());
-        break;
-      }
-      if (!drained) {
-        Fail(ErrorCode::kIo, "UDP receive: " + drained.error().message());
-        break;
-      }
-      pending[track] = !drained->caught_up;
-      more = more || pending[track];
+  auto on_datagram = [&](std::span<const uint8_t> packet) {
+    stats.bytes_received += packet.size();
+    if (auto r = OnRtp(track, packet); !r) {
+      failed = r.error();
+      return false;
     }
-    if (closed_) break;
-    if (more) {
-      co_await asio::post(executor_, asio::use_awaitable);  // more queued: yield, then go on
-      continue;
-    }
-    pending.assign(pending.size(), true);
-    const auto now = Clock::now().time_since_epoch();
-    timer.expires_at(Clock::time_point((now / tick + 1) * tick));
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    return !closed_;  // a handler may have stopped the session: its sockets are closed
+  };
+  auto drained =
+      DrainUdp(udp_[track].rtp.get(), udp_[track].source, kMaxBatchesPerTurn, on_datagram);
+  if (closed_) return true;
+  if (failed) {
+    Fail(failed->code(), failed->message());
+    return true;
   }
+  if (!drained) {
+    Fail(ErrorCode::kIo, "UDP receive: " + drained.error().message());
+    return true;
+  }
+  return drained->caught_up;
 }
 
 // RTCP (sender reports, a few per minute): one coroutine per socket waits for readability, then

@@ -22,6 +22,7 @@
 #include "rtsp/stall.h"
 #include "rtsp/track_receiver.h"
 #include "rtsp/udp_batch.h"
+#include "rtsp/udp_poller.h"
 #include "rtsp/url.h"
 
 namespace nightjar::rtsp {
@@ -46,7 +47,9 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
  private:
   using Clock = std::chrono::steady_clock;
   struct UdpPair {
-    UdpFd rtp;  // polled by UdpPoll, never in the reactor (udp_batch.h)
+    UdpFd rtp;               // polled (udp_poller.h), never in the reactor (udp_batch.h)
+    UdpPoller::Handle poll;  // after rtp: the watch ends before the socket closes
+    UdpSource source;        // only the camera may feed the session (its address)
     uint16_t rtp_port = 0;
     std::unique_ptr<boost::asio::ip::udp::socket> rtcp;  // waited on by UdpLoop (rare packets)
     boost::asio::ip::udp::endpoint server_rtp, server_rtcp;
@@ -85,7 +88,8 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
 
   boost::asio::awaitable<void> Watchdog();
   boost::asio::awaitable<void> Keepalive();
-  boost::asio::awaitable<void> UdpPoll();
+  Result<void> StartUdpPoll();
+  bool DrainRtp(size_t track);                         // true once caught up (UdpPoller::DrainFn)
   boost::asio::awaitable<void> UdpLoop(size_t track);  // RTCP
   void SendReports();
   std::string BuildRequest(const std::string& method, const std::string& uri, const Headers& extra);

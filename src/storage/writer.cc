@@ -18,8 +18,9 @@ struct Writer::File {
   std::vector<Bytes> pending;
   uint64_t pending_bytes = 0;
   Clock::time_point oldest_pending;
-  uint64_t written = 0;  // bytes handed to the kernel successfully
-  uint64_t durable = 0;  // bytes synced
+  uint64_t written = 0;    // bytes handed to the kernel successfully
+  uint64_t submitted = 0;  // bytes whose writeback was started (StartWriteback)
+  uint64_t durable = 0;    // bytes synced
   std::optional<Error> error;
   FileHasher hash;
 };
@@ -319,9 +320,15 @@ void Writer::Flush(File& f) {
       }
       if (auto ok = f.file->Writev(parts); ok) {
         for (auto p : parts) f.hash.Update(p);
-        // Let the disk start on it now, so the checkpoint's sync finds little left to do.
-        f.file->StartWriteback(f.written, group_bytes);
         f.written += group_bytes;
+        // Let the disk start on it now, so the checkpoint's sync finds little left to do; in
+        // ranges of at least kWritebackBytes: each call costs the writer's thread a block
+        // allocation and a bio submission run (ext4: ~6 % of the CPU at one call per 0.5 s
+        // write of a 4 Mbit/s stream), and larger ranges make larger extents.
+        if (f.written - f.submitted >= kWritebackBytes) {
+          f.file->StartWriteback(f.submitted, f.written - f.submitted);
+          f.submitted = f.written;
+        }
         std::lock_guard lock(mu_);
         stats_.bytes_written += group_bytes;
         stats_.write_calls++;

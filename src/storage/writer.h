@@ -58,6 +58,10 @@ struct FileState {
 
 class Writer {
  public:
+  // Writeback of written bytes is started (WritableFile::StartWriteback) in ranges of at least
+  // this much: fewer, larger submissions (see Flush in writer.cc).
+  static constexpr uint64_t kWritebackBytes = 1 << 20;
+
   Writer(const SampleFileDir& dir, WriterOptions options);
   ~Writer();  // finishes everything queued, then joins the thread
   Writer(const Writer&) = delete;

@@ -68,6 +68,30 @@ TEST_F(WriterTest, WritesSyncsAndHashes) {
   EXPECT_EQ(w.Stats().bytes_written, 1100u + 500u + 30000u);
 }
 
+// Writeback is started in ranges of at least kWritebackBytes, back to back from the start of
+// the file, however small the writes (here one per append).
+TEST_F(WriterTest, StartsWritebackInLargeContiguousRanges) {
+  WriterOptions o;
+  o.batch_bytes = size_t{64} * 1024;
+  Writer w(*dir_, o);
+  w.Open(1, 4 << 20);
+  constexpr size_t kPiece = size_t{64} * 1024, kPieces = 56;  // 3.5 MiB
+  for (size_t i = 0; i < kPieces; ++i) {
+    ASSERT_TRUE(w.Append(1, Data(kPiece, static_cast<uint8_t>(i))));
+    if (i % 4 == 3) SyncNow(w);  // checkpoints in between change nothing
+  }
+  EXPECT_EQ(CloseNow(w, 1).durable_bytes, kPiece * kPieces);
+  EXPECT_GE(w.Stats().write_calls, kPieces / 4);
+  const auto ranges = fs_.WritebackRanges(dir_->PathOf(1));
+  ASSERT_EQ(ranges.size(), 3u);  // 3.5 MiB: three whole MiB; the rest goes with the close's sync
+  uint64_t next = 0;
+  for (auto [offset, length] : ranges) {
+    EXPECT_EQ(offset, next);
+    EXPECT_GE(length, Writer::kWritebackBytes);
+    next = offset + length;
+  }
+}
+
 TEST_F(WriterTest, BoundsMemory) {
   WriterOptions o;
   o.max_pending_bytes = 10'000;

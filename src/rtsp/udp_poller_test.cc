@@ -1,0 +1,176 @@
+// UdpPoller over real loopback sockets and a real io_context: sockets holding datagrams are
+// handed to their owner, empty ones are not, an owner that has not caught up is called again,
+// and nothing is called after the registration ends.
+#include "rtsp/udp_poller.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "rtsp/udp_batch.h"
+
+namespace nightjar::rtsp {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+struct Pair {
+  UdpFd rx;
+  int tx = -1;
+  sockaddr_in to{};
+  Pair() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    auto bound = UdpFd::Bind(reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+    EXPECT_TRUE(bound.has_value());
+    if (bound) rx = std::move(*bound);
+    socklen_t len = sizeof(to);
+    getsockname(rx.get(), reinterpret_cast<sockaddr*>(&to), &len);
+    tx = socket(AF_INET, SOCK_DGRAM, 0);
+  }
+  ~Pair() { close(tx); }
+  Pair(const Pair&) = delete;
+  Pair& operator=(const Pair&) = delete;
+  void Send(size_t count) const {
+    const std::vector<uint8_t> bytes(100, 0x80);
+    for (size_t i = 0; i < count; ++i) {
+      ASSERT_EQ(sendto(tx, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                       sizeof(to)),
+                100);
+    }
+  }
+  // Reads one datagram if one is queued.
+  bool ReadOne() const {
+    uint8_t buffer[2048];
+    return recv(rx.get(), buffer, sizeof(buffer), MSG_DONTWAIT) > 0;
+  }
+};
+
+// Runs the context until `done` holds (or 10 s pass: the test then fails on its expectations).
+void RunUntil(asio::io_context& io, const std::function<bool()>& done) {
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!done() && std::chrono::steady_clock::now() < give_up) {
+    io.run_for(2ms);
+    io.restart();
+  }
+}
+
+TEST(UdpPoller, HandsOverSocketsHoldingDatagramsOnly) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  Pair busy, idle;
+  busy.Send(3);  // before the registration: read at once, not after a tick
+  size_t busy_read = 0, busy_calls = 0, idle_calls = 0;
+  auto drain_busy = [&] {
+    ++busy_calls;
+    while (busy.ReadOne()) ++busy_read;
+    return true;
+  };
+  auto drain_idle = [&] {
+    ++idle_calls;
+    while (idle.ReadOne()) {
+    }
+    return true;
+  };
+  auto strand = asio::make_strand(io);
+  auto h1 = (*poller)->Register(busy.rx.get(), strand, 1ms, drain_busy);
+  auto h2 = (*poller)->Register(idle.rx.get(), strand, 1ms, drain_idle);
+  ASSERT_TRUE(h1.has_value() && h2.has_value());
+  RunUntil(io, [&] { return busy_read == 3 && idle_calls == 1; });
+  EXPECT_EQ(busy_read, 3u);
+  EXPECT_EQ(idle_calls, 1u);  // the first look, at registration
+
+  // Many ticks pass: neither socket holds anything, so neither owner is called.
+  const uint64_t ticks = (*poller)->stats().ticks;
+  const size_t calls = busy_calls;
+  RunUntil(io, [&] { return (*poller)->stats().ticks >= ticks + 20; });
+  EXPECT_GE((*poller)->stats().ticks, ticks + 20);
+  EXPECT_EQ(busy_calls, calls);
+  EXPECT_EQ(idle_calls, 1u);
+
+  busy.Send(5);
+  RunUntil(io, [&] { return busy_read == 8; });
+  EXPECT_EQ(busy_read, 8u);
+  EXPECT_EQ(idle_calls, 1u);
+}
+
+TEST(UdpPoller, CallsAgainUntilTheOwnerCaughtUp) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  Pair p;
+  p.Send(4);
+  size_t read = 0;
+  // One datagram per call; caught up only when a call found nothing.
+  auto h = (*poller)->Register(p.rx.get(), io.get_executor(), std::chrono::hours(1), [&] {
+    if (!p.ReadOne()) return true;
+    ++read;
+    return false;
+  });
+  ASSERT_TRUE(h.has_value());
+  // The tick is an hour: all four are read through the owner's "call me again" alone.
+  io.run_for(300ms);
+  EXPECT_EQ(read, 4u);
+}
+
+TEST(UdpPoller, NothingIsCalledOnceTheRegistrationEnds) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  Pair p, other;
+  size_t calls = 0;
+  auto h = (*poller)->Register(p.rx.get(), io.get_executor(), 1ms, [&] {
+    ++calls;
+    while (p.ReadOne()) {
+    }
+    return true;
+  });
+  // Another socket keeps the poller ticking (it stops when nothing is watched).
+  auto keep = (*poller)->Register(other.rx.get(), io.get_executor(), 1ms, [] { return true; });
+  ASSERT_TRUE(h.has_value() && keep.has_value());
+  RunUntil(io, [&] { return calls == 1; });
+  h->reset();
+  p.Send(3);
+  const uint64_t ticks = (*poller)->stats().ticks;
+  RunUntil(io, [&] { return (*poller)->stats().ticks >= ticks + 5; });
+  EXPECT_EQ(calls, 1u);
+  EXPECT_TRUE(p.ReadOne());  // still queued: nobody read it
+}
+
+TEST(UdpPoller, RegistrationCanEndBeforeItsFirstCall) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  Pair p;
+  size_t calls = 0;
+  auto h = (*poller)->Register(p.rx.get(), io.get_executor(), 1ms, [&] {
+    ++calls;
+    return true;
+  });
+  ASSERT_TRUE(h.has_value());
+  h->reset();  // the first look is already posted
+  io.run_for(20ms);
+  EXPECT_EQ(calls, 0u);
+}
+
+TEST(UdpPoller, NeedsAnIoContext) {
+  asio::thread_pool pool(1);
+  auto poller = UdpPoller::For(pool.get_executor());
+  ASSERT_FALSE(poller.has_value());
+  EXPECT_EQ(poller.error().code(), ErrorCode::kUnsupported);
+  pool.join();
+}
+
+}  // namespace
+}  // namespace nightjar::rtsp
