@@ -91,7 +91,9 @@ void UdpPoller::Unregister(Watch* watch) {
 void UdpPoller::shutdown() {
   std::lock_guard lock(mu_);
   shut_down_ = true;
-  if (timer_) timer_->cancel();
+  // Gone now, while every service still exists: the timer service (created after this one) is
+  // destroyed before this one is.
+  timer_.reset();
 }
 
 UdpPoller::Stats UdpPoller::stats() const {
