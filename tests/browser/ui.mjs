@@ -428,6 +428,10 @@ async function screenshotsAndAxe(ctx, o) {
         // Nothing sticks out sideways (a phone would scroll the whole page).
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
         if (scrollWidth > width) overflow.push({ page: name, width, scrollWidth });
+        // Nor does a table scroll sideways inside its box (columns a phone would never see).
+        const tables = await page.evaluate(() => [...document.querySelectorAll('.table-wrap')]
+          .filter((w) => w.scrollWidth > w.clientWidth + 1).map((w) => ({ label: w.getAttribute('aria-label'), scrollWidth: w.scrollWidth, clientWidth: w.clientWidth })));
+        for (const t of tables) overflow.push({ page: name, width, table: t });
         // axe-core, evaluated through the debugging protocol (the page's CSP forbids inline scripts).
         await page.evaluate(axeSource);
         const res = await page.evaluate(async () => {
@@ -442,7 +446,7 @@ async function screenshotsAndAxe(ctx, o) {
   }
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const ok = bad.length === 0 && overflow.length === 0;
-  const reason = bad.length ? `${bad.length} serious/critical` : overflow.length ? 'a page is wider than the screen' : undefined;
+  const reason = bad.length ? `${bad.length} serious/critical` : overflow.length ? 'a page or a table is wider than the screen' : undefined;
   return { shots, check: { ok, reason, bad, overflow, minor: violations.filter((v) => !bad.includes(v)) } };
 }
 

@@ -172,7 +172,7 @@ function Sessions() {
             {(list.data ?? []).map((s) => (
               <tr key={s.id} data-session={s.id}>
                 <td>{when(s.created)}</td><td data-label={S.account.lastSeen}>{when(s.last_seen)}</td><td>{s.source}</td>
-                <td class="small" title={s.user_agent}>{shortAgent(s.user_agent)}</td>
+                <td class="small wrap" title={s.user_agent}>{shortAgent(s.user_agent)}</td>
                 <td>{s.current ? <strong>{S.account.thisOne}</strong>
                   : <button type="button" aria-label={S.account.revokeNamed(s.id)} onClick={() => one(s.id)}>{S.account.revoke}</button>}</td>
               </tr>

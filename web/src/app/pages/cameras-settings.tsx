@@ -198,7 +198,7 @@ export function CamerasSettingsPage() {
       {cams.error && !cams.data && <p class="error" role="alert">{S.errorPrefix}{cams.error.message}</p>}
       {!cams.data ? <p aria-busy="true">{S.loading}</p> : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label={S.cams.list}>
-          <table>
+          <table class="stack cams">
             <thead><tr><th scope="col">{S.cams.id}</th><th scope="col">{S.cams.name}</th><th scope="col">{S.cams.url}</th>
               <th scope="col">{S.cams.state}</th><th scope="col">{S.cams.source}</th><th scope="col"><span class="sr-only">{S.cams.edit}</span></th></tr></thead>
             <tbody>
@@ -206,12 +206,12 @@ export function CamerasSettingsPage() {
                 const main = streamOf(c, 'main');
                 return (
                   <tr key={c.id} data-camera={c.id}>
-                    <td>{c.id}</td>
+                    <td class="name">{c.id}</td>
                     <td>{cameraName(c)}</td>
-                    <td class="mono wrap">{c.url}</td>
-                    <td><span class={'pill ' + (main?.state ?? '')}>{main?.state ?? '—'}</span>
+                    <td class="mono wrap full">{c.url}</td>
+                    <td data-label={S.cams.state}><span class={'pill ' + (main?.state ?? '')}>{main?.state ?? '—'}</span>
                       {main?.last_error && main.state !== 'streaming' && <div class="small error">{main.last_error}</div>}</td>
-                    <td>{c.source === 'config' ? <span title={S.cams.fromConfig}>{S.cams.sourceConfig}</span> : S.cams.sourceApi}</td>
+                    <td data-label={S.cams.source}>{c.source === 'config' ? <span title={S.cams.fromConfig}>{S.cams.sourceConfig}</span> : S.cams.sourceApi}</td>
                     <td class="actions">
                       {c.source === 'config' ? (
                         <small class="muted">{S.cams.fromConfig}</small>

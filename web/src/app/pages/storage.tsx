@@ -38,7 +38,7 @@ export function StoragePage() {
       </ul>
       <h2>{S.storage.streams}</h2>
       <div class="table-wrap" tabIndex={0} role="region" aria-label={S.storage.streams}>
-        <table>
+        <table class="stack storage">
           <thead><tr><th scope="col">{S.storage.camera}</th><th scope="col">{S.storage.stream}</th><th scope="col">{S.storage.used}</th>
             <th scope="col">{S.storage.kept}</th><th scope="col">{S.storage.budget}</th><th scope="col">{S.storage.forecast}</th><th scope="col">{S.storage.oldest}</th>
             <th scope="col">{S.retention.deleted}</th></tr></thead>
@@ -52,12 +52,13 @@ export function StoragePage() {
               const d = s.retention_deleted;
               return (
                 <tr key={s.camera + s.stream}>
-                  <td>{s.camera}</td><td>{s.stream}</td><td>{S.units.bytes(s.bytes)}</td>
-                  <td>{kept < 1 ? S.units.duration(kept * 86400) : S.units.days(kept)}</td>
-                  <td>{budget == null ? S.storage.none : S.units.bytes(budget)}</td>
-                  <td>{forecast == null ? '—' : S.units.days(forecast)}</td>
-                  <td>{s.oldest_start ? new Date(s.oldest_start).toLocaleString() : '—'}</td>
-                  <td data-retention>{!d || d.recordings === 0 ? '—' : (
+                  <td class="name">{s.camera}</td><td class="name">{s.stream}</td>
+                  <td data-label={S.storage.used}>{S.units.bytes(s.bytes)}</td>
+                  <td data-label={S.storage.kept}>{kept < 1 ? S.units.duration(kept * 86400) : S.units.days(kept)}</td>
+                  <td data-label={S.storage.budget}>{budget == null ? S.storage.none : S.units.bytes(budget)}</td>
+                  <td data-label={S.storage.forecast}>{forecast == null ? '—' : S.units.days(forecast)}</td>
+                  <td data-label={S.storage.oldest} class="full">{s.oldest_start ? new Date(s.oldest_start).toLocaleString() : '—'}</td>
+                  <td data-retention data-label={S.retention.deleted} class="full">{!d || d.recordings === 0 ? '—' : (
                     <>
                       <div>{S.retention.day}: {S.retention.counts(d.recordings_24h, S.units.bytes(d.bytes_24h))}</div>
                       <div class="small muted">{S.retention.total}: {S.retention.counts(d.recordings, S.units.bytes(d.bytes))}

@@ -56,18 +56,18 @@ export function SystemPage() {
       </dl>
       <h2>{S.system.streams}</h2>
       <div class="table-wrap" tabIndex={0} role="region" aria-label={S.system.streams}>
-        <table>
+        <table class="stack streams">
           <thead><tr><th scope="col">{S.system.camera}</th><th scope="col">{S.system.stream}</th><th scope="col">{S.system.state}</th>
             <th scope="col">{S.system.codec}</th><th scope="col">{S.system.fpsRate}</th><th scope="col">{S.system.reconnects}</th><th scope="col">{S.system.lastError}</th></tr></thead>
           <tbody>
             {s.cameras.flatMap((c) => c.streams.map((x) => (
               <tr key={c.id + x.kind}>
-                <td>{cameraName(c)}</td><td>{x.kind}</td>
+                <td class="name">{cameraName(c)}</td><td>{x.kind}</td>
                 <td><span class={'pill ' + x.state}>{x.state}</span></td>
-                <td>{x.video_codec ?? S.system.none}{x.width ? ` ${x.width}×${x.height}` : ''}</td>
-                <td>{x.fps ? x.fps.toFixed(1) : '—'} · {x.bitrate_bps ? S.units.bytes(x.bitrate_bps / 8) + '/s' : '—'}</td>
-                <td>{x.reconnects}</td>
-                <td class="wrap">{x.last_error ? <>{x.last_error}{x.last_error_at && <div class="small muted">{new Date(x.last_error_at).toLocaleString()}</div>}</> : S.system.none}</td>
+                <td data-label={S.system.codec}>{x.video_codec ?? S.system.none}{x.width ? ` ${x.width}×${x.height}` : ''}</td>
+                <td data-label={S.system.fpsRate}>{x.fps ? x.fps.toFixed(1) : '—'} · {x.bitrate_bps ? S.units.bytes(x.bitrate_bps / 8) + '/s' : '—'}</td>
+                <td data-label={S.system.reconnects}>{x.reconnects}</td>
+                <td class="wrap full" data-label={S.system.lastError}>{x.last_error ? <>{x.last_error}{x.last_error_at && <div class="small muted">{new Date(x.last_error_at).toLocaleString()}</div>}</> : S.system.none}</td>
               </tr>
             )))}
           </tbody>
