@@ -20,6 +20,15 @@ constexpr size_t ClassSize(size_t i) { return (size_t{16} << (i / 4)) * (4 + i %
 // in-place control block holding a Holder is ~64 bytes; a larger one falls back to new).
 constexpr size_t kBlockSize = 128;
 
+const Clock& SystemClock() {
+  static const RealClock clock;  // stateless, trivially destructible in effect
+  return clock;
+}
+
+int64_t TrimNanos(std::chrono::milliseconds interval) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(interval).count();
+}
+
 }  // namespace
 
 // What a Share()d buffer's control block holds: the bytes, and where they go back to.
@@ -67,11 +76,13 @@ class BufferPool::BlockAllocator {
   BufferPool* pool_;
 };
 
-BufferPool::BufferPool(BufferPoolOptions options) : options_(options) {
+BufferPool::BufferPool(BufferPoolOptions options)
+    : options_(options),
+      clock_(options.clock != nullptr ? *options.clock : SystemClock()),
+      next_trim_nanos_(clock_.MonotonicNanos() + TrimNanos(options.trim_interval)) {
   const size_t classes =
       options_.max_buffer_bytes < kMinClass ? 0 : ClassAtMost(options_.max_buffer_bytes) + 1;
   classes_.resize(classes);
-  class_bytes_.resize(classes);
 }
 
 BufferPool::~BufferPool() {
@@ -103,24 +114,44 @@ size_t BufferPool::ClassAtMost(size_t n) {
 
 size_t BufferPool::ClassCapacity(size_t n) { return ClassSize(ClassAtLeast(n)); }
 
-std::vector<uint8_t> BufferPool::Take(size_t min_capacity) {
+std::vector<uint8_t> BufferPool::Take(size_t min_capacity, size_t max_capacity) {
   std::vector<uint8_t> buffer;
   const size_t c = ClassAtLeast(min_capacity);
   const bool pooled = c < classes_.size() && ClassSize(c) <= options_.max_buffer_bytes;
+  if (max_capacity == 0) max_capacity = min_capacity + min_capacity / 2;
+  // The classes that may serve: c up to the last one whose buffers are <= max_capacity.
+  const size_t last = !pooled
+                          ? c
+                          : std::min(classes_.size() - 1,
+                                     std::max(c, ClassAtMost(std::max(max_capacity, kMinClass))));
+  Buffers idle;  // freed on return, outside the lock
+  std::vector<void*> idle_blocks;
   {
     std::lock_guard lock(mu_);
     stats_.takes++;
-    if (pooled && !classes_[c].empty()) {
-      buffer = std::move(classes_[c].back());
-      classes_[c].pop_back();
-      class_bytes_[c] -= buffer.capacity();
+    // The clock is read once in a while only: this is the per-frame path.
+    if (options_.trim_interval.count() > 0 && stats_.takes % 64 == 0) {
+      const int64_t now = clock_.MonotonicNanos();
+      if (now >= next_trim_nanos_) {
+        TrimLocked(idle, idle_blocks);
+        next_trim_nanos_ = now + TrimNanos(options_.trim_interval);
+      }
+    }
+    size_t from = c;
+    while (pooled && from <= last && classes_[from].kept.empty()) ++from;
+    if (pooled && from <= last) {
+      Class& k = classes_[from];
+      buffer = std::move(k.kept.back());
+      k.kept.pop_back();
+      k.low = std::min(k.low, k.kept.size());
+      k.bytes -= buffer.capacity();
       stats_.kept_bytes -= buffer.capacity();
       stats_.kept_buffers--;
       stats_.reused++;
-      return buffer;
     }
   }
-  buffer.reserve(pooled ? ClassSize(c) : min_capacity);
+  for (void* b : idle_blocks) ::operator delete(b);
+  if (buffer.capacity() == 0) buffer.reserve(pooled ? ClassSize(c) : min_capacity);
   return buffer;
 }
 
@@ -132,7 +163,7 @@ void BufferPool::GiveImpl(std::vector<uint8_t>&& buffer, bool shared) {
   // A buffer without capacity (moved from) has nothing to keep.
   if (cap == 0 && !shared) return;
   // Freed on return, outside the lock.
-  std::vector<std::vector<uint8_t>> evicted;
+  Buffers evicted;
   std::lock_guard lock(mu_);
   if (shared) shared_.fetch_sub(1, std::memory_order_relaxed);
   if (cap == 0) return;
@@ -147,30 +178,61 @@ void BufferPool::GiveImpl(std::vector<uint8_t>&& buffer, bool shared) {
     return;
   }
   b.clear();
-  classes_[c].push_back(std::move(b));
-  class_bytes_[c] += cap;
+  classes_[c].kept.push_back(std::move(b));
+  classes_[c].bytes += cap;
   stats_.kept_bytes += cap;
   stats_.kept_buffers++;
 }
 
-bool BufferPool::MakeRoomLocked(size_t bytes, size_t except,
-                                std::vector<std::vector<uint8_t>>& out) {
+bool BufferPool::MakeRoomLocked(size_t bytes, size_t except, Buffers& out) {
   while (stats_.kept_bytes + bytes > options_.max_bytes) {
     size_t fullest = 0;
-    for (size_t i = 1; i < class_bytes_.size(); ++i) {
-      if (class_bytes_[i] > class_bytes_[fullest]) fullest = i;
+    for (size_t i = 1; i < classes_.size(); ++i) {
+      if (classes_[i].bytes > classes_[fullest].bytes) fullest = i;
     }
     // The incoming buffer's own class being the fullest, keeping it would only grow it.
-    if (fullest == except || class_bytes_[fullest] == 0) return false;
-    std::vector<uint8_t>& victim = classes_[fullest].back();
-    class_bytes_[fullest] -= victim.capacity();
-    stats_.kept_bytes -= victim.capacity();
+    if (fullest == except || classes_[fullest].bytes == 0) return false;
+    Class& k = classes_[fullest];
+    const size_t cap = k.kept.back().capacity();
+    out.push_back(std::move(k.kept.back()));
+    k.kept.pop_back();
+    k.low = std::min(k.low, k.kept.size());
+    k.bytes -= cap;
+    stats_.kept_bytes -= cap;
     stats_.kept_buffers--;
     stats_.freed++;
-    out.push_back(std::move(victim));
-    classes_[fullest].pop_back();
   }
   return true;
+}
+
+void BufferPool::TrimLocked(Buffers& buffers, std::vector<void*>& blocks) {
+  for (Class& k : classes_) {
+    // The oldest first (the front): the others are more likely still in the CPU's caches.
+    for (size_t i = 0; i < k.low; ++i) {
+      k.bytes -= k.kept[i].capacity();
+      stats_.kept_bytes -= k.kept[i].capacity();
+      buffers.push_back(std::move(k.kept[i]));
+    }
+    k.kept.erase(k.kept.begin(), k.kept.begin() + static_cast<ptrdiff_t>(k.low));
+    stats_.kept_buffers -= k.low;
+    stats_.trimmed += k.low;
+    k.low = k.kept.size();
+  }
+  blocks.insert(blocks.end(), blocks_.begin(),
+                blocks_.begin() + static_cast<ptrdiff_t>(blocks_low_));
+  blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<ptrdiff_t>(blocks_low_));
+  stats_.kept_blocks -= blocks_low_;
+  blocks_low_ = blocks_.size();
+}
+
+void BufferPool::Trim() {
+  Buffers buffers;
+  std::vector<void*> blocks;
+  {
+    std::lock_guard lock(mu_);
+    TrimLocked(buffers, blocks);
+  }
+  for (void* b : blocks) ::operator delete(b);
 }
 
 std::shared_ptr<const std::vector<uint8_t>> BufferPool::Share(std::vector<uint8_t>&& bytes) {
@@ -186,6 +248,7 @@ void* BufferPool::TakeBlock() {
     if (!blocks_.empty()) {
       void* b = blocks_.back();
       blocks_.pop_back();
+      blocks_low_ = std::min(blocks_low_, blocks_.size());
       stats_.kept_blocks--;
       return b;
     }
@@ -206,16 +269,17 @@ void BufferPool::GiveBlock(void* block) {
 }
 
 void BufferPool::Release() {
-  std::vector<std::vector<std::vector<uint8_t>>> buffers;
+  std::vector<Buffers> buffers;
   std::vector<void*> blocks;
   {
     std::lock_guard lock(mu_);
-    for (auto& c : classes_) {
-      buffers.push_back(std::move(c));
-      c.clear();
+    for (Class& k : classes_) {
+      stats_.trimmed += k.kept.size();
+      buffers.push_back(std::move(k.kept));
+      k = Class();
     }
-    std::fill(class_bytes_.begin(), class_bytes_.end(), 0);
     blocks.swap(blocks_);
+    blocks_low_ = 0;
     stats_.kept_bytes = stats_.kept_buffers = stats_.kept_blocks = 0;
   }
   for (void* b : blocks) ::operator delete(b);

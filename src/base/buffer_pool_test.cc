@@ -2,14 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
 
+#include "base/clock.h"
+
 namespace nightjar {
 namespace {
+
+// Pools whose contents change only by the calls a test makes.
+const BufferPoolOptions kNoAutoTrim{.trim_interval = std::chrono::milliseconds(0)};
 
 TEST(BufferPoolTest, ClassesAreFourPerPowerOfTwo) {
   EXPECT_EQ(BufferPool::ClassCapacity(0), 64u);
@@ -31,7 +38,7 @@ TEST(BufferPoolTest, ClassesAreFourPerPowerOfTwo) {
 }
 
 TEST(BufferPoolTest, TakeGivesCapacityAndReusesTheSameBuffer) {
-  BufferPool pool;
+  BufferPool pool(kNoAutoTrim);
   std::vector<uint8_t> a = pool.Take(17000);
   EXPECT_TRUE(a.empty());
   EXPECT_EQ(a.capacity(), 20480u);
@@ -53,7 +60,7 @@ TEST(BufferPoolTest, TakeGivesCapacityAndReusesTheSameBuffer) {
 }
 
 TEST(BufferPoolTest, SizeClassesKeepSmallAndLargeApart) {
-  BufferPool pool;
+  BufferPool pool(kNoAutoTrim);
   std::vector<uint8_t> key = pool.Take(200000);
   const uint8_t* key_data = key.data();
   pool.Give(std::move(key));
@@ -70,8 +77,24 @@ TEST(BufferPoolTest, SizeClassesKeepSmallAndLargeApart) {
   EXPECT_EQ(again.data(), key_data);
 }
 
+TEST(BufferPoolTest, ALargerClassServesUpToTheMaximum) {
+  BufferPool pool(kNoAutoTrim);
+  std::vector<uint8_t> v = pool.Take(24000);
+  EXPECT_EQ(v.capacity(), 24576u);
+  const uint8_t* p = v.data();
+  pool.Give(std::move(v));
+  // 17000's class is 20480; up to 1.5 x 17000 = 25500 by default, so 24576 serves ...
+  std::vector<uint8_t> w = pool.Take(17000);
+  EXPECT_EQ(w.data(), p);
+  pool.Give(std::move(w));
+  // ... but not when the caller wants no more than 20480 (nor 25000 for 10000).
+  EXPECT_NE(pool.Take(17000, 20480).data(), p);
+  EXPECT_NE(pool.Take(10000).data(), p);
+  EXPECT_EQ(pool.Take(10000, 25000).data(), p);
+}
+
 TEST(BufferPoolTest, ABufferIsFiledUnderTheClassItCanServe) {
-  BufferPool pool;
+  BufferPool pool(kNoAutoTrim);
   std::vector<uint8_t> v;
   v.reserve(180000);  // between classes 163840 and 196608: serves requests up to 163840
   const uint8_t* p = v.data();
@@ -83,7 +106,8 @@ TEST(BufferPoolTest, ABufferIsFiledUnderTheClassItCanServe) {
 }
 
 TEST(BufferPoolTest, BuffersOverTheMaximumAreFreed) {
-  BufferPool pool(BufferPoolOptions{.max_bytes = 1 << 20, .max_buffer_bytes = 64 << 10});
+  BufferPool pool(
+      BufferPoolOptions{.max_bytes = 1 << 20, .max_buffer_bytes = 64 << 10, .trim_interval = {}});
   std::vector<uint8_t> big = pool.Take(100000);
   EXPECT_EQ(big.capacity(), 100000u);  // exactly: the pool will not keep it anyway
   pool.Give(std::move(big));
@@ -99,7 +123,8 @@ TEST(BufferPoolTest, BuffersOverTheMaximumAreFreed) {
 }
 
 TEST(BufferPoolTest, TotalBoundIsRespected) {
-  BufferPool pool(BufferPoolOptions{.max_bytes = 100000, .max_buffer_bytes = 64 << 10});
+  BufferPool pool(
+      BufferPoolOptions{.max_bytes = 100000, .max_buffer_bytes = 64 << 10, .trim_interval = {}});
   std::vector<std::vector<uint8_t>> out;
   for (int i = 0; i < 10; ++i) out.push_back(pool.Take(20480));
   for (auto& b : out) pool.Give(std::move(b));
@@ -116,7 +141,8 @@ TEST(BufferPoolTest, TotalBoundIsRespected) {
 TEST(BufferPoolTest, AFullPoolMakesRoomForAnotherClass) {
   // Full of one class, the pool must not refuse buffers of another for good: the fullest class
   // gives way, but never to buffers of its own class.
-  BufferPool pool(BufferPoolOptions{.max_bytes = 100000, .max_buffer_bytes = 64 << 10});
+  BufferPool pool(
+      BufferPoolOptions{.max_bytes = 100000, .max_buffer_bytes = 64 << 10, .trim_interval = {}});
   std::vector<std::vector<uint8_t>> big;
   for (int i = 0; i < 4; ++i) big.push_back(pool.Take(20480));
   for (auto& b : big) pool.Give(std::move(b));
@@ -135,7 +161,7 @@ TEST(BufferPoolTest, AFullPoolMakesRoomForAnotherClass) {
 }
 
 TEST(BufferPoolTest, SharedBytesGoBackOnLastRelease) {
-  BufferPool pool;
+  BufferPool pool(kNoAutoTrim);
   std::vector<uint8_t> v = pool.Take(1000);
   v.assign({1, 2, 3});
   const uint8_t* p = v.data();
@@ -157,7 +183,7 @@ TEST(BufferPoolTest, SharedBytesGoBackOnLastRelease) {
 }
 
 TEST(BufferPoolTest, SharedBlocksAreBounded) {
-  BufferPool pool(BufferPoolOptions{.max_blocks = 2});
+  BufferPool pool(BufferPoolOptions{.max_blocks = 2, .trim_interval = {}});
   std::vector<std::shared_ptr<const std::vector<uint8_t>>> shared;
   for (int i = 0; i < 5; ++i) shared.push_back(pool.Share(pool.Take(100)));
   shared.clear();
@@ -171,7 +197,7 @@ TEST(BufferPoolTest, SharedBlocksAreBounded) {
 // disk writer) releases them. Every buffer comes back, the contents are never disturbed, and
 // after the first few the producer is served from the pool.
 TEST(BufferPoolTest, ProducerAndConsumerThreads) {
-  BufferPool pool(BufferPoolOptions{.max_bytes = 4 << 20});
+  BufferPool pool(BufferPoolOptions{.max_bytes = 4 << 20, .trim_interval = {}});
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::shared_ptr<const std::vector<uint8_t>>> queue;
@@ -214,8 +240,108 @@ TEST(BufferPoolTest, ProducerAndConsumerThreads) {
   EXPECT_EQ(s.shared, 0u);
   EXPECT_EQ(s.takes, static_cast<uint64_t>(kFrames));
   EXPECT_GT(s.reused, static_cast<uint64_t>(kFrames) * 9 / 10);
-  EXPECT_EQ(s.kept_buffers, s.gives - s.reused - s.freed);
+  EXPECT_EQ(s.kept_buffers, s.gives - s.reused - s.freed - s.trimmed);
   EXPECT_LE(s.kept_bytes, size_t{4} << 20);
+}
+
+TEST(BufferPoolTest, TrimFreesWhatStayedIdle) {
+  BufferPool pool(kNoAutoTrim);
+  std::vector<std::vector<uint8_t>> out;
+  for (int i = 0; i < 3; ++i) out.push_back(pool.Take(5000));
+  for (auto& b : out) pool.Give(std::move(b));
+  pool.Trim();  // given since the last trim: not idle for a whole interval yet
+  EXPECT_EQ(pool.Stats().kept_buffers, 3u);
+  EXPECT_EQ(pool.Stats().trimmed, 0u);
+
+  pool.Give(pool.Take(5000));  // one of the three is needed (at most 2 kept meanwhile)
+  pool.Trim();
+  BufferPoolStats s = pool.Stats();
+  EXPECT_EQ(s.kept_buffers, 1u);
+  EXPECT_EQ(s.kept_bytes, BufferPool::ClassCapacity(5000));
+  EXPECT_EQ(s.trimmed, 2u);
+
+  pool.Trim();  // not needed through a whole interval: freed
+  s = pool.Stats();
+  EXPECT_EQ(s.kept_buffers, 0u);
+  EXPECT_EQ(s.kept_bytes, 0u);
+  EXPECT_EQ(s.trimmed, 3u);
+  EXPECT_EQ(s.kept_buffers, s.gives - s.reused - s.freed - s.trimmed);
+}
+
+TEST(BufferPoolTest, TrimFreesIdleControlBlocks) {
+  BufferPool pool(kNoAutoTrim);
+  auto a = pool.Share(pool.Take(100));
+  auto b = pool.Share(pool.Take(100));
+  a.reset();
+  b.reset();
+  pool.Trim();
+  EXPECT_EQ(pool.Stats().kept_blocks, 2u);
+  auto c = pool.Share(pool.Take(100));  // one needed (and still in use), the other idle
+  pool.Trim();
+  EXPECT_EQ(pool.Stats().kept_blocks, 0u);
+  c.reset();
+  EXPECT_EQ(pool.Stats().kept_blocks, 1u);
+  pool.Trim();  // given back since the last trim: kept
+  EXPECT_EQ(pool.Stats().kept_blocks, 1u);
+}
+
+TEST(BufferPoolTest, TakeTrimsOnItsInterval) {
+  SimulatedClock clock(Time90k(0));
+  BufferPool pool(BufferPoolOptions{.trim_interval = std::chrono::seconds(2), .clock = &clock});
+  std::vector<std::vector<uint8_t>> burst;
+  for (int i = 0; i < 100; ++i) burst.push_back(pool.Take(100000));
+  for (auto& b : burst) pool.Give(std::move(b));
+  EXPECT_EQ(pool.Stats().kept_buffers, 100u);
+  // Only small buffers are needed from now on. Without time passing, nothing is trimmed ...
+  for (int i = 0; i < 1000; ++i) pool.Give(pool.Take(100));
+  EXPECT_EQ(pool.Stats().kept_buffers, 101u);
+  // ... then the burst's buffers go within two intervals (the clock is read every 64 takes).
+  for (int round = 0; round < 2; ++round) {
+    clock.Advance(Duration90k::FromSeconds(2));
+    for (int i = 0; i < 64; ++i) pool.Give(pool.Take(100));
+  }
+  const BufferPoolStats s = pool.Stats();
+  EXPECT_EQ(s.kept_buffers, 1u);  // the small one in use
+  EXPECT_EQ(s.kept_bytes, 112u);
+  EXPECT_EQ(s.trimmed, 100u);
+}
+
+// Trims from a third thread while buffers move between a producer and a consumer.
+TEST(BufferPoolTest, TrimWhileBuffersMove) {
+  BufferPool pool(kNoAutoTrim);
+  std::atomic<bool> done{false};
+  std::thread trimmer([&] {
+    while (!done.load()) pool.Trim();
+  });
+  std::mutex mu;
+  std::deque<std::shared_ptr<const std::vector<uint8_t>>> queue;
+  std::thread consumer([&] {
+    for (int n = 0; n < 5000;) {
+      std::shared_ptr<const std::vector<uint8_t>> f;
+      {
+        std::lock_guard lock(mu);
+        if (queue.empty()) continue;
+        f = std::move(queue.front());
+        queue.pop_front();
+      }
+      ++n;
+      EXPECT_EQ(f->size(), 1000u + (*f)[0]);
+    }
+  });
+  for (int i = 0; i < 5000; ++i) {
+    const uint8_t tag = static_cast<uint8_t>(i);
+    std::vector<uint8_t> v = pool.Take(1000u + tag);
+    v.assign(1000u + tag, tag);
+    auto shared = pool.Share(std::move(v));
+    std::lock_guard lock(mu);
+    queue.push_back(std::move(shared));
+  }
+  consumer.join();
+  done = true;
+  trimmer.join();
+  const BufferPoolStats s = pool.Stats();
+  EXPECT_EQ(s.shared, 0u);
+  EXPECT_EQ(s.kept_buffers, s.gives - s.reused - s.freed - s.trimmed);
 }
 
 }  // namespace

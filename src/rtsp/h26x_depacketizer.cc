@@ -86,7 +86,7 @@ class H26xDepacketizer final : public Depacketizer {
   Result<void> PushFragment(std::span<const uint8_t> payload);
   Result<void> AppendNal(std::span<const uint8_t> nal);
   Result<void> MakeRoom(size_t more);
-  void MoveToBuffer(size_t capacity);
+  void MoveToBuffer(size_t capacity, size_t max_capacity);
   void NoteNal(std::span<const uint8_t> nal);
   void AbortFragment();
   void StartAccessUnit(int64_t timestamp);
@@ -200,13 +200,16 @@ Result<void> H26xDepacketizer::MakeRoom(size_t more) {
   if (need > kMaxAccessUnitSize) {
     return Err(ErrorCode::kMalformed, "access unit larger than 16 MiB");
   }
-  if (need > data_.capacity()) MoveToBuffer(std::max(need, 2 * data_.size()));
+  if (need > data_.capacity()) {
+    const size_t grown = std::max(need, 2 * data_.size());
+    MoveToBuffer(grown, grown);
+  }
   return Ok();
 }
 
-// Moves data_'s bytes into a pooled buffer of at least `capacity` bytes.
-void H26xDepacketizer::MoveToBuffer(size_t capacity) {
-  std::vector<uint8_t> buffer = pool_.Take(capacity);
+// Moves data_'s bytes into a pooled buffer of at least `capacity` bytes (see BufferPool::Take).
+void H26xDepacketizer::MoveToBuffer(size_t capacity, size_t max_capacity) {
+  std::vector<uint8_t> buffer = pool_.Take(capacity, max_capacity);
   buffer.insert(buffer.end(), data_.begin(), data_.end());
   pool_.Give(std::move(data_));
   data_ = std::move(buffer);
@@ -365,7 +368,8 @@ void H26xDepacketizer::StartAccessUnit(int64_t timestamp) {
   ts_ = timestamp;
   broken_ = loss_pending_;
   loss_pending_ = false;
-  if (data_.capacity() < size_hint_) MoveToBuffer(size_hint_);
+  // Frame sizes vary: a kept buffer up to half as large again serves (BufferPool::Take).
+  if (data_.capacity() < size_hint_) MoveToBuffer(size_hint_, size_hint_ + size_hint_ / 2);
 }
 
 void H26xDepacketizer::Discard() {
@@ -443,7 +447,8 @@ Result<void> H26xDepacketizer::EndAccessUnit(std::vector<AccessUnit>& out,
   // quarter larger), since the live view keeps it for a whole GOP; it must not make the next
   // frames reserve its size.
   if (key_) {
-    if (data_.capacity() > data_.size() + data_.size() / 4) MoveToBuffer(data_.size());
+    const size_t trimmed = data_.size() + data_.size() / 4;
+    if (data_.capacity() > trimmed) MoveToBuffer(data_.size(), trimmed);
   } else {
     size_hint_ = data_.size() + data_.size() / 8;
   }
