@@ -18,6 +18,13 @@ namespace {
 // Pools whose contents change only by the calls a test makes.
 const BufferPoolOptions kNoAutoTrim{.trim_interval = std::chrono::milliseconds(0)};
 
+// `n` buffers of at least `size` bytes from `pool`.
+std::vector<std::vector<uint8_t>> TakeSome(BufferPool& pool, int n, size_t size) {
+  std::vector<std::vector<uint8_t>> out(static_cast<size_t>(n));
+  for (auto& b : out) b = pool.Take(size);
+  return out;
+}
+
 TEST(BufferPoolTest, ClassesAreFourPerPowerOfTwo) {
   EXPECT_EQ(BufferPool::ClassCapacity(0), 64u);
   EXPECT_EQ(BufferPool::ClassCapacity(64), 64u);
@@ -125,8 +132,7 @@ TEST(BufferPoolTest, BuffersOverTheMaximumAreFreed) {
 TEST(BufferPoolTest, TotalBoundIsRespected) {
   BufferPool pool(
       BufferPoolOptions{.max_bytes = 100000, .max_buffer_bytes = 64 << 10, .trim_interval = {}});
-  std::vector<std::vector<uint8_t>> out;
-  for (int i = 0; i < 10; ++i) out.push_back(pool.Take(20480));
+  std::vector<std::vector<uint8_t>> out = TakeSome(pool, 10, 20480);
   for (auto& b : out) pool.Give(std::move(b));
   BufferPoolStats s = pool.Stats();
   EXPECT_EQ(s.kept_buffers, 4u);  // 4 x 20480 <= 100000 < 5 x 20480
@@ -143,13 +149,11 @@ TEST(BufferPoolTest, AFullPoolMakesRoomForAnotherClass) {
   // gives way, but never to buffers of its own class.
   BufferPool pool(
       BufferPoolOptions{.max_bytes = 100000, .max_buffer_bytes = 64 << 10, .trim_interval = {}});
-  std::vector<std::vector<uint8_t>> big;
-  for (int i = 0; i < 4; ++i) big.push_back(pool.Take(20480));
+  std::vector<std::vector<uint8_t>> big = TakeSome(pool, 4, 20480);
   for (auto& b : big) pool.Give(std::move(b));
   EXPECT_EQ(pool.Stats().kept_bytes, 4u * 20480);
 
-  std::vector<std::vector<uint8_t>> small;
-  for (int i = 0; i < 10; ++i) small.push_back(pool.Take(4096));
+  std::vector<std::vector<uint8_t>> small = TakeSome(pool, 10, 4096);
   for (auto& b : small) pool.Give(std::move(b));
   BufferPoolStats s = pool.Stats();
   EXPECT_LE(s.kept_bytes, 100000u);
@@ -184,8 +188,8 @@ TEST(BufferPoolTest, SharedBytesGoBackOnLastRelease) {
 
 TEST(BufferPoolTest, SharedBlocksAreBounded) {
   BufferPool pool(BufferPoolOptions{.max_blocks = 2, .trim_interval = {}});
-  std::vector<std::shared_ptr<const std::vector<uint8_t>>> shared;
-  for (int i = 0; i < 5; ++i) shared.push_back(pool.Share(pool.Take(100)));
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> shared(5);
+  for (auto& p : shared) p = pool.Share(pool.Take(100));
   shared.clear();
   const BufferPoolStats s = pool.Stats();
   EXPECT_EQ(s.kept_blocks, 2u);
@@ -246,8 +250,7 @@ TEST(BufferPoolTest, ProducerAndConsumerThreads) {
 
 TEST(BufferPoolTest, TrimFreesWhatStayedIdle) {
   BufferPool pool(kNoAutoTrim);
-  std::vector<std::vector<uint8_t>> out;
-  for (int i = 0; i < 3; ++i) out.push_back(pool.Take(5000));
+  std::vector<std::vector<uint8_t>> out = TakeSome(pool, 3, 5000);
   for (auto& b : out) pool.Give(std::move(b));
   pool.Trim();  // given since the last trim: not idle for a whole interval yet
   EXPECT_EQ(pool.Stats().kept_buffers, 3u);
@@ -288,8 +291,7 @@ TEST(BufferPoolTest, TrimFreesIdleControlBlocks) {
 TEST(BufferPoolTest, TakeTrimsOnItsInterval) {
   SimulatedClock clock(Time90k(0));
   BufferPool pool(BufferPoolOptions{.trim_interval = std::chrono::seconds(2), .clock = &clock});
-  std::vector<std::vector<uint8_t>> burst;
-  for (int i = 0; i < 100; ++i) burst.push_back(pool.Take(100000));
+  std::vector<std::vector<uint8_t>> burst = TakeSome(pool, 100, 100000);
   for (auto& b : burst) pool.Give(std::move(b));
   EXPECT_EQ(pool.Stats().kept_buffers, 100u);
   // Only small buffers are needed from now on. Without time passing, nothing is trimmed ...

@@ -95,12 +95,12 @@ TEST(DepacketizerPoolTest, AudioBuffersAreRecycled) {
   ASSERT_TRUE(pcmu);
   for (int i = 0; i < 4; ++i) {
     const Bytes frame = Nal({0x21}, 371, static_cast<uint8_t>(i));
-    auto a = Feed(**aac, PacketizeAacAu(frame, 1400, 1024 * i));
+    auto a = Feed(**aac, PacketizeAacAu(frame, 1400, int64_t{1024} * i));
     ASSERT_TRUE(a);
     ASSERT_EQ(a->size(), 1u);
     EXPECT_EQ((*a)[0].data, frame);
     pool.Give(std::move((*a)[0].data));
-    auto g = Feed(**pcmu, {{160 * i, false, Nal({0xff}, 160)}});
+    auto g = Feed(**pcmu, {{int64_t{160} * i, false, Nal({0xff}, 160)}});
     ASSERT_TRUE(g);
     ASSERT_EQ(g->size(), 1u);
     EXPECT_EQ((*g)[0].data, Nal({0xff}, 160));
