@@ -17,14 +17,14 @@
 // It only ever keeps buffers that were in use at once, so it holds no more than the peak in
 // flight. Beyond that it keeps only what is reused: Trim() frees the buffers that stayed idle
 // since the previous Trim() (per class, the lowest count kept in between), and Take() calls it
-// every trim_interval, so a burst's buffers (a viewer leaving, a disk stalling) are freed a few
-// seconds after it instead of staying in the pool. Release() frees everything kept. Shared
-// buffers' control blocks (the shared_ptr's one allocation) are recycled the same way, at most
-// max_blocks of them.
+// every trim_interval (reading the clock every 64th call), so a burst's buffers (a viewer leaving,
+// a disk stalling) are freed a few seconds after it instead of staying in the pool. Release() frees
+// everything kept. Shared buffers' control blocks (the shared_ptr's one allocation) are recycled
+// the same way, at most max_blocks of them.
 //
 // Thread safety: every member function may be called from any thread (one mutex, held for a
-// few list operations, never while allocating or freeing). A pool must outlive every buffer it
-// shared (Share); BufferPool::Default() is never destroyed.
+// few list operations; buffers are allocated and freed outside it). A pool must outlive every
+// buffer it shared (Share); BufferPool::Default() is never destroyed.
 #ifndef NIGHTJAR_BASE_BUFFER_POOL_H_
 #define NIGHTJAR_BASE_BUFFER_POOL_H_
 
