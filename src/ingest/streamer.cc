@@ -10,6 +10,7 @@
 #include <random>
 
 #include <spdlog/spdlog.h>
+#include "base/buffer_pool.h"
 #include "codec/h264.h"
 #include "codec/h265.h"
 #include "ingest/probe.h"
@@ -396,7 +397,9 @@ void Streamer::OnAccessUnit(size_t track, rtsp::AccessUnit&& unit) {
   q.arrival = now;
   q.frame.track = video ? storage::Track::kVideo : storage::Track::kAudio;
   q.frame.key = unit.key;
-  q.frame.data = std::make_shared<const std::vector<uint8_t>>(std::move(unit.data));
+  // The depacketizer's buffer, shared without a copy; it goes back to the pool (for a later
+  // access unit) when the last holder (the disk writer, the live GOP) drops the frame.
+  q.frame.data = BufferPool::Default().Share(std::move(unit.data));
   if (!video) {
     q.frame.media_time = unit.timestamp;
     if (!audio_config_sent_) q.config = audio_config_;

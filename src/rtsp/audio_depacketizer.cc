@@ -1,10 +1,12 @@
 // Audio depacketization: RFC 3640 mpeg4-generic AAC (AAC-hbr / AAC-lbr) and RFC 3551 G.711.
-// Audio access units are independent, so loss only costs the access units it touches.
+// Audio access units are independent, so loss only costs the access units it touches. Each access
+// unit's buffer comes from a BufferPool (base/buffer_pool.h), like video's.
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "base/base64.h"
+#include "base/buffer_pool.h"
 #include "base/strings.h"
 #include "codec/aac.h"
 #include "codec/bit_reader.h"
@@ -32,8 +34,8 @@ struct AuHeader {
 
 class AacDepacketizer final : public Depacketizer {
  public:
-  AacDepacketizer(AuHeaderLayout layout, TrackConfig config, uint32_t frame_ticks)
-      : layout_(layout), config_(std::move(config)), frame_ticks_(frame_ticks) {}
+  AacDepacketizer(AuHeaderLayout layout, TrackConfig config, uint32_t frame_ticks, BufferPool& pool)
+      : layout_(layout), config_(std::move(config)), frame_ticks_(frame_ticks), pool_(pool) {}
 
   Result<void> Push(const DepacketizerInput& packet, std::vector<AccessUnit>& out) override;
   std::optional<TrackConfig> config() const override { return config_; }
@@ -48,7 +50,8 @@ class AacDepacketizer final : public Depacketizer {
 
   const AuHeaderLayout layout_;
   const TrackConfig config_;
-  const uint32_t frame_ticks_;     // RTP clock ticks per access unit
+  const uint32_t frame_ticks_;  // RTP clock ticks per access unit
+  BufferPool& pool_;
   std::vector<AuHeader> headers_;  // per packet, reused
   bool reported_ = false;
   // A fragmented access unit being reassembled (RFC 3640 §3.2.3).
@@ -163,13 +166,15 @@ void AacDepacketizer::Emit(int64_t timestamp, std::span<const uint8_t> data,
     au.new_config = config_;
     reported_ = true;
   }
+  au.data = pool_.Take(data.size());
   au.data.assign(data.begin(), data.end());
   out.push_back(std::move(au));
 }
 
 class G711Depacketizer final : public Depacketizer {
  public:
-  explicit G711Depacketizer(TrackConfig config) : config_(std::move(config)) {}
+  G711Depacketizer(TrackConfig config, BufferPool& pool)
+      : config_(std::move(config)), pool_(pool) {}
 
   Result<void> Push(const DepacketizerInput& p, std::vector<AccessUnit>& out) override {
     if (p.payload.empty()) return Ok();
@@ -180,6 +185,7 @@ class G711Depacketizer final : public Depacketizer {
       au.new_config = config_;
       reported_ = true;
     }
+    au.data = pool_.Take(p.payload.size());
     au.data.assign(p.payload.begin(), p.payload.end());
     out.push_back(std::move(au));
     return Ok();
@@ -189,6 +195,7 @@ class G711Depacketizer final : public Depacketizer {
 
  private:
   const TrackConfig config_;
+  BufferPool& pool_;
   bool reported_ = false;
 };
 
@@ -230,7 +237,8 @@ Result<AuHeaderLayout> ParseLayout(const SdpMediaDescription& m) {
 
 }  // namespace
 
-Result<std::unique_ptr<Depacketizer>> MakeAacDepacketizer(const SdpMediaDescription& media) {
+Result<std::unique_ptr<Depacketizer>> MakeAacDepacketizer(const SdpMediaDescription& media,
+                                                          BufferPool& pool) {
   NJ_TRY(AuHeaderLayout layout, ParseLayout(media));
   auto it = media.fmtp.find("config");
   if (it == media.fmtp.end() || it->second.empty()) {
@@ -254,18 +262,18 @@ Result<std::unique_ptr<Depacketizer>> MakeAacDepacketizer(const SdpMediaDescript
   }
   if (ticks == 0 || ticks > (1u << 20)) return Err(ErrorCode::kMalformed, "AAC clock rate");
   return std::unique_ptr<Depacketizer>(
-      std::make_unique<AacDepacketizer>(layout, std::move(c), static_cast<uint32_t>(ticks)));
+      std::make_unique<AacDepacketizer>(layout, std::move(c), static_cast<uint32_t>(ticks), pool));
 }
 
 std::unique_ptr<Depacketizer> MakeG711Depacketizer(const SdpMediaDescription& media,
-                                                   codec::G711Law law) {
+                                                   codec::G711Law law, BufferPool& pool) {
   const codec::G711Info& info = codec::G711InfoFor(law);
   TrackConfig c;
   c.kind = TrackConfig::Kind::kAudio;
   c.codec = std::string(info.sample_entry);
   c.clock_rate = media.clock_rate ? media.clock_rate : info.sampling_frequency;
   c.channels = media.channels ? media.channels : info.channels;
-  return std::make_unique<G711Depacketizer>(std::move(c));
+  return std::make_unique<G711Depacketizer>(std::move(c), pool);
 }
 
 }  // namespace nightjar::rtsp::internal

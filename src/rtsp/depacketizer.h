@@ -32,6 +32,12 @@
 //
 // Limits (kMalformed beyond): 16 MiB per access unit, 1024 NAL units per access unit.
 //
+// Memory: access units' buffers are taken from a BufferPool (base/buffer_pool.h); give them back
+// (BufferPool::Give, or share them with BufferPool::Share) to keep the steady path free of
+// allocations. A video frame's buffer is reserved from the size of the frame before it (plus an
+// eighth, rounded up to the pool's size class) and doubles if that is short; a key frame's is
+// then trimmed to at most a quarter over its size, as the live view keeps it for a GOP.
+//
 // Thread safety: one instance per stream, used from one thread.
 #ifndef NIGHTJAR_RTSP_DEPACKETIZER_H_
 #define NIGHTJAR_RTSP_DEPACKETIZER_H_
@@ -43,6 +49,7 @@
 #include <string>
 #include <vector>
 
+#include "base/buffer_pool.h"
 #include "base/error.h"
 #include "media/frame.h"
 #include "rtsp/sdp.h"
@@ -56,7 +63,8 @@ struct AccessUnit {
   bool key = false;       // video: a random access point (codec::IsKeyFrameNal); audio: always true
   // Set on the key frame that starts using a new decoder configuration (and on the first one).
   std::optional<TrackConfig> new_config;
-  std::vector<uint8_t> data;  // video: AVCC with 4-byte lengths; audio: one raw access unit
+  std::vector<uint8_t> data;  // video: AVCC with 4-byte lengths; audio: one raw access unit.
+                              // From the depacketizer's BufferPool.
 };
 
 // One RTP packet handed to a depacketizer, in sequence order.
@@ -87,7 +95,9 @@ class Depacketizer {
 // Creates the depacketizer for one SDP media section. kUnsupported for encodings we do not
 // record (the caller skips that track), kMalformed for fmtp parameters that cannot be parsed
 // (e.g. broken sprop-parameter-sets are ignored, not fatal; a missing AAC config is fatal).
-Result<std::unique_ptr<Depacketizer>> MakeDepacketizer(const SdpMediaDescription& media);
+// Access units' buffers come from `pool`, which must outlive the depacketizer.
+Result<std::unique_ptr<Depacketizer>> MakeDepacketizer(const SdpMediaDescription& media,
+                                                       BufferPool& pool = BufferPool::Default());
 
 }  // namespace nightjar::rtsp
 

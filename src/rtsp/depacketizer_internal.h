@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "base/buffer_pool.h"
 #include "base/error.h"
 #include "codec/g711.h"
 #include "codec/nal.h"
@@ -21,14 +22,16 @@ inline constexpr size_t kMaxNalsPerAccessUnit = 1024;
 // H.264 (RFC 6184) or H.265 (RFC 7798), with sprop-* parameter sets from `media.fmtp`.
 // kUnsupported for interleaved packetization (H.264 packetization-mode 2, H.265 DONL).
 Result<std::unique_ptr<Depacketizer>> MakeH26xDepacketizer(codec::VideoCodec codec,
-                                                           const SdpMediaDescription& media);
+                                                           const SdpMediaDescription& media,
+                                                           BufferPool& pool);
 
 // RFC 3640 mpeg4-generic AAC (AAC-hbr / AAC-lbr). kMalformed without a usable config=.
-Result<std::unique_ptr<Depacketizer>> MakeAacDepacketizer(const SdpMediaDescription& media);
+Result<std::unique_ptr<Depacketizer>> MakeAacDepacketizer(const SdpMediaDescription& media,
+                                                          BufferPool& pool);
 
 // RFC 3551 PCMU / PCMA: one access unit per packet.
 std::unique_ptr<Depacketizer> MakeG711Depacketizer(const SdpMediaDescription& media,
-                                                   codec::G711Law law);
+                                                   codec::G711Law law, BufferPool& pool);
 
 }  // namespace nightjar::rtsp::internal
 

@@ -4,8 +4,10 @@
 //
 // Speed matters (hundreds of streams per core): NAL units are appended straight into the access
 // unit's buffer with a 4-byte length in front; a FU writes a placeholder length when it starts
-// and patches it when it ends. Parameter sets are copied only when they differ from the known
-// ones (codec::ParameterSets finds a repeat with a byte comparison).
+// and patches it when it ends. The buffers come from a BufferPool (base/buffer_pool.h) and go
+// back to it when the frame is dropped, so the steady path does not allocate per access unit.
+// Parameter sets are copied only when they differ from the known ones (codec::ParameterSets
+// finds a repeat with a byte comparison).
 //
 // Key frames are decided by codec::IsKeyFrameNal, the one definition (IDR / IRAP, or a recovery
 // point SEI for streams with periodic intra refresh); the decoder configuration is rebuilt from
@@ -19,6 +21,7 @@
 #include <utility>
 
 #include "base/base64.h"
+#include "base/buffer_pool.h"
 #include "base/strings.h"
 #include "codec/parameter_sets.h"
 #include "rtsp/depacketizer_internal.h"
@@ -57,11 +60,15 @@ Result<void> ForEachAnnexBNal(std::span<const uint8_t> bytes, size_t sc, Fn fn) 
 
 class H26xDepacketizer final : public Depacketizer {
  public:
-  H26xDepacketizer(VideoCodec codec, uint32_t clock_rate)
+  H26xDepacketizer(VideoCodec codec, uint32_t clock_rate, BufferPool& pool)
       : codec_(codec),
         header_size_(codec == VideoCodec::kH264 ? 1 : 2),
         clock_rate_(clock_rate),
+        pool_(pool),
         params_(codec) {}
+  ~H26xDepacketizer() override { pool_.Give(std::move(data_)); }
+  H26xDepacketizer(const H26xDepacketizer&) = delete;
+  H26xDepacketizer& operator=(const H26xDepacketizer&) = delete;
 
   // Takes sprop-parameter-sets / sprop-vps / sprop-sps / sprop-pps: comma-separated base64 NAL
   // units (RFC 6184 §8.1, RFC 7798 §7.1). Undecodable or unparseable ones are ignored.
@@ -78,7 +85,8 @@ class H26xDepacketizer final : public Depacketizer {
   Result<void> PushAggregation(std::span<const uint8_t> payload);
   Result<void> PushFragment(std::span<const uint8_t> payload);
   Result<void> AppendNal(std::span<const uint8_t> nal);
-  Result<void> CheckRoom(size_t more) const;
+  Result<void> MakeRoom(size_t more);
+  void MoveToBuffer(size_t capacity, size_t max_capacity);
   void NoteNal(std::span<const uint8_t> nal);
   void AbortFragment();
   void StartAccessUnit(int64_t timestamp);
@@ -90,11 +98,12 @@ class H26xDepacketizer final : public Depacketizer {
   const VideoCodec codec_;
   const size_t header_size_;  // NAL header bytes: 1 (H.264) or 2 (H.265)
   const uint32_t clock_rate_;
+  BufferPool& pool_;  // data_'s buffers come from and go back to it
 
   // The access unit being assembled.
   bool open_ = false;
   int64_t ts_ = 0;
-  std::vector<uint8_t> data_;  // AVCC
+  std::vector<uint8_t> data_;  // AVCC; grows only through MakeRoom (a pooled buffer)
   size_t nal_count_ = 0;
   bool has_vcl_ = false, key_ = false, broken_ = false;
   std::optional<uint32_t> pps_id_;  // a key frame's first slice's PPS, if readable
@@ -183,11 +192,27 @@ void H26xDepacketizer::NoteNal(std::span<const uint8_t> nal) {
   }
 }
 
-Result<void> H26xDepacketizer::CheckRoom(size_t more) const {
-  if (data_.size() + more > kMaxAccessUnitSize) {
+// Checks the size limit and makes sure `more` bytes fit without the vector reallocating on its
+// own: a larger buffer comes from the pool (twice the size, as the vector would grow) and the
+// old one goes back.
+Result<void> H26xDepacketizer::MakeRoom(size_t more) {
+  const size_t need = data_.size() + more;
+  if (need > kMaxAccessUnitSize) {
     return Err(ErrorCode::kMalformed, "access unit larger than 16 MiB");
   }
+  if (need > data_.capacity()) {
+    const size_t grown = std::max(need, 2 * data_.size());
+    MoveToBuffer(grown, grown);
+  }
   return Ok();
+}
+
+// Moves data_'s bytes into a pooled buffer of at least `capacity` bytes (see BufferPool::Take).
+void H26xDepacketizer::MoveToBuffer(size_t capacity, size_t max_capacity) {
+  std::vector<uint8_t> buffer = pool_.Take(capacity, max_capacity);
+  buffer.insert(buffer.end(), data_.begin(), data_.end());
+  pool_.Give(std::move(data_));
+  data_ = std::move(buffer);
 }
 
 Result<void> H26xDepacketizer::AppendNal(std::span<const uint8_t> nal) {
@@ -195,7 +220,7 @@ Result<void> H26xDepacketizer::AppendNal(std::span<const uint8_t> nal) {
   if (nal_count_ >= kMaxNalsPerAccessUnit) {
     return Err(ErrorCode::kMalformed, "more than 1024 NAL units in one access unit");
   }
-  NJ_CHECK_OK(CheckRoom(4 + nal.size()));
+  NJ_CHECK_OK(MakeRoom(4 + nal.size()));
   const uint32_t n = static_cast<uint32_t>(nal.size());
   const uint8_t len[4] = {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
                           static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
@@ -305,7 +330,7 @@ Result<void> H26xDepacketizer::PushFragment(std::span<const uint8_t> payload) {
     if (nal_count_ >= kMaxNalsPerAccessUnit) {
       return Err(ErrorCode::kMalformed, "more than 1024 NAL units in one access unit");
     }
-    NJ_CHECK_OK(CheckRoom(4 + header_size_ + body.size()));
+    NJ_CHECK_OK(MakeRoom(4 + header_size_ + body.size()));
     fu_pos_ = data_.size();
     data_.resize(fu_pos_ + 4);  // length patched when the FU ends
     if (codec_ == VideoCodec::kH264) {
@@ -320,7 +345,7 @@ Result<void> H26xDepacketizer::PushFragment(std::span<const uint8_t> payload) {
     broken_ = true;  // a FU without its start: its first packet was lost
     return Ok();
   } else {
-    NJ_CHECK_OK(CheckRoom(body.size()));
+    NJ_CHECK_OK(MakeRoom(body.size()));
   }
   data_.insert(data_.end(), body.begin(), body.end());
   if (end) {
@@ -343,7 +368,8 @@ void H26xDepacketizer::StartAccessUnit(int64_t timestamp) {
   ts_ = timestamp;
   broken_ = loss_pending_;
   loss_pending_ = false;
-  data_.reserve(size_hint_);
+  // Frame sizes vary: a kept buffer up to half as large again serves (BufferPool::Take).
+  if (data_.capacity() < size_hint_) MoveToBuffer(size_hint_, size_hint_ + size_hint_ / 2);
 }
 
 void H26xDepacketizer::Discard() {
@@ -417,10 +443,12 @@ Result<void> H26xDepacketizer::EndAccessUnit(std::vector<AccessUnit>& out,
     }
   }
   // The reservation follows the frames between key frames: a key frame (several times larger,
-  // once per GOP) grows past it and is trimmed, since the live view keeps it for a whole GOP;
-  // it must not make the next frames reserve its size.
+  // once per GOP) grows past it and is trimmed (moved to a buffer of its size class, at most a
+  // quarter larger), since the live view keeps it for a whole GOP; it must not make the next
+  // frames reserve its size.
   if (key_) {
-    if (data_.capacity() > data_.size() + data_.size() / 4) data_.shrink_to_fit();
+    const size_t trimmed = data_.size() + data_.size() / 4;
+    if (data_.capacity() > trimmed) MoveToBuffer(data_.size(), trimmed);
   } else {
     size_hint_ = data_.size() + data_.size() / 8;
   }
@@ -434,7 +462,8 @@ Result<void> H26xDepacketizer::EndAccessUnit(std::vector<AccessUnit>& out,
 }  // namespace
 
 Result<std::unique_ptr<Depacketizer>> MakeH26xDepacketizer(VideoCodec codec,
-                                                           const SdpMediaDescription& media) {
+                                                           const SdpMediaDescription& media,
+                                                           BufferPool& pool) {
   auto param = [&media](const char* key) -> std::string_view {
     auto it = media.fmtp.find(key);
     return it == media.fmtp.end() ? std::string_view() : std::string_view(it->second);
@@ -448,7 +477,8 @@ Result<std::unique_ptr<Depacketizer>> MakeH26xDepacketizer(VideoCodec codec,
       param("sprop-max-don-diff") != "0") {
     return Err(ErrorCode::kUnsupported, "H.265 with decoding order numbers (sprop-max-don-diff)");
   }
-  auto d = std::make_unique<H26xDepacketizer>(codec, media.clock_rate ? media.clock_rate : 90000);
+  auto d =
+      std::make_unique<H26xDepacketizer>(codec, media.clock_rate ? media.clock_rate : 90000, pool);
   if (codec == VideoCodec::kH264) {
     d->AddSdpParameterSets(param("sprop-parameter-sets"));
   } else {

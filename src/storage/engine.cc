@@ -58,8 +58,11 @@ class StreamRecording::Sink final : public RecordingSink {
 
   bool AppendFrame(const TimedFrame& f) override {
     Writer& w = *engine_.dirs_[dir_index_].writer;
-    const int64_t id = builder_->composite_id();
-    if (builder_->Append(f, [&] { return w.Append(id, f.frame->data); })) return true;
+    // Two pointers: small enough for std::function to hold without allocating (once per frame).
+    auto queue = [this, &f] {
+      return engine_.dirs_[dir_index_].writer->Append(builder_->composite_id(), f.frame->data);
+    };
+    if (builder_->Append(f, queue)) return true;
     // The disk is not keeping up: say so loudly (at most every 10 s per stream); the recorder
     // sheds until the next key frame.
     const int64_t now_ns = engine_.clock_.MonotonicNanos();
