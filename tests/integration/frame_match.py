@@ -4,9 +4,13 @@ The browser reports its paused <video>'s picture at an instant X as 80x45 grey (
 averages of the full-size RGB frame, grey = 0.299 R + 0.587 G + 0.114 B). Here `nightjar export`
 (the CLI, offline, while the daemon records) writes [X - 1.6 s, X + 1.7 s] as .mp4; its frames are
 decoded with the edit list ignored, so each keeps its own presentation time, and reduced the same
-way. "The frame at X" is the one whose presentation interval contains X: the last frame whose
-presentation time is at or before the edit list's start (the export's first instant, X - 1.6 s)
-plus 1.6 s, in the video track's timescale. The same rule picks the frames 1.5 s either side.
+way. "The frame at X" is the one whose presentation interval contains X. The export's edit list
+starts at the start of the frame holding X - 1.6 s (up to one frame before that instant, see the
+last paragraph), and 1.6 s is a whole number of frames at fakecam's 30 fps (and at 25), so the
+frame holding X starts exactly 1.6 s after the edit list's start: it is the last frame whose
+presentation time is at or before that start plus 1.6 s plus half a frame (the half frame keeps
+a rounding of a tick from picking the frame before). The same rule picks the frames 1.5 s (also
+whole frames) either side.
 
 The browser converts YUV to RGB with a colour matrix the stream does not state (fakecam's clips
 are untagged): both BT.709 and BT.601 are tried and the closer one is used for every comparison.
@@ -127,7 +131,9 @@ def compare(shown, export_mp4):
     result = None
     for matrix in ("bt709", "bt601"):
         frames = _decode(export_mp4, matrix)
-        at = lambda s: _at(frames, media0 + round(s * timescale))  # noqa: E731
+        steps = sorted(b[0] - a[0] for a, b in zip(frames, frames[1:]))
+        half = steps[len(steps) // 2] // 2 if steps else 0
+        at = lambda s: _at(frames, media0 + round(s * timescale) + half)  # noqa: E731
         k = at(MARGIN_BEFORE)
         near = {d: mad(shown, frames[k + d][1]) for d in range(-2, 3) if 0 <= k + d < len(frames)}
         best = min(near, key=near.get)
