@@ -20,6 +20,12 @@ namespace nightjar::rtsp {
 
 namespace asio = boost::asio;
 
+namespace {
+// UDP batches a session reads from one socket before the strand's other work gets a turn (a
+// tick brings a frame or two: rarely more than one batch).
+constexpr size_t kMaxBatchesPerTurn = 8;
+}  // namespace
+
 asio::awaitable<Result<void>> Client::Session::MediaLoop() {
   auto self = shared_from_this();
   // From here the stall detector (stall.h) watches the media, not deadline_.
@@ -102,9 +108,6 @@ Result<void> Client::Session::StartUdpPoll() {
 }
 
 bool Client::Session::DrainRtp(size_t track) {
-  // Batches per turn before the strand's other work gets a turn (a tick brings a frame or two:
-  // rarely more than one batch).
-  constexpr size_t kMaxBatchesPerTurn = 8;
   if (closed_ || track >= udp_.size() || !udp_[track].rtp) return true;
   read_at_ = Clock::now();
   std::optional<Error> failed;
@@ -138,7 +141,6 @@ asio::awaitable<void> Client::Session::UdpLoop(size_t track) {
   // Only the camera may feed this session (its address; RTCP may come from another port).
   const UdpSource source =
       MakeUdpSource(udp_[track].server_rtp.data(), udp_[track].server_rtp.size());
-  constexpr size_t kMaxBatchesPerTurn = 8;
   auto on_datagram = [&](std::span<const uint8_t> packet) {
     stats.bytes_received += packet.size();
     if (!receivers[track]->OnRtcp(packet)) ++stats.malformed_rtcp;

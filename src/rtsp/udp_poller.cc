@@ -23,7 +23,6 @@ struct UdpPoller::Watch {
   int fd = -1;
   asio::any_io_executor executor;
   DrainFn drain;
-  Clock::duration interval{};
   std::atomic<bool> handed{false};  // posted to the owner, not caught up yet
   std::atomic<bool> alive{true};    // false once the Registration is gone
 };
@@ -59,7 +58,6 @@ Result<UdpPoller::Handle> UdpPoller::Register(int fd, asio::any_io_executor exec
   watch->fd = fd;
   watch->executor = std::move(executor);
   watch->drain = std::move(drain);
-  watch->interval = std::max(interval, std::chrono::milliseconds(1));
   // Handed over at once: what came before the registration is read without waiting a tick.
   watch->handed = true;
   std::lock_guard lock(mu_);
@@ -70,7 +68,8 @@ Result<UdpPoller::Handle> UdpPoller::Register(int fd, asio::any_io_executor exec
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     return Err(ErrorCode::kIo, std::string("epoll_ctl: ") + std::strerror(errno));
   }
-  if (watches_.empty() || watch->interval < interval_) interval_ = watch->interval;
+  const Clock::duration tick = std::max(interval, std::chrono::milliseconds(1));
+  if (watches_.empty() || tick < interval_) interval_ = tick;
   watches_.emplace(watch.get(), watch);
   Handle handle(new Registration(this, watch.get()));
   asio::post(watch->executor, [watch] { RunDrain(watch); });
