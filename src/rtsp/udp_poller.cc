@@ -19,20 +19,29 @@ using Clock = std::chrono::steady_clock;
 
 asio::execution_context::id UdpPoller::id;
 
+struct UdpPoller::Group {
+  Clock::duration interval{};
+  int epoll_fd = -1;  // level-triggered, never waited on: asked with a zero timeout per tick
+  size_t members = 0;
+  std::optional<asio::steady_timer> timer;
+  bool armed = false;
+  ~Group() {
+    if (epoll_fd >= 0) ::close(epoll_fd);
+  }
+};
+
 struct UdpPoller::Watch {
   int fd = -1;
   asio::any_io_executor executor;
   DrainFn drain;
+  Group* group = nullptr;           // guarded by the poller's mutex
   std::atomic<bool> handed{false};  // posted to the owner, not caught up yet
   std::atomic<bool> alive{true};    // false once the Registration is gone
 };
 
-UdpPoller::UdpPoller(asio::io_context& io)
-    : asio::execution_context::service(io), io_(&io), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {}
+UdpPoller::UdpPoller(asio::io_context& io) : asio::execution_context::service(io), io_(&io) {}
 
-UdpPoller::~UdpPoller() {
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
-}
+UdpPoller::~UdpPoller() = default;
 
 Result<UdpPoller*> UdpPoller::For(const asio::any_io_executor& executor) {
   // The executors sessions run on: an io_context's, or a strand of one. (Boost 1.74's target()
@@ -51,9 +60,6 @@ Result<UdpPoller*> UdpPoller::For(const asio::any_io_executor& executor) {
 
 Result<UdpPoller::Handle> UdpPoller::Register(int fd, asio::any_io_executor executor,
                                               std::chrono::milliseconds interval, DrainFn drain) {
-  if (epoll_fd_ < 0) {
-    return Err(ErrorCode::kIo, std::string("epoll_create1: ") + std::strerror(errno));
-  }
   auto watch = std::make_shared<Watch>();
   watch->fd = fd;
   watch->executor = std::move(executor);
@@ -62,28 +68,68 @@ Result<UdpPoller::Handle> UdpPoller::Register(int fd, asio::any_io_executor exec
   watch->handed = true;
   std::lock_guard lock(mu_);
   if (shut_down_) return Err(ErrorCode::kClosed, "the I/O context is shutting down");
-  epoll_event ev{};
-  ev.events = EPOLLIN;  // level-triggered: a socket holding datagrams shows at every tick
-  ev.data.ptr = watch.get();
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    return Err(ErrorCode::kIo, std::string("epoll_ctl: ") + std::strerror(errno));
-  }
-  const Clock::duration tick = std::max(interval, std::chrono::milliseconds(1));
-  if (watches_.empty() || tick < interval_) interval_ = tick;
+  NJ_TRY(Group * group, GroupLocked(interval));
+  NJ_CHECK_OK(MoveLocked(watch.get(), group));
   watches_.emplace(watch.get(), watch);
   Handle handle(new Registration(this, watch.get()));
   asio::post(watch->executor, [watch] { RunDrain(watch); });
-  ArmLocked();
   return handle;
+}
+
+Result<UdpPoller::Group*> UdpPoller::GroupLocked(std::chrono::milliseconds interval) {
+  const Clock::duration tick = std::max(interval, std::chrono::milliseconds(1));
+  auto& group = groups_[tick];
+  if (!group) {
+    auto g = std::make_unique<Group>();
+    g->interval = tick;
+    g->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (g->epoll_fd < 0) {
+      groups_.erase(tick);
+      return Err(ErrorCode::kIo, std::string("epoll_create1: ") + std::strerror(errno));
+    }
+    group = std::move(g);
+  }
+  return group.get();
+}
+
+// Puts the watch's socket into `to`'s epoll set (out of its current one), and makes sure that
+// group's timer runs.
+Result<void> UdpPoller::MoveLocked(Watch* watch, Group* to) {
+  if (watch->group == to) return Ok();
+  epoll_event ev{};
+  ev.events = EPOLLIN;  // level-triggered: a socket holding datagrams shows at every tick
+  ev.data.ptr = watch;
+  if (epoll_ctl(to->epoll_fd, EPOLL_CTL_ADD, watch->fd, &ev) != 0) {
+    return Err(ErrorCode::kIo, std::string("epoll_ctl: ") + std::strerror(errno));
+  }
+  if (Group* from = watch->group) {
+    epoll_ctl(from->epoll_fd, EPOLL_CTL_DEL, watch->fd, nullptr);
+    --from->members;
+  }
+  watch->group = to;
+  ++to->members;
+  ArmLocked(*to);
+  return Ok();
 }
 
 UdpPoller::Registration::~Registration() { poller_->Unregister(watch_); }
 
+Result<void> UdpPoller::Registration::SetInterval(std::chrono::milliseconds interval) {
+  std::lock_guard lock(poller_->mu_);
+  if (poller_->shut_down_) return Ok();  // nothing is polled any more
+  NJ_TRY(Group * group, poller_->GroupLocked(interval));
+  return poller_->MoveLocked(watch_, group);
+}
+
 void UdpPoller::Unregister(Watch* watch) {
   std::lock_guard lock(mu_);
   watch->alive = false;
-  // The socket may already be closed (the kernel then dropped it from the set): ignore EBADF.
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, watch->fd, nullptr);
+  if (Group* group = watch->group) {
+    // The socket may already be closed (the kernel then dropped it from the set): ignore EBADF.
+    epoll_ctl(group->epoll_fd, EPOLL_CTL_DEL, watch->fd, nullptr);
+    --group->members;
+    watch->group = nullptr;
+  }
   watches_.erase(watch);
 }
 
@@ -92,7 +138,7 @@ void UdpPoller::shutdown() {
   shut_down_ = true;
   // Gone now, while every service still exists: the timer service (created after this one) is
   // destroyed before this one is.
-  timer_.reset();
+  for (auto& [interval, group] : groups_) group->timer.reset();
 }
 
 UdpPoller::Stats UdpPoller::stats() const {
@@ -100,25 +146,29 @@ UdpPoller::Stats UdpPoller::stats() const {
   return stats_;
 }
 
-void UdpPoller::ArmLocked() {
-  if (armed_ || shut_down_ || watches_.empty()) return;
-  if (!timer_) timer_.emplace(io_->get_executor());
+void UdpPoller::ArmLocked(Group& group) {
+  if (group.armed || shut_down_ || group.members == 0) return;
+  if (!group.timer) group.timer.emplace(io_->get_executor());
   const auto now = Clock::now().time_since_epoch();
-  timer_->expires_at(Clock::time_point((now / interval_ + 1) * interval_));
-  timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) OnTick();
+  group.timer->expires_at(Clock::time_point((now / group.interval + 1) * group.interval));
+  group.timer->async_wait([this, g = &group](const boost::system::error_code& ec) {
+    if (!ec) OnTick(*g);
   });
-  armed_ = true;
+  group.armed = true;
 }
 
-void UdpPoller::OnTick() {
+void UdpPoller::OnTick(Group& group) {
   std::lock_guard lock(mu_);
-  armed_ = false;
+  group.armed = false;
   if (shut_down_) return;
   ++stats_.ticks;
   std::array<epoll_event, 64> events;
-  for (;;) {
-    const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 0);
+  // Level-triggered: a socket reported and still holding datagrams goes back to the end of the
+  // ready list, so with more than 64 ready a full answer comes back at every call. Enough calls
+  // to see every socket once, then stop (a socket seen twice is skipped: it is handed over).
+  const size_t rounds = group.members / events.size() + 1;
+  for (size_t round = 0; round < rounds; ++round) {
+    const int n = epoll_wait(group.epoll_fd, events.data(), static_cast<int>(events.size()), 0);
     if (n <= 0) break;  // nothing ready, or EINTR: the next tick asks again
     for (int i = 0; i < n; ++i) {
       auto it = watches_.find(static_cast<Watch*>(events[static_cast<size_t>(i)].data.ptr));
@@ -128,7 +178,7 @@ void UdpPoller::OnTick() {
     }
     if (static_cast<size_t>(n) < events.size()) break;
   }
-  ArmLocked();
+  ArmLocked(group);
 }
 
 void UdpPoller::RunDrain(const std::shared_ptr<Watch>& watch) {

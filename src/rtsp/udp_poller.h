@@ -9,8 +9,12 @@
 // function is posted to the owner's executor (its strand), and runs until it reports that it
 // caught up; a socket already handed over is not handed again until then.
 //
-// Ticks fall on multiples of the interval on the steady clock. A datagram waits at most one
-// interval plus the post in the kernel's receive buffer (sized for seconds of video).
+// Each socket has an interval: the sockets of one interval share an epoll set and a timer, whose
+// ticks fall on multiples of the interval on the steady clock (so a 100 ms tick comes with every
+// fifth 20 ms one: one wakeup). A datagram waits at most one interval plus the post in the
+// kernel's receive buffer (sized for seconds of video). A socket's interval may change at any
+// time (Registration::SetInterval): a session watched live polls often, one only recorded
+// seldom, in fewer and larger batches.
 //
 // Threading: Register and the Registration's destructor may be called from any thread (a
 // session's strand); the drain functions run on the executor given at Register. After a
@@ -60,32 +64,33 @@ class UdpPoller : public boost::asio::execution_context::service {
   // (kUnsupported for others).
   static Result<UdpPoller*> For(const boost::asio::any_io_executor& executor);
 
-  // Watches `fd` (a non-blocking UDP socket no reactor knows). `interval` is the tick: the
-  // shortest interval among the sockets being watched is used.
+  // Watches `fd` (a non-blocking UDP socket no reactor knows), looking every `interval` (at
+  // least 1 ms) whether it holds datagrams.
   Result<Handle> Register(int fd, boost::asio::any_io_executor executor,
                           std::chrono::milliseconds interval, DrainFn drain);
 
   struct Stats {
-    uint64_t ticks = 0;
+    uint64_t ticks = 0;   // over all intervals
     uint64_t handed = 0;  // sockets handed to their owners
   };
   Stats stats() const;
 
  private:
   struct Watch;
+  struct Group;
   void shutdown() override;
   void Unregister(Watch* watch);
-  void ArmLocked();
-  void OnTick();
+  Result<Group*> GroupLocked(std::chrono::milliseconds interval);
+  Result<void> MoveLocked(Watch* watch, Group* to);
+  void ArmLocked(Group& group);
+  void OnTick(Group& group);
   static void RunDrain(const std::shared_ptr<Watch>& watch);
 
   boost::asio::io_context* io_;
-  int epoll_fd_ = -1;
   mutable std::mutex mu_;
   std::map<Watch*, std::shared_ptr<Watch>> watches_;
-  std::optional<boost::asio::steady_timer> timer_;
-  std::chrono::steady_clock::duration interval_{};
-  bool armed_ = false;
+  // One per interval in use (a few at most); kept until the poller goes.
+  std::map<std::chrono::steady_clock::duration, std::unique_ptr<Group>> groups_;
   bool shut_down_ = false;
   Stats stats_;
 };
@@ -95,6 +100,10 @@ class UdpPoller::Registration {
   ~Registration();
   Registration(const Registration&) = delete;
   Registration& operator=(const Registration&) = delete;
+
+  // From now on the socket is looked at every `interval` (the first time within it). kIo when
+  // the kernel refuses (the watch then stays as it was).
+  Result<void> SetInterval(std::chrono::milliseconds interval);
 
  private:
   friend class UdpPoller;

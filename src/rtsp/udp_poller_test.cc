@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -122,6 +123,78 @@ TEST(UdpPoller, CallsAgainUntilTheOwnerCaughtUp) {
   // The tick is an hour: all four are read through the owner's "call me again" alone.
   io.run_for(300ms);
   EXPECT_EQ(read, 4u);
+}
+
+// More sockets hold datagrams than one epoll_wait reports (64): level-triggered, the reported
+// ones come back at the end of the ready list, so a full answer never ends by itself. Every tick
+// must still end, and hand every socket over once.
+TEST(UdpPoller, MoreReadySocketsThanOneAnswerHolds) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  constexpr size_t kSockets = 150;
+  std::vector<std::unique_ptr<Pair>> pairs;
+  std::vector<size_t> calls(kSockets, 0);
+  std::vector<UdpPoller::Handle> handles;
+  for (size_t i = 0; i < kSockets; ++i) {
+    pairs.push_back(std::make_unique<Pair>());
+    pairs.back()->Send(1);
+    // Never reads: the socket stays ready, and is handed over again at every tick.
+    auto h = (*poller)->Register(pairs.back()->rx.get(), io.get_executor(), 1ms, [&calls, i] {
+      ++calls[i];
+      return true;
+    });
+    ASSERT_TRUE(h.has_value());
+    handles.push_back(std::move(*h));
+  }
+  const auto all_called = [&](size_t n) {
+    for (size_t c : calls) {
+      if (c < n) return false;
+    }
+    return true;
+  };
+  RunUntil(io, [&] { return all_called(3); });
+  EXPECT_TRUE(all_called(3));
+  EXPECT_GE((*poller)->stats().ticks, 2u);
+}
+
+// A socket's interval changes while it is watched: an hour (never, within the test), then 1 ms.
+TEST(UdpPoller, IntervalChangesWhileWatched) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  Pair slow, fast;
+  size_t slow_read = 0, fast_read = 0;
+  auto h = (*poller)->Register(slow.rx.get(), io.get_executor(), std::chrono::hours(1), [&] {
+    while (slow.ReadOne()) ++slow_read;
+    return true;
+  });
+  // Another socket at 1 ms keeps ticks going: they must not look at the hourly one.
+  auto other = (*poller)->Register(fast.rx.get(), io.get_executor(), 1ms, [&] {
+    while (fast.ReadOne()) ++fast_read;
+    return true;
+  });
+  ASSERT_TRUE(h.has_value() && other.has_value());
+  io.run_for(20ms);  // the first look at registration
+  io.restart();
+  slow.Send(2);
+  fast.Send(1);
+  RunUntil(io, [&] { return fast_read == 1; });
+  const uint64_t ticks = (*poller)->stats().ticks;
+  RunUntil(io, [&] { return (*poller)->stats().ticks >= ticks + 10; });
+  EXPECT_EQ(fast_read, 1u);
+  EXPECT_EQ(slow_read, 0u);  // an hour has not passed
+
+  ASSERT_TRUE((*h)->SetInterval(1ms).has_value());
+  RunUntil(io, [&] { return slow_read == 2; });
+  EXPECT_EQ(slow_read, 2u);
+
+  // And back: datagrams now wait for the hour again.
+  ASSERT_TRUE((*h)->SetInterval(std::chrono::hours(1)).has_value());
+  slow.Send(1);
+  const uint64_t later = (*poller)->stats().ticks;
+  RunUntil(io, [&] { return (*poller)->stats().ticks >= later + 10; });
+  EXPECT_EQ(slow_read, 2u);
 }
 
 TEST(UdpPoller, NothingIsCalledOnceTheRegistrationEnds) {
