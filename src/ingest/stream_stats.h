@@ -44,6 +44,9 @@ struct StreamStats {
   // The transport of the current (or last) session: "tcp" or "udp"; empty before the first
   // SETUP. Differs from the configured one when the camera refused that (kept until restart).
   std::string transport;
+  // Someone watches the stream live: the client reads without batching (rtsp::ClientOptions'
+  // pacing); false while it is only recorded.
+  bool low_latency = false;
   // Over the last few seconds; zero when nothing arrives.
   double fps = 0;
   double bitrate_bps = 0;

@@ -174,6 +174,7 @@ asio::awaitable<void> Streamer::Loop() {
     ++generation_;
     rtsp::ClientOptions client = options_.client;
     if (learned_transport_) client.transport = *learned_transport_;
+    client.low_latency = low_latency_;
     client_ = std::make_unique<rtsp::Client>(strand_, client, *this);
     const int64_t started_ns = clock_.MonotonicNanos();
     const uint64_t frames_before = stats_.frames;
@@ -454,7 +455,9 @@ void Streamer::Emit(Queued q) {
   const auto& observers = CurrentObservers();
   const bool video = q.frame.track == storage::Track::kVideo;
   const std::optional<rtsp::TrackConfig>& current = video ? video_config_ : audio_config_;
+  bool watched = false;
   for (const auto& slot : observers) {
+    watched |= slot->observer->Watched();
     // An observer added after the session began has not seen the configurations its first
     // frames need: hand it the current one with the first frame of each track.
     bool& has = video ? slot->has_video : slot->has_audio;
@@ -462,6 +465,13 @@ void Streamer::Emit(Queued q) {
     if (!config && !has && current) config = &*current;
     has |= config != nullptr;
     slot->observer->OnFrame(q.frame, config);
+  }
+  if (watched != low_latency_) {
+    // A viewer came or the last one left: the client reads at the pace that suits (rtsp/client.h).
+    low_latency_ = watched;
+    if (client_) client_->SetLowLatency(watched);
+    std::lock_guard lock(mu_);
+    stats_.low_latency = watched;
   }
   if (!options_.record) return;
   if (queue_.size() >= kMaxQueued) {

@@ -124,6 +124,7 @@ class Streamer : public std::enable_shared_from_this<Streamer>, public rtsp::Cli
   bool started_session_ = false;  // a session reached PLAY (the stagger applies to the first)
   std::vector<std::function<void()>> done_;
   std::unique_ptr<rtsp::Client> client_;
+  bool low_latency_ = false;  // an observer watches live: the client reads without batching
   std::optional<boost::asio::steady_timer> backoff_timer_;
   uint64_t generation_ = 0;  // bumps per session; stale blocking results are ignored
   std::optional<size_t> video_track_, audio_track_;

@@ -3,10 +3,13 @@
 // has the clip's size in the clip's order (key frames carry the in-band parameter sets on top).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <thread>
 
 #include "base/clock.h"
@@ -78,6 +81,16 @@ TEST(PlanReconnectTest, AtOnceAfterASessionThatDeliveredThenBackoff) {
   EXPECT_EQ(p.backoff_steps, 0);
 }
 
+// An observer that says it is watched live when told to (as the live view does while a
+// WebSocket or LL-HLS viewer is there).
+class Viewer : public media::FrameObserver {
+ public:
+  void OnFrame(const media::Frame&, const media::TrackConfig*) override {}
+  void OnDisconnect() override {}
+  bool Watched() const override { return watched.load(); }
+  std::atomic<bool> watched{false};
+};
+
 class Recording : public ::testing::Test {
  protected:
   struct Result {
@@ -87,8 +100,11 @@ class Recording : public ::testing::Test {
     StreamStats stats;
   };
 
-  // Serves `clip` as /cam1/<clip> and records it until `frames` video frames arrived.
-  Result Record(const std::string& clip, rtsp::TransportKind transport, uint64_t frames) {
+  // Serves `clip` as /cam1/<clip> and records it until `frames` video frames arrived. With an
+  // observer, `progress` is called as frames come in (every 50 ms).
+  Result Record(const std::string& clip, rtsp::TransportKind transport, uint64_t frames,
+                const std::shared_ptr<media::FrameObserver>& observer = nullptr,
+                const std::function<void(const StreamStats&)>& progress = {}) {
     if (ClipsDir().empty()) return {};
     PosixFs fs;
     RealClock clock;
@@ -115,8 +131,12 @@ class Recording : public ::testing::Test {
       cam.transport = transport == rtsp::TransportKind::kUdp ? config::Transport::kUdp
                                                              : config::Transport::kTcp;
       EXPECT_TRUE(sup.AddCamera(cam));
+      if (observer) {
+        EXPECT_TRUE(sup.AddObserver("cam1", db::StreamKind::kMain, observer));
+      }
       for (int i = 0; i < 600 && sup.Stats()[0].frames < frames; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (progress) progress(sup.Stats()[0]);
       }
       sup.StopAll();
     }
@@ -180,6 +200,22 @@ class Recording : public ::testing::Test {
     }
   }
 
+  // Watched from frame 50 to 110, and again from 160; records the stats' low_latency changes.
+  static std::function<void(const StreamStats&)> Toggle(Viewer& viewer, std::vector<bool>& seen) {
+    return [&viewer, &seen](const StreamStats& s) {
+      viewer.watched = (s.frames >= 50 && s.frames < 110) || s.frames >= 160;
+      if (seen.empty() || seen.back() != s.low_latency) seen.push_back(s.low_latency);
+    };
+  }
+
+  static void ExpectSwitchedAndWhole(const Result& r, const std::vector<bool>& seen) {
+    EXPECT_GE(r.samples.size(), 150u);
+    ExpectMatchesClip(r, DemuxClip(ClipsDir() + "/main.mp4"));
+    EXPECT_EQ(r.recordings, 1);  // one recording: no gap anywhere
+    // Recorded only, then watched, then not, then watched again.
+    EXPECT_EQ(seen, (std::vector<bool>{false, true, false, true}));
+  }
+
   testutil::TempDir dir_;
 };
 
@@ -195,6 +231,25 @@ TEST_F(Recording, H264OverUdpMatchesTheClipFrameByFrame) {
   auto r = Record("sub", rtsp::TransportKind::kUdp, 40);
   EXPECT_GE(r.samples.size(), 20u);
   ExpectMatchesClip(r, DemuxClip(ClipsDir() + "/sub.mp4"));
+}
+
+// Viewers come and go while the stream records: the client switches between batched reads and
+// low latency each time (the stream's stats say which), and not one frame is lost or reordered
+// across the switches.
+TEST_F(Recording, ViewersComingAndGoingOverTcpLoseNoFrame) {
+  if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
+  auto viewer = std::make_shared<Viewer>();
+  std::vector<bool> seen;  // the stats' low_latency, each change once
+  auto r = Record("main", rtsp::TransportKind::kTcp, 200, viewer, Toggle(*viewer, seen));
+  ExpectSwitchedAndWhole(r, seen);
+}
+
+TEST_F(Recording, ViewersComingAndGoingOverUdpLoseNoFrame) {
+  if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
+  auto viewer = std::make_shared<Viewer>();
+  std::vector<bool> seen;
+  auto r = Record("main", rtsp::TransportKind::kUdp, 200, viewer, Toggle(*viewer, seen));
+  ExpectSwitchedAndWhole(r, seen);
 }
 
 TEST_F(Recording, H265) {

@@ -132,6 +132,7 @@ void LiveStream::OnFrame(const media::Frame& frame, const media::TrackConfig* co
         }
       }
     }
+    UpdateWatchedLocked();
   }
   Call(wake);
 }
@@ -166,6 +167,7 @@ void LiveStream::End() {
     }
     feeds_.clear();
     hls_.reset();
+    UpdateWatchedLocked();
     auto w = ChangedLocked();
     wake.insert(wake.end(), w.begin(), w.end());
   }
@@ -191,6 +193,7 @@ std::shared_ptr<LiveFeed> LiveStream::Subscribe() {
     return feed;
   }
   feeds_.push_back(feed);
+  UpdateWatchedLocked();
   WantGopLocked();
   if (!gop_whole_) return feed;  // starts at the next key frame
   for (const auto& f : gop_) {
@@ -206,6 +209,7 @@ void LiveStream::TouchHlsLocked() {
   WantGopLocked();
   if (hls_ || !video_config_ || ended_) return;
   hls_ = std::make_unique<HlsLive>(options_, hls_next_msn_, hls_discontinuities_);
+  UpdateWatchedLocked();
   if (auto r = hls_->Configure(*video_config_, audio_config_); !r) {
     spdlog::warn("camera {} {}: no live HLS: {}", camera_, stream_, r.error().ToString());
     hls_.reset();

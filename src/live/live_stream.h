@@ -21,6 +21,7 @@
 #ifndef NIGHTJAR_LIVE_LIVE_STREAM_H_
 #define NIGHTJAR_LIVE_LIVE_STREAM_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -89,6 +90,9 @@ class LiveStream : public media::FrameObserver, public std::enable_shared_from_t
   // media::FrameObserver (the streamer's strand).
   void OnFrame(const media::Frame& frame, const media::TrackConfig* config) override;
   void OnDisconnect() override;
+  // A WebSocket subscriber is connected, or LL-HLS is in use (until hls_idle after its last
+  // request).
+  bool Watched() const override { return watched_.load(std::memory_order_relaxed); }
   // The camera was removed: subscribers' feeds end, waiters wake.
   void End();
 
@@ -156,6 +160,10 @@ class LiveStream : public media::FrameObserver, public std::enable_shared_from_t
   bool ended_ = false;
   std::vector<std::weak_ptr<LiveFeed>> feeds_;
   std::unique_ptr<HlsLive> hls_;
+  std::atomic<bool> watched_{false};  // !feeds_.empty() || hls_, kept by UpdateWatchedLocked
+  void UpdateWatchedLocked() {
+    watched_.store(!feeds_.empty() || hls_ != nullptr, std::memory_order_relaxed);
+  }
   Instant hls_last_use_;
   uint64_t hls_next_msn_ = 0;  // carried across segmenter restarts
   uint64_t hls_discontinuities_ = 0;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "base/fs.h"
 #include "codec/sei.h"
@@ -372,6 +373,39 @@ TEST(LiveFeedTest, OnDemandGopKeepsTheKeyFrameAndStartsAtTheNextOne) {
   m.clear();
   ASSERT_TRUE(second->Take(&m));
   EXPECT_EQ(second->frames_sent(), 10u);
+}
+
+// Watched() tells the streamer whether to read the camera without batching: true while a
+// WebSocket subscriber is connected (until the frame after it left) or LL-HLS is in use.
+TEST(LiveStreamTest, WatchedWhileSubscribedOrHlsIsInUse) {
+  if (ClipsDir().empty()) GTEST_SKIP() << "no clips";
+  Clip c = LoadClip("main.mp4");
+  ASSERT_GT(c.items.size(), 40u);
+  LiveOptions o;
+  o.hls_idle = std::chrono::seconds(0);  // HLS stops at the first frame after its last request
+  auto s = std::make_shared<LiveStream>("cam1", "main", kClock, o);
+  Feed(*s, c, 0, 10);
+  EXPECT_FALSE(s->Watched());  // recorded only
+
+  auto feed = s->Subscribe();
+  EXPECT_TRUE(s->Watched());
+  Feed(*s, c, 10, 20);
+  EXPECT_TRUE(s->Watched());
+  feed.reset();  // the WebSocket closed
+  Feed(*s, c, 20, 21);
+  EXPECT_FALSE(s->Watched());
+
+  std::string playlist;
+  s->Playlist({}, &playlist);
+  EXPECT_TRUE(s->Watched());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Feed(*s, c, 21, 22);  // past hls_idle: the segmenter stops
+  EXPECT_FALSE(s->Watched());
+
+  feed = s->Subscribe();
+  EXPECT_TRUE(s->Watched());
+  s->End();
+  EXPECT_FALSE(s->Watched());
 }
 
 TEST(LiveFeedTest, SlowSubscriberSkipsToTheNextKeyFrame) {

@@ -53,6 +53,10 @@ class FrameObserver {
   virtual void OnFrame(const Frame& frame, const TrackConfig* config) = 0;
   // The session ended (the next frames, if any, come from a new session with new configs).
   virtual void OnDisconnect() = 0;
+  // Someone watches the stream live through this observer now: the source should hand frames
+  // over as soon as they arrive rather than in batches (rtsp::Client::SetLowLatency). Asked on
+  // the source's thread with every frame; must be cheap.
+  virtual bool Watched() const { return false; }
 };
 
 }  // namespace nightjar::media

@@ -53,6 +53,7 @@ Client::Session::Session(const asio::any_io_executor& executor, ClientOptions op
       socket_(executor),
       transport_(options_.transport),
       stall_(options_.timeout) {
+  low_latency_ = options_.low_latency;
   own_ssrc_ = RandomU32();
   char hex[9];
   std::snprintf(hex, sizeof(hex), "%08x", RandomU32());
@@ -82,6 +83,16 @@ void Client::Session::Close() noexcept {
 void Client::Session::Stop() {
   if (closed_) return;
   stopped_ = true;
+  if (playing_) {
+    // Paced reads leave up to a pace of media in the kernel (client_media.cc): it is handed over
+    // before the session ends, so a stop records everything that arrived.
+    for (size_t track = 0; track < udp_.size(); ++track) {
+      for (int turn = 0; turn < 64 && !closed_ && udp_[track].poll && !DrainRtp(track); ++turn) {
+      }
+    }
+    if (low_water_ > 1) SetLowWater(1);  // the TCP read waiting under the mark completes
+  }
+  if (closed_) return;
   if (!playing_ || !session_id_) {
     Fail(ErrorCode::kAborted, "stopped");
     return;
@@ -260,6 +271,11 @@ asio::awaitable<Result<void>> Client::Session::ReadMore() {
   stats.bytes_received += n;
   read_at_ = Clock::now();
   if (playing_ && transport_ == TransportKind::kTcp) TuneLowWater(n);
+  if (held_since_ != Clock::time_point()) {
+    // Bytes the watchdog freed from under the mark were there since about the last read: the
+    // stall limit counts from then, as it would have without pacing.
+    read_at_ = std::exchange(held_since_, Clock::time_point());
+  }
   co_return Ok();
 }
 
@@ -516,7 +532,7 @@ Result<void> Client::Session::OpenUdpPair(UdpPair& pair) {
     // Room for bursts of a 4K key frame while the strand is busy elsewhere (the kernel grants
     // 4 MiB: ~1,800 datagrams, ~5 s of a 4 Mbit/s stream; a poll tick brings a few); receive
     // offload where the network device coalesces (udp_batch.h).
-    PrepareUdpSocket(rtp->get(), 2 * 1024 * 1024, /*gro=*/true);
+    pair.rcvbuf_bytes = PrepareUdpSocket(rtp->get(), kUdpReceiveBuffer, /*gro=*/true).rcvbuf_bytes;
     pair.rtp = std::move(*rtp);
     pair.rtp_port = port;
     pair.rtcp = std::move(rtcp);
@@ -559,6 +575,8 @@ Client::~Client() {
 asio::awaitable<Result<void>> Client::Run() { return session_->Run(); }
 
 void Client::Stop() { session_->Stop(); }
+
+void Client::SetLowLatency(bool on) { session_->SetLowLatency(on); }
 
 const ClientStats& Client::stats() const { return session_->stats; }
 

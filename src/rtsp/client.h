@@ -43,9 +43,19 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};
   bool want_audio = true;
   size_t reorder_capacity = 64;  // UDP packets held while waiting for a missing one
-  // How often RTP sockets are read over UDP (client_media.cc); ticks fall on a grid shared by
-  // every session of the process, so they wake the I/O thread together.
-  std::chrono::milliseconds udp_poll_interval{20};
+  // Pacing (client_media.cc): how long received media may wait in the kernel before the session
+  // reads it. Short while the stream is watched live (`low_latency`, changed later by
+  // Client::SetLowLatency); a stream that is only recorded is read in fewer, larger batches,
+  // which costs less CPU per frame and adds nothing a recording notices (frames keep their RTP
+  // times; the wall clock follows them within kMaxDriftPpm).
+  bool low_latency = false;
+  // How often RTP sockets are read over UDP; ticks fall on a grid shared by every session of the
+  // process, so they wake the I/O thread together.
+  std::chrono::milliseconds udp_poll_interval{20};             // low latency
+  std::chrono::milliseconds udp_poll_interval_recording{100};  // otherwise
+  // About how much of the stream a TCP read waits for (SO_RCVLOWAT, from the measured rate).
+  std::chrono::milliseconds tcp_read_pace{100};            // low latency
+  std::chrono::milliseconds tcp_read_pace_recording{250};  // otherwise
   int max_redirects = 3;
   std::string user_agent = "Nightjar/0.1";
 };
@@ -90,6 +100,11 @@ class Client {
   // Ends the session: sockets close, Run returns kAborted. Sends TEARDOWN first when
   // `teardown` and the session is playing (best effort, bounded by a short deadline).
   void Stop();
+
+  // Whether media should reach the handler with low latency (someone watches the stream live) or
+  // may be read in larger batches (ClientOptions' pacing). Call on the client's executor; takes
+  // effect at once, and holds for the rest of the session.
+  void SetLowLatency(bool on);
 
   const ClientStats& stats() const;
   // The transport SETUP used: options.transport, or the other one when the camera refused it

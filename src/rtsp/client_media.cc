@@ -102,7 +102,7 @@ Result<void> Client::Session::StartUdpPoll() {
       auto self = weak.lock();
       return !self || self->DrainRtp(track);
     };
-    NJ_TRY(u.poll, poller->Register(u.rtp.get(), executor_, options_.udp_poll_interval, drain));
+    NJ_TRY(u.poll, poller->Register(u.rtp.get(), executor_, UdpPollInterval(u), drain));
   }
   return Ok();
 }
@@ -168,23 +168,54 @@ asio::awaitable<void> Client::Session::UdpLoop(size_t track) {
   }
 }
 
+// The longer interval needs the receive buffer asked for (net.core.rmem_max may cap it at
+// ~200 KiB, ~90 datagrams, for a process without CAP_NET_ADMIN): a key frame's burst plus a
+// tenth of a second must fit with room to spare.
+std::chrono::milliseconds Client::Session::UdpPollInterval(const UdpPair& pair) const {
+  if (low_latency_ || pair.rcvbuf_bytes < kUdpReceiveBuffer) return options_.udp_poll_interval;
+  return options_.udp_poll_interval_recording;
+}
+
+std::chrono::milliseconds Client::Session::TcpReadPace() const {
+  return low_latency_ ? options_.tcp_read_pace : options_.tcp_read_pace_recording;
+}
+
+void Client::Session::SetLowLatency(bool on) {
+  if (on == low_latency_) return;
+  low_latency_ = on;
+  for (UdpPair& u : udp_) {
+    // A refusal (the kernel out of epoll memory) leaves the socket polled as before: it still
+    // records, only at the other pace.
+    if (u.poll) (void)u.poll->SetInterval(UdpPollInterval(u));
+  }
+  if (on && low_water_ > 1) {
+    // Whatever waits under the mark is read now; the mark is measured again for the new pace.
+    SetLowWater(1);
+    low_water_bytes_ = 0;
+    low_water_since_ = Clock::time_point();
+  }
+}
+
 // Reading a 30 fps stream as it comes costs a wakeup, an epoll_wait and two recv calls (one
-// EAGAIN) per frame. Once playing over TCP, the socket's low-water mark is set to about a tenth
-// of a second of the stream's data (at most 64 KiB), measured over the last second: the kernel
-// wakes the session once per few frames, and each read takes them all. A camera whose rate
-// falls leaves bytes under the mark: the watchdog sees no progress at its next tick and drops
-// the mark to one byte (until a new second of data is measured), so no byte waits for more
-// than a tick or two, well within the stall limit (stall.h).
+// EAGAIN) per frame. Once playing over TCP, the socket's low-water mark is set to about the pace's
+// worth of the stream's data (a tenth of a second while watched live, a quarter otherwise; at
+// most 64 or 256 KiB), measured over the last second: the kernel wakes the session once per
+// few frames, and each read takes them all. A camera whose rate falls leaves bytes under the
+// mark: once the watchdog has seen no progress for a tick, and for two paces, it drops the mark
+// to one byte (until a new second of data is measured), so no byte waits for more than about a
+// second, well within the stall limit (stall.h).
 void Client::Session::TuneLowWater(size_t bytes_read) {
-  constexpr int kMaxLowWater = 64 * 1024, kMinUseful = 4096;
+  constexpr int kMinUseful = 4096;
+  const int max_low_water = low_latency_ ? 64 * 1024 : 256 * 1024;
   const auto now = read_at_;
   if (low_water_bytes_ == 0 && low_water_since_ == Clock::time_point()) low_water_since_ = now;
   low_water_bytes_ += bytes_read;
   const auto elapsed = now - low_water_since_;
   if (elapsed < std::chrono::seconds(1)) return;
-  const double per_tenth =
-      static_cast<double>(low_water_bytes_) / std::chrono::duration<double>(elapsed).count() / 10;
-  int want = static_cast<int>(std::min<double>(per_tenth, kMaxLowWater));
+  const double per_pace = static_cast<double>(low_water_bytes_) /
+                          std::chrono::duration<double>(elapsed).count() *
+                          std::chrono::duration<double>(TcpReadPace()).count();
+  int want = static_cast<int>(std::min<double>(per_pace, max_low_water));
   if (want < kMinUseful) want = 1;
   low_water_bytes_ = 0;
   low_water_since_ = now;
@@ -211,10 +242,15 @@ asio::awaitable<void> Client::Session::Watchdog() {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;
     if (playing_) {
-      if (low_water_ > 1 && stats.bytes_received == watchdog_bytes_) {
-        SetLowWater(1);  // nothing read for a tick: take whatever waits under the mark
+      const auto now = Clock::now();
+      if (stats.bytes_received != watchdog_bytes_ || watchdog_progress_ == Clock::time_point()) {
+        watchdog_progress_ = now;
+      } else if (low_water_ > 1 &&
+                 now - watchdog_progress_ >= std::max<Clock::duration>(tick, 2 * TcpReadPace())) {
+        SetLowWater(1);  // nothing read for a while: take whatever waits under the mark
         low_water_bytes_ = 0;
-        low_water_since_ = Clock::now();
+        low_water_since_ = now;
+        held_since_ = watchdog_progress_;
       }
       watchdog_bytes_ = stats.bytes_received;
       if (stall_.Stalled(Clock::now().time_since_epoch())) {

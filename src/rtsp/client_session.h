@@ -39,6 +39,7 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   // Closes the sockets at once (no TEARDOWN); what is pending completes with an error.
   void Close() noexcept;
   TransportKind transport() const { return transport_; }
+  void SetLowLatency(bool on);
 
   ClientStats stats;
   std::vector<ClientTrack> tracks;
@@ -51,6 +52,7 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
     UdpPoller::Handle poll;  // after rtp: the watch ends before the socket closes
     UdpSource source;        // only the camera may feed the session (its address)
     uint16_t rtp_port = 0;
+    int rcvbuf_bytes = 0;  // what the kernel granted (it reports twice the bytes asked for)
     std::unique_ptr<boost::asio::ip::udp::socket> rtcp;  // waited on by UdpLoop (rare packets)
     boost::asio::ip::udp::endpoint server_rtp, server_rtcp;
   };
@@ -68,6 +70,9 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   // Paces the TCP reads while playing (SO_RCVLOWAT): see client_media.cc.
   void TuneLowWater(size_t bytes_read);
   void SetLowWater(int bytes);
+  static constexpr int kUdpReceiveBuffer = 2 * 1024 * 1024;
+  std::chrono::milliseconds UdpPollInterval(const UdpPair& pair) const;
+  std::chrono::milliseconds TcpReadPace() const;
   // Handles every complete item in the input; returns the response to `cseq` if one came.
   Result<std::optional<Response>> Process(int64_t cseq);
   // Skips junk at the front of the input (resync.h); true once a sync point is at the front,
@@ -118,7 +123,10 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   int low_water_ = 1;             // the socket's SO_RCVLOWAT
   uint64_t low_water_bytes_ = 0;  // read since low_water_since_
   Clock::time_point low_water_since_;
-  uint64_t watchdog_bytes_ = 0;  // stats.bytes_received at the watchdog's last tick
+  uint64_t watchdog_bytes_ = 0;          // stats.bytes_received at the watchdog's last tick
+  Clock::time_point watchdog_progress_;  // when the watchdog last saw bytes come in
+  Clock::time_point held_since_;         // set when the watchdog dropped the mark: see ReadMore
+  bool low_latency_ = false;             // see ClientOptions' pacing
   std::string out_, inflight_;
   bool writing_ = false;
 
