@@ -40,12 +40,13 @@ TARGET_MS = {"ws": 500, "hls": 1500}
 NAMES = {"ws": "WebSocket fMP4 (web app)", "hls": "LL-HLS (hls.js player page)"}
 
 
-def write_config(path, data, rtsp_port, api_port, clip, web_dir):
+def write_config(path, data, rtsp_port, api_port, clip, web_dir, transport):
     web = [f'web_dir = "{os.path.abspath(web_dir)}"'] if web_dir else []
     lines = ["[storage]", f'base_path = "{data}"', "min_free_mb = 64", "",
              "[api]", 'listen = "127.0.0.1"', f"port = {api_port}", "auth = false", *web, "",
              "[[cameras]]", 'id = "cam1"', 'name = "Latency"',
-             f'url = "rtsp://127.0.0.1:{rtsp_port}/cam1/{clip}?stamp=1"', ""]
+             f'url = "rtsp://127.0.0.1:{rtsp_port}/cam1/{clip}?stamp=1"',
+             f'transport = "{transport}"', ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
 
@@ -107,6 +108,8 @@ def main():
     ap.add_argument("--clip", default="main", help="clip stem served as /cam1/<clip>")
     ap.add_argument("--clips-dir", help="default: beside --fakecam-bin, else build/clips")
     ap.add_argument("--paths", default="ws,hls")
+    ap.add_argument("--transport", choices=["tcp", "udp"], default="tcp",
+                    help="RTP transport from the camera")
     ap.add_argument("--warmup", type=float, default=5)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--repeat", type=int, default=1, help="runs per path, each a fresh browser")
@@ -138,14 +141,14 @@ def main():
               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(rtsp_port)
         cfg, data = os.path.join(work, "nightjar.toml"), os.path.join(work, "data")
-        write_config(cfg, data, rtsp_port, api_port, args.clip, args.web_dir)
+        write_config(cfg, data, rtsp_port, api_port, args.clip, args.web_dir, args.transport)
         with open(os.path.join(work, "run.log"), "w") as log:
             proc = spawn([args.bin, "run", "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
         wait_port(api_port)
         base = f"http://127.0.0.1:{api_port}"
         wait_streaming(base, proc)
         print(f"nightjar {args.bin} (built {time.ctime(os.path.getmtime(args.bin))}); fakecam "
-              f"{fakecam_bin}; clip {args.clip}; {os.cpu_count()} cores; load "
+              f"{fakecam_bin}; clip {args.clip} over {args.transport}; {os.cpu_count()} cores; load "
               f"{os.getloadavg()[0]:.2f}", flush=True)
         if "hls" in paths:
             results["playlist"] = playlist_params(base)

@@ -53,8 +53,9 @@ struct ClientOptions {
   // process, so they wake the I/O thread together.
   std::chrono::milliseconds udp_poll_interval{20};             // low latency
   std::chrono::milliseconds udp_poll_interval_recording{100};  // otherwise
-  // About how much of the stream a TCP read waits for (SO_RCVLOWAT, from the measured rate).
-  std::chrono::milliseconds tcp_read_pace{100};            // low latency
+  // About how much of the stream a TCP read waits for (SO_RCVLOWAT, from the measured rate; 0:
+  // none, every byte is read as it comes).
+  std::chrono::milliseconds tcp_read_pace{0};              // low latency
   std::chrono::milliseconds tcp_read_pace_recording{250};  // otherwise
   int max_redirects = 3;
   std::string user_agent = "Nightjar/0.1";

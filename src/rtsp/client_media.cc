@@ -197,16 +197,16 @@ void Client::Session::SetLowLatency(bool on) {
 }
 
 // Reading a 30 fps stream as it comes costs a wakeup, an epoll_wait and two recv calls (one
-// EAGAIN) per frame. Once playing over TCP, the socket's low-water mark is set to about the pace's
-// worth of the stream's data (a tenth of a second while watched live, a quarter otherwise; at
-// most 64 or 256 KiB), measured over the last second: the kernel wakes the session once per
-// few frames, and each read takes them all. A camera whose rate falls leaves bytes under the
-// mark: once the watchdog has seen no progress for a tick, and for two paces, it drops the mark
-// to one byte (until a new second of data is measured), so no byte waits for more than about a
-// second, well within the stall limit (stall.h).
+// EAGAIN) per frame. That is what a stream watched live gets (tcp_read_pace 0: every frame as
+// soon as it is in). A stream only recorded sets the socket's low-water mark to about a quarter
+// of a second of its data (tcp_read_pace_recording; at most 256 KiB), measured over the last
+// second: the kernel wakes the session once per several frames, and each read takes them all.
+// A camera whose rate falls leaves bytes under the mark: once the watchdog has seen no progress
+// for a tick, and for two paces, it drops the mark to one byte (until a new second of data is
+// measured), so no byte waits for more than about a second, well within the stall limit
+// (stall.h).
 void Client::Session::TuneLowWater(size_t bytes_read) {
-  constexpr int kMinUseful = 4096;
-  const int max_low_water = low_latency_ ? 64 * 1024 : 256 * 1024;
+  constexpr int kMinUseful = 4096, kMaxLowWater = 256 * 1024;
   const auto now = read_at_;
   if (low_water_bytes_ == 0 && low_water_since_ == Clock::time_point()) low_water_since_ = now;
   low_water_bytes_ += bytes_read;
@@ -215,7 +215,7 @@ void Client::Session::TuneLowWater(size_t bytes_read) {
   const double per_pace = static_cast<double>(low_water_bytes_) /
                           std::chrono::duration<double>(elapsed).count() *
                           std::chrono::duration<double>(TcpReadPace()).count();
-  int want = static_cast<int>(std::min<double>(per_pace, max_low_water));
+  int want = static_cast<int>(std::min<double>(per_pace, kMaxLowWater));
   if (want < kMinUseful) want = 1;
   low_water_bytes_ = 0;
   low_water_since_ = now;
