@@ -66,6 +66,19 @@ void Recorder::OnFrame(const Frame& frame, Time90k wall_now) {
   }
   video_.frame = frame;
   video_.valid = true;
+  NoteLag(frame.media_time, wall_now);
+}
+
+void Recorder::NoteLag(int64_t media_time, Time90k wall_now) {
+  if (media_time - lag_bucket_start_ >= kTicksPerSecond) {
+    const bool next = media_time - lag_bucket_start_ < 2 * kTicksPerSecond;
+    lag_min_before_ = next ? lag_min_ : INT64_MAX;
+    lag_min_ = INT64_MAX;
+    lag_bucket_start_ = media_time;
+  }
+  const int64_t lag =
+      (wall_now - (rec_wall_start_ + Duration90k(media_time - rec_start_media_))).ticks();
+  lag_min_ = std::min(lag_min_, lag);
 }
 
 void Recorder::StartRecording(const Frame& key, Time90k wall_now) {
@@ -95,6 +108,9 @@ void Recorder::StartRecording(const Frame& key, Time90k wall_now) {
   video_.frame = key;
   video_.valid = true;
   audio_.valid = false;
+  lag_min_ = lag_min_before_ = INT64_MAX;
+  lag_bucket_start_ = key.media_time;
+  NoteLag(key.media_time, wall_now);
 }
 
 void Recorder::Emit(Pending& p, int64_t next_media_time) {
@@ -116,9 +132,16 @@ void Recorder::Emit(Pending& p, int64_t next_media_time) {
 void Recorder::EndRecording(int64_t end_media_time, Time90k wall_now, bool run_end) {
   RecordingSink::End e;
   e.media_duration = Duration90k(end_media_time - rec_start_media_);
-  // Follow the local clock, but never faster than kMaxDriftPpm (see the header).
+  // Follow the local clock, but never faster than kMaxDriftPpm (see the header). Where the local
+  // clock stands is the smallest lag of the last second or two of arrivals, this one included:
+  // frames are read in batches (rtsp::ClientOptions' pacing: up to a quarter of a second while
+  // a stream is only recorded), and the frame read soonest after it came shows the clock without
+  // that wait. (The lag of this frame alone would make every boundary up to a batch late, each
+  // recording's wall duration swing to the bound, and an instant's frame differ by one between
+  // the open recording and the closed one.)
   const int64_t media = e.media_duration.ticks();
-  const int64_t error = (wall_now - (rec_wall_start_ + e.media_duration)).ticks();
+  const int64_t error = std::min(
+      {(wall_now - (rec_wall_start_ + e.media_duration)).ticks(), lag_min_, lag_min_before_});
   const int64_t limit = media * kMaxDriftPpm / 1'000'000;
   e.wall_duration = Duration90k(media + std::clamp(error, -limit, limit));
   e.run_end = run_end;

@@ -97,6 +97,9 @@ class Recorder {
   void EndRecording(int64_t end_media_time, Time90k wall_now, bool run_end);
   void Emit(Pending& p, int64_t next_media_time);
   void Shed();
+  // Notes how far a video frame's arrival lags the open recording's timeline (rec_wall_start_
+  // plus its media offset); see EndRecording.
+  void NoteLag(int64_t media_time, Time90k wall_now);
 
   RecordingSink& sink_;
   const RecorderOptions options_;
@@ -113,6 +116,9 @@ class Recorder {
   Time90k last_wall_;        // arrival time of the latest frame
   Time90k next_wall_start_;  // where the next recording of the run starts
   Duration90k target_;       // this recording's target (stagger on the first)
+  // The smallest lag in the current one-second bucket of media time and in the one before.
+  int64_t lag_min_ = INT64_MAX, lag_min_before_ = INT64_MAX;
+  int64_t lag_bucket_start_ = 0;  // media time the current bucket began
   Pending video_, audio_;
   int32_t last_video_duration_ = 0, last_audio_duration_ = 0;
   uint64_t frames_recorded_ = 0, frames_shed_ = 0;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <vector>
 
 namespace nightjar::storage {
@@ -194,6 +195,39 @@ TEST(RecorderTest, DriftCorrectionIsBounded) {
   EXPECT_EQ(e.media_duration, Duration90k::FromSeconds(60));
   EXPECT_EQ(e.wall_duration.ticks(),
             60 * kTicksPerSecond - 60 * kTicksPerSecond * kMaxDriftPpm / 1'000'000);
+}
+
+// Frames read in batches (a quarter of a second's worth at a time, as a stream only recorded is
+// read): each arrives up to 0.25 s after it was sent. The recordings' wall durations still
+// follow the clock the cameras and this machine share (here: the same), not the batches' waits,
+// so the wall timeline of one recording does not change when the next one closes it.
+TEST(RecorderTest, BatchedArrivalsDoNotStretchRecordings) {
+  FakeSink sink;
+  RecorderOptions o;
+  o.target_duration = Duration90k::FromSeconds(10);
+  Recorder r(sink, o);
+  constexpr int64_t kBatch = kTicksPerSecond / 4;
+  for (int64_t i = 0; i <= 30 * 45; ++i) {
+    const int64_t sent = i * kFrame;
+    // Read at the end of the batch it arrived in (a frame that completes a batch at once).
+    // Key frames every 47 frames fall anywhere in a batch.
+    const int64_t read = (sent + kBatch - 1) / kBatch * kBatch;
+    r.OnFrame(Video(sent, i % 47 == 0), kWall0 + Duration90k(read));
+  }
+  ASSERT_GE(sink.recs.size(), 4u);
+  for (size_t k = 0; k + 1 < sink.recs.size(); ++k) {
+    ASSERT_TRUE(sink.recs[k].end);
+    const auto& e = *sink.recs[k].end;
+    // Without the smallest lag, each boundary's own wait (up to 0.25 s) was taken for the clock:
+    // durations at the 500 ppm bound (5 ms over 10 s).
+    EXPECT_LE(std::abs(e.wall_duration.ticks() - e.media_duration.ticks()), 90)
+        << "recording " << k;
+    // Each starts where the one before ended, within the same millisecond of its media time.
+    EXPECT_LE(std::abs((sink.recs[k + 1].start.wall_start - kWall0).ticks() -
+                       (sink.recs[k].frames.front().first.media_time + e.media_duration.ticks())),
+              90)
+        << "recording " << k + 1;
+  }
 }
 
 TEST(RecorderTest, ShedsUntilNextKeyFrameWhenDiskFallsBehind) {

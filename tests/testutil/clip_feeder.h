@@ -152,8 +152,12 @@ inline Result<int64_t> FeedClips(storage::Engine& engine, SimulatedClock& clock,
       while (engine.WriterStatsFor(0).pending_bytes > (32u << 20)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
+      // A video frame arrives at its own media time exactly (the recorder follows the smallest
+      // lag of arrivals: a tick of rounding would show as a clock running a tick behind).
       const Time90k due =
-          wall0 + Duration90k(video_base + static_cast<int64_t>(cf.seconds * kTicksPerSecond));
+          wall0 +
+          Duration90k(video ? f.media_time
+                            : video_base + static_cast<int64_t>(cf.seconds * kTicksPerSecond));
       if (due > clock.Now()) clock.SetWall(due);
       r.OnFrame(f, clock.Now());
     }
