@@ -207,7 +207,7 @@ TEST(RecorderTest, BatchedArrivalsDoNotStretchRecordings) {
   o.target_duration = Duration90k::FromSeconds(10);
   Recorder r(sink, o);
   constexpr int64_t kBatch = kTicksPerSecond / 4;
-  for (int64_t i = 0; i <= 30 * 45; ++i) {
+  for (int64_t i = 0; i <= kFps * 45; ++i) {
     const int64_t sent = i * kFrame;
     // Read at the end of the batch it arrived in (a frame that completes a batch at once).
     // Key frames every 47 frames fall anywhere in a batch.
