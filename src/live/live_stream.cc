@@ -132,7 +132,6 @@ void LiveStream::OnFrame(const media::Frame& frame, const media::TrackConfig* co
         }
       }
     }
-    UpdateWatchedLocked();
   }
   Call(wake);
 }
@@ -167,7 +166,6 @@ void LiveStream::End() {
     }
     feeds_.clear();
     hls_.reset();
-    UpdateWatchedLocked();
     auto w = ChangedLocked();
     wake.insert(wake.end(), w.begin(), w.end());
   }
@@ -178,6 +176,12 @@ std::optional<KeyFrame> LiveStream::LatestKeyFrame() const {
   std::lock_guard lock(mu_);
   if (gop_.empty() || !video_config_) return std::nullopt;
   return KeyFrame{*video_config_, gop_.front().frame.data, gop_.front().dts};
+}
+
+bool LiveStream::Watched() const {
+  // Subscribers whose WebSocket closed leave the list at the next frame.
+  std::lock_guard lock(mu_);
+  return !feeds_.empty() || hls_ != nullptr;
 }
 
 bool LiveStream::streaming() const {
@@ -193,7 +197,6 @@ std::shared_ptr<LiveFeed> LiveStream::Subscribe() {
     return feed;
   }
   feeds_.push_back(feed);
-  UpdateWatchedLocked();
   WantGopLocked();
   if (!gop_whole_) return feed;  // starts at the next key frame
   for (const auto& f : gop_) {
@@ -209,7 +212,6 @@ void LiveStream::TouchHlsLocked() {
   WantGopLocked();
   if (hls_ || !video_config_ || ended_) return;
   hls_ = std::make_unique<HlsLive>(options_, hls_next_msn_, hls_discontinuities_);
-  UpdateWatchedLocked();
   if (auto r = hls_->Configure(*video_config_, audio_config_); !r) {
     spdlog::warn("camera {} {}: no live HLS: {}", camera_, stream_, r.error().ToString());
     hls_.reset();

@@ -21,7 +21,6 @@
 #ifndef NIGHTJAR_LIVE_LIVE_STREAM_H_
 #define NIGHTJAR_LIVE_LIVE_STREAM_H_
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -92,7 +91,7 @@ class LiveStream : public media::FrameObserver, public std::enable_shared_from_t
   void OnDisconnect() override;
   // A WebSocket subscriber is connected, or LL-HLS is in use (until hls_idle after its last
   // request).
-  bool Watched() const override { return watched_.load(std::memory_order_relaxed); }
+  bool Watched() const override;
   // The camera was removed: subscribers' feeds end, waiters wake.
   void End();
 
@@ -160,10 +159,6 @@ class LiveStream : public media::FrameObserver, public std::enable_shared_from_t
   bool ended_ = false;
   std::vector<std::weak_ptr<LiveFeed>> feeds_;
   std::unique_ptr<HlsLive> hls_;
-  std::atomic<bool> watched_{false};  // !feeds_.empty() || hls_, kept by UpdateWatchedLocked
-  void UpdateWatchedLocked() {
-    watched_.store(!feeds_.empty() || hls_ != nullptr, std::memory_order_relaxed);
-  }
   Instant hls_last_use_;
   uint64_t hls_next_msn_ = 0;  // carried across segmenter restarts
   uint64_t hls_discontinuities_ = 0;
