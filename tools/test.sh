@@ -20,7 +20,7 @@ stage() {
 # packages are in and runs at the lowest priority beside the builds (taking the cycles they leave
 # idle: links, configure steps, npm, clip encoding) and the test stages (whose integration tests
 # spend much of their time waiting on real-time media); the tidy stage at the end collects it
-# (its duration is the wait it added). It costs about 1,500 s of CPU: some 12.5 minutes if it ran
+# (its duration is the wait it added). It costs about 1,700 s of CPU: some 14 minutes if it ran
 # alone on the 2-core CI machine.
 tools/setup.sh --no-build
 echo "test: checking formatting (.clang-format)"
