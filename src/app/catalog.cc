@@ -1,6 +1,9 @@
 #include "app/catalog.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
 #include <climits>
 
 namespace nightjar::app {
@@ -76,8 +79,7 @@ Result<std::vector<std::pair<Time90k, Time90k>>> Catalog::RecordingSpans(std::st
 
 namespace {
 
-constexpr int64_t kLocalZone = INT64_MIN;  // the cache key of the local time zone
-constexpr size_t kMaxDaysCaches = 64;      // (stream, zone) pairs kept; all dropped beyond
+constexpr size_t kMaxZoneCaches = 64;  // (stream, offset) pairs kept; all dropped beyond
 
 std::vector<http::DayTotal> Values(std::map<int64_t, http::DayTotal>&& days) {
   std::vector<http::DayTotal> out;
@@ -98,10 +100,38 @@ Result<std::vector<http::DayTotal>> Catalog::RecordingDays(std::string_view came
                                                            std::string_view stream,
                                                            std::optional<int64_t> utc_offset_s) {
   NJ_TRY(int64_t stream_id, StreamId(engine_, camera, stream));
+  return DaysOf(stream_id, utc_offset_s);
+}
+
+Result<std::vector<http::DayTotal>> Catalog::DaysOf(int64_t stream_id,
+                                                    std::optional<int64_t> utc_offset_s) {
   std::lock_guard lock(days_mu_);
-  if (days_.size() >= kMaxDaysCaches) days_.clear();
-  DaysCache& c = days_[{stream_id, utc_offset_s.value_or(kLocalZone)}];
+  if (utc_offset_s && zone_days_.size() >= kMaxZoneCaches) zone_days_.clear();
+  DaysCache& c = utc_offset_s ? zone_days_[{stream_id, *utc_offset_s}] : local_days_[stream_id];
   return engine_.WithDb([&](db::Database& d) { return CachedDays(d, stream_id, utc_offset_s, c); });
+}
+
+size_t Catalog::WarmDays(const std::atomic<bool>& stop) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto streams = engine_.WithDb([](db::Database& d) { return d.ListStreams(); });
+  if (!streams) {
+    spdlog::warn("catalog: listing the streams: {}", streams.error().ToString());
+    return 0;
+  }
+  size_t warmed = 0;
+  for (const db::StreamRow& s : *streams) {
+    if (stop) return warmed;
+    if (auto days = DaysOf(s.id, std::nullopt); !days) {
+      spdlog::warn("catalog: the days of stream {}: {}", s.id, days.error().ToString());
+    } else {
+      ++warmed;
+    }
+  }
+  spdlog::info(
+      "catalog: the days of {} stream(s) read in {} ms", warmed,
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+  return warmed;
 }
 
 Result<std::vector<http::DayTotal>> Catalog::CachedDays(db::Database& d, int64_t stream_id,

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "base/clock.h"
 #include "base/fs.h"
 #include "testutil/temp_dir.h"
@@ -181,6 +183,24 @@ TEST_F(CatalogTest, CachedDaysFollowNewRecordingsRetentionAndAnyOtherChange) {
   });
   ExpectSameDays(catalog, 0);
   ExpectSameDays(catalog, std::nullopt);
+}
+
+TEST_F(CatalogTest, WarmingReadsTheDaysOfEveryStreamInTheLocalZone) {
+  const Time90k t0 = Time90k::FromUnixSeconds(1'771'500'000 / 86400 * 86400 - 3 * 3600);
+  AddRows(*engine_, stream_, entry_, t0, 3 * 144, 600);
+  auto cam = engine_->EnsureCamera("cam1", "Front");
+  ASSERT_TRUE(cam);
+  auto sub = engine_->EnsureStream(*cam, db::StreamKind::kSub, int64_t{1} << 40);
+  ASSERT_TRUE(sub);
+  AddRows(*engine_, *sub, entry_, t0, 10, 60);
+  Catalog catalog(*engine_);
+  EXPECT_EQ(catalog.WarmDays(std::atomic<bool>(true)), 0u);  // asked to stop before the first
+  EXPECT_EQ(catalog.WarmDays(std::atomic<bool>(false)), 2u);
+  // The warmed cache answers as the plain sum does, and follows what comes after.
+  ExpectSameDays(catalog, std::nullopt);
+  AddRows(*engine_, stream_, entry_, t0 + Duration90k::FromSeconds(int64_t{3} * 86400), 30, 600);
+  ExpectSameDays(catalog, std::nullopt);
+  ExpectSameDays(catalog, 0);
 }
 
 }  // namespace

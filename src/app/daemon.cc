@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <thread>
@@ -245,6 +247,18 @@ Result<void> Daemon::Run() {
                    config.base_path);
       auto stopped = stop_.get_future();
       RetentionAuditor retention;
+      // The calendar's days of every stream, read once in the background a second after the
+      // start (the cameras' first rows go first).
+      std::atomic<bool> warm_stop{false};
+      std::thread warm_days;
+      if (config.api_enabled) {
+        warm_days = std::thread([&warm_stop, &catalog = s.catalog] {
+          for (int i = 0; i < 20 && !warm_stop; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+          if (!warm_stop) catalog.WarmDays(warm_stop);
+        });
+      }
       // Each second: notice user changes made by `nightjar user ...` (Authenticator::Poll);
       // every other second: the status file.
       for (int tick = 0; stopped.wait_for(std::chrono::seconds(1)) != std::future_status::ready;
@@ -257,6 +271,8 @@ Result<void> Daemon::Run() {
         }
         if (tick % 2 == 1) WriteStreamStatus(status_path, s.supervisor.Stats(), clock.Now());
       }
+      warm_stop = true;
+      if (warm_days.joinable()) warm_days.join();
     }
     s.live.EndAll();  // live viewers' feeds and waiting playlist requests end now
     if (server) {

@@ -78,6 +78,16 @@ class HttpApiTest(unittest.TestCase):
         self.assertIn('nightjar_ingest_frames_total{camera="cam1",stream="main"}', text)
         self.assertIn("nightjar_http_request", text)
 
+    def test_calendar_days_are_read_once_after_the_start(self):
+        # app::Catalog::WarmDays, a second after the start: cam1's main and sub.
+        def log():
+            self.log.seek(0)
+            return self.log.read()
+        self.wait_for(lambda: "catalog: the days of 2 stream(s) read" in log(), timeout=30)
+        status, _, body = fetch(self.base + "/api/cameras/cam1/days")
+        self.assertEqual(status, 200, body)
+        self.assertIn(len(json.loads(body)["days"]), (1, 2), body)  # 2 over midnight
+
     def test_list_shows_the_recording_run(self):
         status, _, body = fetch(self.base + "/api/list?camera=cam1")
         self.assertEqual(status, 200, body)
