@@ -583,6 +583,9 @@ def main():
     ap.add_argument("--skip-ffmpeg-above", type=int, default=None, metavar="N")
     ap.add_argument("--io-threads", type=int, default=None, help="[ingest] io_threads")
     ap.add_argument("--fakecam-threads", type=int, default=None)
+    ap.add_argument("--fakecam-gso", action="store_true",
+                    help="the fakecam sends RTP over UDP with GSO (nightjar fakecam --udp-gso): "
+                         "what a NIC's receive offload (GRO) gives a receiver that asks for it")
     ap.add_argument("--stop-timeout", type=float, default=300,
                     help="seconds nightjar run may take to stop after SIGINT before it is killed")
     ap.add_argument("--json", help="also write the raw figures here")
@@ -622,12 +625,18 @@ def main():
         print(f"ffmpeg: ffmpeg -rtsp_transport {'|'.join(transports)} -i URL -c copy -f segment "
               "-segment_time 60 -reset_timestamps 1 OUT_%03d.mp4, one process per stream",
               flush=True)
+        if args.fakecam_gso:
+            print("fakecam --udp-gso: RTP over UDP sent with GSO; nightjar (UDP_GRO) receives a "
+                  "frame's equal-sized packets as one buffer, ffmpeg (no UDP_GRO) one by one: "
+                  "UDP rows are 'udp+gro', what a NIC's receive offload gives", flush=True)
         for n in streams:
             port = free_port()
             cmd = [nj, "fakecam", "--cameras", str(n), "--port", str(port), "--clip", clip,
                    os.path.join(clips, "sub.mp4")]
             if args.fakecam_threads:
                 cmd += ["--threads", str(args.fakecam_threads)]
+            if args.fakecam_gso:
+                cmd += ["--udp-gso"]
             fakecam = spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 wait_port(port)
@@ -644,13 +653,14 @@ def main():
                 stop([fakecam], signal.SIGTERM)
         print("\nsummary (% of one core per stream; MB of RSS per stream; frames recorded; "
               "packets lost = RTP sequence gaps + kernel socket drops):")
-        print(f"  {'N':>5}{'RTP':>5}{'nightjar CPU':>14}{'ffmpeg CPU':>12}{'ratio':>8}"
+        print(f"  {'N':>5}{'RTP':>8}{'nightjar CPU':>14}{'ffmpeg CPU':>12}{'ratio':>8}"
               f"{'nightjar RSS':>14}{'ffmpeg RSS':>12}{'nj recv':>9}{'nj rec':>9}"
               f"{'ff rec':>9}{'nj lost':>9}{'ff lost':>9}")
         for r in results:
             n, a, b = r["streams"], r["nightjar"], r["ffmpeg"]
             per_a = (a["rss_end_mb"] - a["base_rss_mb"]) / n
-            print(f"  {n:>5}{r['transport']:>5}{a['cpu_pct'] / n:>14.3f}"
+            rtp = r["transport"] + ("+gro" if args.fakecam_gso and r["transport"] == "udp" else "")
+            print(f"  {n:>5}{rtp:>8}{a['cpu_pct'] / n:>14.3f}"
                   + _peer_cols(a, b, n, per_a))
     except KeyboardInterrupt:
         print("\ninterrupted: stopping everything", file=sys.stderr)

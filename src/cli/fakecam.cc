@@ -30,6 +30,7 @@ struct FakecamOptions {
   int threads = 1;
   int session_timeout = 60;
   double stats_secs = 0;
+  bool udp_gso = false;
 };
 
 std::string ExeDir() {
@@ -100,6 +101,7 @@ int RunFakecam(const FakecamOptions& o) {
   so.auth = *mode;
   so.credentials = {o.user, o.password};
   so.session_timeout_secs = o.session_timeout;
+  so.udp_gso = o.udp_gso;
   auto resolver = std::make_shared<fakecam::CameraResolver>(o.cameras, clips);
   rtsp::Server server(io, so, resolver);
   if (auto ok = server.Start(); !ok) {
@@ -161,6 +163,10 @@ Command RegisterFakecam(CLI::App& app) {
                  "Seconds advertised in the Session header; idle sessions close after it + 10 s")
       ->check(CLI::Range(1, 3600));
   app.add_option("--stats-secs", o->stats_secs, "Print counters to stderr this often (0: never)");
+  app.add_flag("--udp-gso", o->udp_gso,
+               "RTP over UDP: send each run of equal-sized packets of a frame as one UDP_SEGMENT "
+               "(GSO) send; a receiver with UDP_GRO on loopback gets it as a NIC's GRO would "
+               "hand it over");
   return [o] { return RunFakecam(*o); };
 }
 

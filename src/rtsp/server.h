@@ -83,6 +83,12 @@ struct ServerOptions {
   size_t max_connections = 4096;
   // A client that lets this much unsent data pile up is disconnected.
   size_t max_send_backlog = 32 << 20;
+  // RTP over UDP: the packets of one track that are due together and of one size (an FU-A run;
+  // the last may be shorter) leave in one sendmsg as a UDP_SEGMENT (GSO) super-datagram (Linux
+  // >= 4.18; at most 64 segments, 60 KiB). The network still carries one datagram per packet;
+  // on loopback a receiver that asked for UDP_GRO gets them as one buffer, as a NIC's receive
+  // offload would hand it a burst of one flow, and any other receiver one by one.
+  bool udp_gso = false;
 };
 
 // Counters for benchmarks and tests; read with Stats() from any thread.

@@ -1,5 +1,9 @@
 #include "rtsp/server_connection.h"
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,7 +11,9 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "base/strings.h"
 #include "rtsp/rtcp.h"
@@ -421,6 +427,7 @@ asio::awaitable<void> Connection::StreamLoop() {
       SendPacket(p.track, p);
       bytes += p.payload.size() + kRtpHeaderSize;
     }
+    FlushGso();
     server_->packets.fetch_add(scratch_.size(), std::memory_order_relaxed);
     server_->bytes.fetch_add(bytes, std::memory_order_relaxed);
     if (now >= next_report) {
@@ -494,10 +501,73 @@ void Connection::SendPacket(size_t index, const OutgoingPacket& p) {
     Kick();
     return;
   }
+  if (server_->options.udp_gso) {
+    QueueGso(index, std::span<const uint8_t>(header + 4, kRtpHeaderSize), p.payload);
+    return;
+  }
   std::array<asio::const_buffer, 2> bufs{asio::buffer(header + 4, kRtpHeaderSize),
                                          asio::buffer(p.payload.data(), p.payload.size())};
   boost::system::error_code ec;
   t.rtp_socket->send_to(bufs, t.client_rtp, 0, ec);  // EAGAIN: dropped, as a camera would
+}
+
+namespace {
+
+constexpr size_t kMaxGsoSegments = 64;              // UDP_MAX_SEGMENTS is 64 before Linux 5.x's 128
+constexpr size_t kMaxGsoBytes = size_t{60} * 1024;  // under the 65,507 bytes of one UDP datagram
+
+}  // namespace
+
+void Connection::QueueGso(size_t track, std::span<const uint8_t> header,
+                          std::span<const uint8_t> payload) {
+  const size_t size = header.size() + payload.size();
+  if (gso_count_ > 0 && (track != gso_track_ || gso_ended_ || size > gso_segment_ ||
+                         gso_count_ == kMaxGsoSegments || gso_run_.size() + size > kMaxGsoBytes)) {
+    FlushGso();
+  }
+  if (gso_count_ == 0) {
+    gso_track_ = track;
+    gso_segment_ = size;
+  }
+  gso_run_.insert(gso_run_.end(), header.begin(), header.end());
+  gso_run_.insert(gso_run_.end(), payload.begin(), payload.end());
+  ++gso_count_;
+  gso_ended_ = size < gso_segment_;
+}
+
+void Connection::FlushGso() {
+  if (gso_count_ == 0) return;
+  Track& t = tracks_[gso_track_];
+  iovec iov{gso_run_.data(), gso_run_.size()};
+  msghdr m{};
+  m.msg_name = t.client_rtp.data();
+  m.msg_namelen = static_cast<socklen_t>(t.client_rtp.size());
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(uint16_t))] = {};
+  if (gso_count_ > 1) {
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    const auto segment = static_cast<uint16_t>(gso_segment_);
+    std::memcpy(CMSG_DATA(c), &segment, sizeof(segment));
+  }
+  // EAGAIN: dropped, as a camera would. Without GSO in the kernel (EIO, EINVAL), one by one.
+  const int fd = t.rtp_socket->native_handle();
+  if (::sendmsg(fd, &m, MSG_DONTWAIT) < 0 && (errno == EIO || errno == EINVAL) && gso_count_ > 1) {
+    for (size_t at = 0; at < gso_run_.size(); at += gso_segment_) {
+      boost::system::error_code ec;
+      t.rtp_socket->send_to(
+          asio::buffer(gso_run_.data() + at, std::min(gso_segment_, gso_run_.size() - at)),
+          t.client_rtp, 0, ec);
+    }
+  }
+  gso_run_.clear();
+  gso_count_ = 0;
+  gso_ended_ = false;
 }
 
 void Connection::SendSenderReports(SteadyTime now) {

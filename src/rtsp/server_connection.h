@@ -104,6 +104,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Queue(std::string_view bytes);
   void Kick();
   void SendPacket(size_t track, const OutgoingPacket& packet);
+  // ServerOptions::udp_gso: appends the datagram to the pending run, sending the run first if
+  // the datagram cannot join it; FlushGso sends the run.
+  void QueueGso(size_t track, std::span<const uint8_t> header, std::span<const uint8_t> payload);
+  void FlushGso();
   void SendSenderReports(SteadyTime now);
   // `tcp_bytes` stray bytes into the interleaved stream, a datagram of `udp_bytes` to each UDP
   // track's RTP port.
@@ -129,6 +133,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   SteadyTime last_activity_;
   std::vector<uint8_t> out_, inflight_;
   std::vector<OutgoingPacket> scratch_;
+  // The pending GSO run: datagrams of gso_segment_ bytes (the last may be shorter, which ends
+  // the run) to track gso_track_.
+  std::vector<uint8_t> gso_run_;
+  size_t gso_track_ = 0, gso_segment_ = 0, gso_count_ = 0;
+  bool gso_ended_ = false;
   std::mt19937 rng_;
 };
 
