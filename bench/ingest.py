@@ -1,7 +1,7 @@
 """Benchmark: what recording N RTSP cameras costs `nightjar run`, against N ffmpeg processes
 recording the same streams with `-c copy -f segment` (how Frigate records), on the same machine.
 
-usage: python3 bench/ingest.py [--streams 1,16,64,256] [--transport tcp,udp] [--seconds 30]
+usage: python3 bench/ingest.py [--streams 1,16,64,256] [--transport tcp,udp,udp-gso] [--seconds 30]
                                [--warmup 5]
                                [--bin build/nightjar] [--clips-dir DIR] [--data-dir DIR]
                                [--skip-ffmpeg-above N] [--io-threads K] [--fakecam-threads K]
@@ -12,6 +12,10 @@ then for each transport (--transport, default tcp then udp), one after the other
 concurrently, so they do not compete for the cores):
   1. one `nightjar run` records the N main streams (RTP over that transport, one camera each);
   2. N `ffmpeg -rtsp_transport T -i URL -c copy -f segment ...` processes record the same N.
+Transport udp-gso is UDP from a second fakecam started with --udp-gso: each frame's run of
+equal-sized packets leaves in one UDP_SEGMENT send, so on loopback a receiver that asked for
+UDP_GRO (nightjar) gets the run as one buffer, as a NIC's receive offload would hand it over,
+and one that did not (ffmpeg) gets the datagrams one by one.
 Each side is measured over the same window (--seconds, after --warmup seconds once every stream
 delivers): CPU as utime + stime from /proc/PID/stat (% of one core), context switches/s (all
 threads' voluntary + involuntary, /proc/PID/task/*/status), VmRSS (sampled each second:
@@ -344,11 +348,12 @@ def nightjar_baseline_rss(nj, work, settle=3.0):
     return rss / 1024
 
 
-def run_nightjar(args, nj, work, n, port, fakecam, transport):
-    data = os.path.join(work, f"nightjar-{n}-{transport}")
-    cfg = os.path.join(work, f"nightjar-{n}-{transport}.toml")
+def run_nightjar(args, nj, work, n, port, fakecam, transport, tag=None):
+    tag = tag or transport  # names the files: udp and udp-gso are both RTP over UDP
+    data = os.path.join(work, f"nightjar-{n}-{tag}")
+    cfg = os.path.join(work, f"nightjar-{n}-{tag}.toml")
     write_config(cfg, data, n, port, args.io_threads, transport)
-    log_path = os.path.join(work, f"nightjar-{n}-{transport}.log")
+    log_path = os.path.join(work, f"nightjar-{n}-{tag}.log")
     log = open(log_path, "w")
     p = spawn([nj, "run", "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -409,9 +414,10 @@ def run_nightjar(args, nj, work, n, port, fakecam, transport):
     return w
 
 
-def run_ffmpeg(args, work, n, port, fakecam, transport):
-    out_dir = os.path.join(work, f"ffmpeg-{n}-{transport}")
-    log_dir = os.path.join(work, f"ffmpeg-{n}-{transport}-logs")
+def run_ffmpeg(args, work, n, port, fakecam, transport, tag=None):
+    tag = tag or transport
+    out_dir = os.path.join(work, f"ffmpeg-{n}-{tag}")
+    log_dir = os.path.join(work, f"ffmpeg-{n}-{tag}-logs")
     os.makedirs(out_dir)
     os.makedirs(log_dir)
     procs, logs = [], []
@@ -573,7 +579,9 @@ def main():
                                  "RTSP cameras, against N ffmpeg -c copy processes")
     ap.add_argument("--streams", default="1,16,64,256")
     ap.add_argument("--transport", default="tcp,udp",
-                    help="RTP transports to measure, each against ffmpeg -rtsp_transport the same")
+                    help="RTP transports to measure, each against ffmpeg -rtsp_transport the same; "
+                         "udp-gso: UDP from a fakecam sending with GSO (what receive offload "
+                         "gives)")
     ap.add_argument("--seconds", type=float, default=30, help="measuring window per side")
     ap.add_argument("--warmup", type=float, default=5, help="after every stream delivers")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build/nightjar"))
@@ -583,17 +591,14 @@ def main():
     ap.add_argument("--skip-ffmpeg-above", type=int, default=None, metavar="N")
     ap.add_argument("--io-threads", type=int, default=None, help="[ingest] io_threads")
     ap.add_argument("--fakecam-threads", type=int, default=None)
-    ap.add_argument("--fakecam-gso", action="store_true",
-                    help="the fakecam sends RTP over UDP with GSO (nightjar fakecam --udp-gso): "
-                         "what a NIC's receive offload (GRO) gives a receiver that asks for it")
     ap.add_argument("--stop-timeout", type=float, default=300,
                     help="seconds nightjar run may take to stop after SIGINT before it is killed")
     ap.add_argument("--json", help="also write the raw figures here")
     args = ap.parse_args()
     streams = [int(x) for x in args.streams.split(",")]
     transports = [t.strip().lower() for t in args.transport.split(",") if t.strip()]
-    if not transports or any(t not in ("tcp", "udp") for t in transports):
-        sys.exit("--transport: tcp, udp or both (tcp,udp)")
+    if not transports or any(t not in ("tcp", "udp", "udp-gso") for t in transports):
+        sys.exit("--transport: tcp, udp, udp-gso, or several (tcp,udp)")
 
     wait_for_binary(args.bin)
     clips = args.clips_dir or os.path.join(os.path.dirname(os.path.abspath(args.bin)), "clips")
@@ -622,35 +627,43 @@ def main():
               + ", ".join(f"{n}: {n * nominal:.1f} MB/s" for n in streams))
         base = nightjar_baseline_rss(nj, work)
         print(f"nightjar run with no camera: RSS {base:.1f} MB (subtracted for the per-stream RSS)")
-        print(f"ffmpeg: ffmpeg -rtsp_transport {'|'.join(transports)} -i URL -c copy -f segment "
+        rtps = sorted({"udp" if t == "udp-gso" else t for t in transports})
+        print(f"ffmpeg: ffmpeg -rtsp_transport {'|'.join(rtps)} -i URL -c copy -f segment "
               "-segment_time 60 -reset_timestamps 1 OUT_%03d.mp4, one process per stream",
               flush=True)
-        if args.fakecam_gso:
-            print("fakecam --udp-gso: RTP over UDP sent with GSO; nightjar (UDP_GRO) receives a "
-                  "frame's equal-sized packets as one buffer, ffmpeg (no UDP_GRO) one by one: "
-                  "UDP rows are 'udp+gro', what a NIC's receive offload gives", flush=True)
+        if "udp-gso" in transports:
+            print("udp-gso: RTP over UDP from a second fakecam with --udp-gso (a frame's run of "
+                  "equal-sized packets per UDP_SEGMENT send): nightjar (UDP_GRO) receives each run "
+                  "as one buffer, as from a NIC's receive offload; ffmpeg (no UDP_GRO) the "
+                  "datagrams one by one, split by the kernel", flush=True)
         for n in streams:
-            port = free_port()
-            cmd = [nj, "fakecam", "--cameras", str(n), "--port", str(port), "--clip", clip,
-                   os.path.join(clips, "sub.mp4")]
-            if args.fakecam_threads:
-                cmd += ["--threads", str(args.fakecam_threads)]
-            if args.fakecam_gso:
-                cmd += ["--udp-gso"]
-            fakecam = spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            fakecams = {}  # by --udp-gso: started when a transport first needs it
             try:
-                wait_port(port)
                 for transport in transports:
-                    ours = run_nightjar(args, nj, work, n, port, fakecam, transport)
+                    gso = transport == "udp-gso"
+                    if gso not in fakecams:
+                        port = free_port()
+                        cmd = [nj, "fakecam", "--cameras", str(n), "--port", str(port), "--clip",
+                               clip, os.path.join(clips, "sub.mp4")]
+                        if args.fakecam_threads:
+                            cmd += ["--threads", str(args.fakecam_threads)]
+                        if gso:
+                            cmd += ["--udp-gso"]
+                        fakecams[gso] = (spawn(cmd, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL), port)
+                        wait_port(port)
+                    fakecam, port = fakecams[gso]
+                    rtp = "udp" if gso else transport
+                    ours = run_nightjar(args, nj, work, n, port, fakecam, rtp, transport)
                     ours["base_rss_mb"] = base
                     peer = None
                     if args.skip_ffmpeg_above is None or n <= args.skip_ffmpeg_above:
-                        peer = run_ffmpeg(args, work, n, port, fakecam, transport)
+                        peer = run_ffmpeg(args, work, n, port, fakecam, rtp, transport)
                     print_n(n, transport, nominal, ours, peer)
                     results.append({"streams": n, "transport": transport, "nightjar": ours,
                                     "ffmpeg": peer})
             finally:
-                stop([fakecam], signal.SIGTERM)
+                stop([f for f, _ in fakecams.values()], signal.SIGTERM)
         print("\nsummary (% of one core per stream; MB of RSS per stream; frames recorded; "
               "packets lost = RTP sequence gaps + kernel socket drops):")
         print(f"  {'N':>5}{'RTP':>8}{'nightjar CPU':>14}{'ffmpeg CPU':>12}{'ratio':>8}"
@@ -659,8 +672,7 @@ def main():
         for r in results:
             n, a, b = r["streams"], r["nightjar"], r["ffmpeg"]
             per_a = (a["rss_end_mb"] - a["base_rss_mb"]) / n
-            rtp = r["transport"] + ("+gro" if args.fakecam_gso and r["transport"] == "udp" else "")
-            print(f"  {n:>5}{rtp:>8}{a['cpu_pct'] / n:>14.3f}"
+            print(f"  {n:>5}{r['transport']:>8}{a['cpu_pct'] / n:>14.3f}"
                   + _peer_cols(a, b, n, per_a))
     except KeyboardInterrupt:
         print("\ninterrupted: stopping everything", file=sys.stderr)

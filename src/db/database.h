@@ -160,6 +160,11 @@ class Database {
   Result<std::vector<int64_t>> ListRecordingIds(int64_t from_id, int64_t to_id);
   Result<RecordingRow> GetRecording(int64_t composite_id);
   Result<RecordingIndexRow> GetRecordingIndex(int64_t composite_id);
+  // Calls fn(const RecordingIndexRow&) for every index row with an id in [from_id, to_id],
+  // ascending, in one walk of the table (for `nightjar check`: a lookup per recording costs a
+  // descent of the tree each). fn returns false to stop. One row in memory at a time.
+  Result<void> ScanRecordingIndexes(int64_t from_id, int64_t to_id,
+                                    const std::function<bool(const RecordingIndexRow&)>& fn);
   // Moves WRITTEN recordings to DELETING, in one transaction; any id that is not WRITTEN fails the
   // whole call (kFailedPrecondition, kNotFound) and changes nothing.
   Result<void> MarkDeleting(std::span<const int64_t> composite_ids);

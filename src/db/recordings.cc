@@ -315,6 +315,21 @@ Result<RecordingIndexRow> Database::GetRecordingIndex(int64_t composite_id) {
   return OneRow<RecordingIndexRow>(stmt, ReadIndex, "index of " + Name(composite_id));
 }
 
+Result<void> Database::ScanRecordingIndexes(
+    int64_t from_id, int64_t to_id, const std::function<bool(const RecordingIndexRow&)>& fn) {
+  NJ_TRY(Statement stmt,
+         conn_->Prepare("SELECT composite_id, video_index, audio_index, chunk_index "
+                        "FROM recording_index WHERE composite_id BETWEEN ? AND ? "
+                        "ORDER BY composite_id"));
+  stmt.BindInt(1, from_id).BindInt(2, to_id);
+  for (;;) {
+    NJ_TRY(bool row, stmt.Step());
+    if (!row) return Ok();
+    NJ_TRY(RecordingIndexRow index, ReadIndex(stmt));
+    if (!fn(index)) return Ok();
+  }
+}
+
 Result<void> Database::MarkDeleting(std::span<const int64_t> composite_ids) {
   return Write([&]() -> Result<void> {
     for (int64_t id : composite_ids) {

@@ -21,10 +21,10 @@ std::string Name(const db::RecordingRow& r) {
 }
 
 // The row's counts must be exactly what its index says (docs/schema.md).
-void CheckIndex(db::Database& d, const db::RecordingRow& r, CheckReport& report) {
-  auto index = d.GetRecordingIndex(r.composite_id);
-  if (!index) {
-    report.problems.push_back(Name(r) + ": no index row: " + index.error().message());
+void CheckIndex(const db::RecordingRow& r, const db::RecordingIndexRow* index,
+                CheckReport& report) {
+  if (index == nullptr) {
+    report.problems.push_back(Name(r) + ": no index row");
     return;
   }
   auto v = db::SummarizeVideoIndex(index->video_index, (r.flags & db::kRecordingHasCto) != 0);
@@ -128,16 +128,16 @@ Result<CheckReport> Check(Fs& fs, Clock& clock, const std::string& data_dir,
     if (!s.sample_file_dir_id || !dirs.count(*s.sample_file_dir_id)) continue;
     const SampleFileDir& dir = *dirs[*s.sample_file_dir_id];
     NJ_TRY(auto rows, d.ListRecordings(s.id, Time90k(INT64_MIN / 4), Time90k(INT64_MAX / 4)));
-    for (const auto& r : rows) {
+    auto check_row = [&](const db::RecordingRow& r, const db::RecordingIndexRow* index) {
       report.recordings++;
       known[*s.sample_file_dir_id].push_back(r.composite_id);
       auto size = fs.FileSize(dir.PathOf(r.composite_id));
       if (!size) {
         report.problems.push_back(Name(r) + ": sample file missing (" + size.error().message() +
                                   ")");
-        continue;
+        return;
       }
-      CheckIndex(d, r, report);
+      CheckIndex(r, index, report);
       if (r.state == db::RecordingState::kWriting) {
         // Being written (or interrupted: the next start recovers it): the file holds at least
         // the checkpointed bytes.
@@ -145,15 +145,33 @@ Result<CheckReport> Check(Fs& fs, Clock& clock, const std::string& data_dir,
         if (*size < static_cast<uint64_t>(r.sample_file_bytes)) {
           report.problems.push_back(Name(r) + ": file is shorter than its checkpoint");
         }
-        continue;
+        return;
       }
       if (*size != static_cast<uint64_t>(r.sample_file_bytes)) {
         report.problems.push_back(Name(r) + ": file has " + std::to_string(*size) +
                                   " bytes, row says " + std::to_string(r.sample_file_bytes));
-        continue;
+        return;
       }
       if (options.hash) CheckHash(dir, r, report);
-    }
+    };
+    // In id order, beside the stream's index rows read in one walk of their table (a lookup per
+    // recording took most of the 16 minutes a year of 16 cameras took). Index rows of recordings
+    // not listed (being deleted) are passed over.
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.composite_id < b.composite_id; });
+    size_t next = 0;
+    NJ_CHECK_OK(d.ScanRecordingIndexes(
+        db::CompositeId(s.id, 0), db::CompositeId(s.id + 1, 0) - 1,
+        [&](const db::RecordingIndexRow& index) {
+          for (; next < rows.size() && rows[next].composite_id < index.composite_id; ++next) {
+            check_row(rows[next], nullptr);
+          }
+          if (next < rows.size() && rows[next].composite_id == index.composite_id) {
+            check_row(rows[next++], &index);
+          }
+          return true;
+        }));
+    for (; next < rows.size(); ++next) check_row(rows[next], nullptr);
   }
   // Rows being deleted still name their files (ListRecordings leaves them out).
   NJ_TRY(auto deleting, d.ListRecordingsByState(db::RecordingState::kDeleting));
