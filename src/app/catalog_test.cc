@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "testutil/sample_entry.h"
 #include "testutil/temp_dir.h"
 
 namespace nightjar::app {
@@ -28,12 +29,7 @@ class CatalogTest : public ::testing::Test {
     auto stream = engine_->EnsureStream(*cam, db::StreamKind::kMain, int64_t{1} << 40);
     ASSERT_TRUE(stream);
     stream_ = *stream;
-    db::SampleEntryRow se;
-    se.kind = db::SampleEntryKind::kVideo;
-    se.codec = "avc1.640028";
-    se.config = {1, 0x64, 0, 0x28, 0xff, 0xe0, 0};
-    se.width = 1920;
-    se.height = 1080;
+    const db::SampleEntryRow se = testutil::H264SampleEntry();
     auto entry = engine_->SampleEntry(se);
     ASSERT_TRUE(entry);
     entry_ = *entry;

@@ -11,6 +11,7 @@
 #include "db/sqlite.h"
 #include "storage/engine.h"
 #include "storage/sample_dir.h"
+#include "testutil/sample_entry.h"
 #include "testutil/temp_dir.h"
 
 namespace nightjar::storage {
@@ -31,12 +32,7 @@ class CheckTest : public ::testing::Test {
     auto stream = (*e)->EnsureStream(*cam, db::StreamKind::kMain, int64_t{1} << 40);
     ASSERT_TRUE(stream);
     stream_ = *stream;
-    db::SampleEntryRow se;
-    se.kind = db::SampleEntryKind::kVideo;
-    se.codec = "avc1.640028";
-    se.config = {1, 0x64, 0, 0x28, 0xff, 0xe0, 0};
-    se.width = 1920;
-    se.height = 1080;
+    const db::SampleEntryRow se = testutil::H264SampleEntry();
     auto entry = (*e)->SampleEntry(se);
     ASSERT_TRUE(entry);
     // 55 s of 30 fps video, a key frame every second: six recordings of up to 10 s.

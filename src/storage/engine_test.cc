@@ -12,6 +12,7 @@
 #include "base/fault_fs.h"
 #include "mp4/demux.h"
 #include "storage/file_hash.h"
+#include "testutil/sample_entry.h"
 #include "testutil/temp_dir.h"
 
 namespace nightjar::storage {
@@ -55,12 +56,7 @@ class EngineTest : public ::testing::Test {
     EXPECT_TRUE(cam);
     auto stream = e.EnsureStream(*cam, db::StreamKind::kMain, retain_bytes);
     EXPECT_TRUE(stream);
-    db::SampleEntryRow se;
-    se.kind = db::SampleEntryKind::kVideo;
-    se.codec = "avc1.640028";
-    se.config = {1, 0x64, 0, 0x28, 0xff, 0xe0, 0};
-    se.width = 1920;
-    se.height = 1080;
+    const db::SampleEntryRow se = testutil::H264SampleEntry();
     auto entry = e.SampleEntry(se);
     EXPECT_TRUE(entry) << entry.error().ToString();
     entry_ = *entry;
