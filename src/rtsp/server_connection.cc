@@ -513,8 +513,10 @@ void Connection::SendPacket(size_t index, const OutgoingPacket& p) {
 
 namespace {
 
-constexpr size_t kMaxGsoSegments = 64;              // UDP_MAX_SEGMENTS is 64 before Linux 5.x's 128
-constexpr size_t kMaxGsoBytes = size_t{60} * 1024;  // under the 65,507 bytes of one UDP datagram
+// What every kernel with UDP GSO takes in one send: UDP_MAX_SEGMENTS was 64 in Linux 4.18, and
+// one UDP datagram holds at most 65,507 bytes.
+constexpr size_t kMaxGsoSegments = 64;
+constexpr size_t kMaxGsoBytes = size_t{60} * 1024;
 
 }  // namespace
 
