@@ -39,6 +39,7 @@
 #include "base/fs.h"
 #include "db/database.h"
 #include "storage/engine.h"
+#include "testutil/sample_entry.h"
 
 namespace nightjar::bench {
 namespace {
@@ -143,13 +144,7 @@ struct FedStream {
 };
 
 Result<std::vector<FedStream>> SetUpStreams(storage::Engine& engine, int n) {
-  db::SampleEntryRow se;
-  se.kind = db::SampleEntryKind::kVideo;
-  se.codec = "avc1.640028";
-  se.config = {1, 0x64, 0, 0x28, 0xff, 0xe0, 0};
-  se.width = 1920;
-  se.height = 1080;
-  NJ_TRY(int64_t entry, engine.SampleEntry(se));
+  NJ_TRY(int64_t entry, engine.SampleEntry(testutil::H264SampleEntry()));
   std::vector<FedStream> streams(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     FedStream& s = streams[static_cast<size_t>(i)];

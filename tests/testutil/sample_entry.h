@@ -1,5 +1,5 @@
-// The video sample entry unit tests record synthetic frames under (1080p H.264, High profile):
-// the storage engine only needs one to exist, whatever the frames hold.
+// The video sample entry unit tests and benchmarks record synthetic frames under (1080p H.264,
+// High profile): the storage engine only needs one to exist, whatever the frames hold.
 #ifndef NIGHTJAR_TESTS_TESTUTIL_SAMPLE_ENTRY_H_
 #define NIGHTJAR_TESTS_TESTUTIL_SAMPLE_ENTRY_H_
 
