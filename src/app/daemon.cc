@@ -247,22 +247,18 @@ Result<void> Daemon::Run() {
                    config.base_path);
       auto stopped = stop_.get_future();
       RetentionAuditor retention;
-      // The calendar's days of every stream, read once in the background a second after the
-      // start (the cameras' first rows go first).
+      // The calendar's days of every stream, read once on a thread of their own from the first
+      // tick, a second after the start (the cameras' first rows go first).
       std::atomic<bool> warm_stop{false};
       std::thread warm_days;
-      if (config.api_enabled) {
-        warm_days = std::thread([&warm_stop, &catalog = s.catalog] {
-          for (int i = 0; i < 20 && !warm_stop; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          }
-          if (!warm_stop) catalog.WarmDays(warm_stop);
-        });
-      }
       // Each second: notice user changes made by `nightjar user ...` (Authenticator::Poll);
       // every other second: the status file.
       for (int tick = 0; stopped.wait_for(std::chrono::seconds(1)) != std::future_status::ready;
            ++tick) {
+        if (tick == 0 && config.api_enabled) {
+          warm_days =
+              std::thread([&warm_stop, &catalog = s.catalog] { catalog.WarmDays(warm_stop); });
+        }
         if (authn.auth) {
           if (auto polled = authn.auth->Poll(); !polled) {
             spdlog::warn("authentication: reloading users: {}", polled.error().ToString());
