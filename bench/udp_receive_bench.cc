@@ -24,12 +24,14 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -318,6 +320,29 @@ class Uring {
   unsigned to_submit_ = 0;
 };
 
+// Why a ring as Uring sets it up cannot be had here ("" when it can): io_uring may be turned off
+// (kernel.io_uring_disabled, a seccomp filter) or the kernel too old (provided-buffer rings:
+// 5.19; deferred task work: 6.1).
+std::string UringUnavailable() {
+  io_uring_params p{};
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  const int fd = static_cast<int>(syscall(__NR_io_uring_setup, 8, &p));
+  if (fd < 0) return std::string("io_uring_setup: ") + std::strerror(errno);
+  std::string why;
+  void* ring = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(ring);
+  reg.ring_entries = 8;
+  if (ring == MAP_FAILED) {
+    why = "mmap failed";
+  } else if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_PBUF_RING, &reg, 1) != 0) {
+    why = std::string("IORING_REGISTER_PBUF_RING: ") + std::strerror(errno);
+  }
+  close(fd);
+  if (ring != MAP_FAILED) munmap(ring, 4096);
+  return why;
+}
+
 Figures RunUring(const Options& o) {
   auto sockets = OpenSockets(o);
   // Forked before the rings exist: the kernel holds the pages of the provided-buffer ring, and a
@@ -344,6 +369,10 @@ int Main(int argc, char** argv) {
   const double rate = o.flows * o.fps * o.packets;
   std::printf("%d flows x %d bursts/s x %d datagrams of %d bytes (%.0f datagrams/s), tick %d ms\n",
               o.flows, o.fps, o.packets, o.bytes, rate, o.tick_ms);
+  const std::string unavailable = UringUnavailable();
+  if (!unavailable.empty()) {
+    std::printf("io_uring cannot be used here (%s): recvmmsg only\n", unavailable.c_str());
+  }
   for (int round = 1; round <= o.repeat; ++round) {
     // Ports of their own for every receiver: a closed ring lets go of its sockets only later (the
     // kernel tears rings down on a work queue).
@@ -351,6 +380,11 @@ int Main(int argc, char** argv) {
     a.port = o.port + (2 * round - 2) * o.flows;
     b.port = a.port + o.flows;
     const Figures ours = RunDrainUdp(a);
+    if (!unavailable.empty()) {
+      std::printf("round %d: recvmmsg (DrainUdp) %.3f us/datagram (%llu in %.3f s CPU)\n", round,
+                  ours.MicrosEach(), static_cast<unsigned long long>(ours.datagrams), ours.cpu);
+      continue;
+    }
     const Figures uring = RunUring(b);
     std::printf(
         "round %d: recvmmsg (DrainUdp) %.3f us/datagram (%llu in %.3f s CPU); io_uring "
