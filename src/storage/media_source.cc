@@ -371,26 +371,42 @@ Result<bool> FrameCursor::Advance() {
       }
       loaded_ = true;
       chunk_ = 0;
+      chunk_left_ = 0;
       video_ = audio_ = 0;
     }
-    if (chunk_ == samples_.chunks.size()) {
-      ++segment_;
-      loaded_ = false;
-      continue;
+    if (chunk_left_ == 0) {
+      if (chunk_ == samples_.chunks.size()) {
+        ++segment_;
+        loaded_ = false;
+        continue;
+      }
+      const mp4::ChunkInfo& c = samples_.chunks[chunk_++];
+      const size_t next = c.audio ? audio_ : video_;
+      if (next + c.samples > (c.audio ? samples_.audio.size() : samples_.video.size())) {
+        return Err(ErrorCode::kInternal, "a chunk names more samples than its segment has");
+      }
+      if (c.samples == 0) continue;
+      chunk_audio_ = c.audio;
+      chunk_left_ = c.samples;
+      chunk_offset_ = c.offset;
     }
-    const mp4::ChunkInfo& c = samples_.chunks[chunk_++];
-    const size_t next = c.audio ? audio_ : video_;
-    if (next + c.samples > (c.audio ? samples_.audio.size() : samples_.video.size())) {
-      return Err(ErrorCode::kInternal, "a chunk names more samples than its segment has");
-    }
+    // The chunk's next frames, as many whole ones as fit in max_read_bytes_ (at least one). The
+    // frames before them were all yielded (in_chunk_ is 0), so audio_ / video_ is the first.
+    const size_t first = chunk_audio_ ? audio_ : video_;
     uint64_t bytes = 0;
-    for (uint32_t k = 0; k < c.samples; ++k) {
-      bytes += c.audio ? samples_.audio[next + k].bytes : samples_.video[next + k].bytes;
+    uint32_t frames = 0;
+    for (; frames < chunk_left_; ++frames) {
+      const uint64_t size = chunk_audio_ ? samples_.audio[first + frames].bytes
+                                         : samples_.video[first + frames].bytes;
+      if (frames > 0 && bytes + size > max_read_bytes_) break;
+      bytes += size;
     }
     buf_.resize(bytes);
-    NJ_CHECK_OK(plan_.reader->ReadAt(seg.source, c.offset, buf_));
-    chunk_audio_ = c.audio;
-    in_chunk_ = c.samples;
+    NJ_CHECK_OK(plan_.reader->ReadAt(seg.source, chunk_offset_, buf_));
+    largest_read_ = std::max<size_t>(largest_read_, bytes);
+    chunk_offset_ += bytes;
+    chunk_left_ -= frames;
+    in_chunk_ = frames;
     pos_ = 0;
     return true;
   }

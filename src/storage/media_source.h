@@ -153,14 +153,20 @@ struct PlannedFrame {
 };
 
 // Pulls a plan's included frames one at a time (video from the first key frame, as the .mp4
-// holds them; audio interleaved in file order), reading the bytes through plan.reader one file
-// chunk at a time into one buffer that the cursor reuses.
+// holds them; audio interleaved in file order), reading the bytes through plan.reader into one
+// buffer that the cursor reuses: a file chunk at a time, in pieces of whole frames of at most
+// `max_read_bytes` (a single larger frame is read alone). A recording without audio is one chunk,
+// its whole file (~31 MB for a minute of 4 Mbit/s): the first frame of an export or a thumbnail
+// needs one piece of it, not all of it.
 //
 // Keeps a reference to `plan`, which must outlive the cursor (and not change meanwhile). A cursor
 // is used by one thread; the plan may serve other cursors at the same time.
 class FrameCursor {
  public:
-  explicit FrameCursor(const MediaPlan& plan) : plan_(plan) {}
+  static constexpr size_t kMaxReadBytes = 1 << 20;  // ~2 s of a 4 Mbit/s stream
+
+  explicit FrameCursor(const MediaPlan& plan, size_t max_read_bytes = kMaxReadBytes)
+      : plan_(plan), max_read_bytes_(max_read_bytes) {}
   FrameCursor(const FrameCursor&) = delete;
   FrameCursor& operator=(const FrameCursor&) = delete;
 
@@ -170,15 +176,23 @@ class FrameCursor {
   // error is returned again.
   Result<bool> Next(PlannedFrame* out);
 
+  // The most bytes one read has asked for so far.
+  size_t largest_read() const { return largest_read_; }
+
  private:
-  Result<bool> Advance();  // loads the next segment or reads the next chunk; false at the end
+  // Loads the next segment or reads the next piece of a chunk; false at the end.
+  Result<bool> Advance();
 
   const MediaPlan& plan_;
+  const size_t max_read_bytes_;
   size_t segment_ = 0;  // the segment being read (plan_.mp4.segments index)
   bool loaded_ = false;
   mp4::SegmentSamples samples_;
-  size_t chunk_ = 0;       // the next chunk of samples_ to read
-  uint32_t in_chunk_ = 0;  // frames of the current chunk (in buf_) left
+  size_t chunk_ = 0;           // the next chunk of samples_ to start
+  uint32_t chunk_left_ = 0;    // frames of the current chunk not read yet
+  uint64_t chunk_offset_ = 0;  // where they start in the sample file
+  uint32_t in_chunk_ = 0;      // frames read (in buf_) not yet yielded
+  size_t largest_read_ = 0;
   bool chunk_audio_ = false;
   size_t video_ = 0, audio_ = 0;  // next sample of samples_ per track
   uint64_t pos_ = 0;              // of the next frame in buf_

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -182,9 +184,11 @@ struct Pulled {
   bool operator==(const Pulled&) const = default;
 };
 
-std::vector<Pulled> PullAll(const MediaPlan& plan) {
+std::vector<Pulled> PullAll(const MediaPlan& plan,
+                            size_t max_read_bytes = FrameCursor::kMaxReadBytes,
+                            size_t* largest_read = nullptr) {
   std::vector<Pulled> out;
-  FrameCursor cursor(plan);
+  FrameCursor cursor(plan, max_read_bytes);
   PlannedFrame f;
   while (true) {
     auto more = cursor.Next(&f);
@@ -195,7 +199,36 @@ std::vector<Pulled> PullAll(const MediaPlan& plan) {
   }
   auto again = cursor.Next(&f);  // the end stays the end
   EXPECT_TRUE(again && !*again);
+  if (largest_read) *largest_read = cursor.largest_read();
   return out;
+}
+
+TEST_F(MediaSourceTest, FrameCursorReadsARecordingWithoutAudioInBoundedPieces) {
+  // A recording without audio is one chunk: its whole sample file.
+  const int64_t stream = Stream("cam1");
+  Record(stream, kT0, 10, Load("main.mp4"));
+  auto plan = Plan(stream, 0, 10);
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  size_t file_bytes = 0;
+  for (const auto& r : plan->recordings) {
+    file_bytes = std::max<size_t>(file_bytes, static_cast<size_t>(r.sample_file_bytes));
+  }
+  ASSERT_GT(file_bytes, 2 * FrameCursor::kMaxReadBytes);
+
+  size_t largest = 0;
+  const auto whole = PullAll(*plan, SIZE_MAX, &largest);  // one read per file, as before
+  EXPECT_EQ(largest, file_bytes);
+  ASSERT_FALSE(whole.empty());
+
+  // Read 1 MiB at most at a time: the same frames, bytes and times.
+  EXPECT_EQ(PullAll(*plan, FrameCursor::kMaxReadBytes, &largest), whole);
+  EXPECT_LE(largest, FrameCursor::kMaxReadBytes);
+
+  // A bound below a key frame's size: such a frame is read alone, whole.
+  size_t biggest_frame = 0;
+  for (const Pulled& p : whole) biggest_frame = std::max(biggest_frame, p.data.size());
+  EXPECT_EQ(PullAll(*plan, 4096, &largest), whole);
+  EXPECT_EQ(largest, biggest_frame);
 }
 
 TEST_F(MediaSourceTest, FrameCursorYieldsTheMp4SamplesAsForEachFrameDoes) {
