@@ -2,8 +2,8 @@
 // `nightjar export` writes to a .ts file and what the server streams as an HLS VOD segment
 // (RFC 8216 §3.2) or a .ts download of unknown length (http/body_source.h StreamSource).
 //
-// The frames come from a FrameCursor over the plan (one sample-file chunk in memory) and go
-// through mp4::TsMuxer, so memory stays bounded whatever the plan's length. Timestamps (90 kHz,
+// The frames come from a FrameCursor over the plan (at most 1 MiB of whole frames in memory) and
+// go through mp4::TsMuxer, so memory stays bounded whatever the plan's length. Timestamps (90 kHz,
 // before the muxer's fixed kTsTimeOffset): video DTS = time_base_90k + the frame's decode time
 // from the plan's first frame, PTS = DTS + its composition offset; audio PTS = time_base_90k +
 // plan.audio_offset_90k + the sample's start converted from its sample rate. Consecutive VOD
