@@ -21,7 +21,6 @@
 //            [--max-pending-mb 64] [--max-delay-ms 500] [--trace]
 // The last three are for finding where frames start being shed: the writer's memory bound and
 // batching delay (WriterOptions), and a 10 ms trace of its queue on stderr.
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -37,6 +36,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "cpu_time.h"
 #include "db/database.h"
 #include "storage/engine.h"
 #include "testutil/sample_entry.h"
@@ -107,13 +107,6 @@ class PayloadPool {
   }
   std::vector<Bytes> key_, other_;
 };
-
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return secs(u.ru_utime) + secs(u.ru_stime);
-}
 
 struct RunResult {
   double wall_seconds = 0;

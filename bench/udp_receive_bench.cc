@@ -16,7 +16,6 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -36,6 +35,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "cpu_time.h"
 #include "rtsp/udp_batch.h"
 
 namespace nightjar::bench {
@@ -53,13 +53,6 @@ struct Options {
 };
 
 using SteadyClock = std::chrono::steady_clock;
-
-double CpuSeconds() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return secs(r.ru_utime) + secs(r.ru_stime);
-}
 
 sockaddr_in Loopback(int port) {
   sockaddr_in a{};
