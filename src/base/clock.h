@@ -14,6 +14,7 @@
 #ifndef NIGHTJAR_BASE_CLOCK_H_
 #define NIGHTJAR_BASE_CLOCK_H_
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 
@@ -65,6 +66,34 @@ class SimulatedClock final : public Clock {
   Time90k wall_;
   int64_t monotonic_nanos_;
 };
+
+// A shared grid of deadlines. Periodic work whose exact phase does not matter (watchdogs,
+// keepalives, the UDP poller's ticks, batched writes) is due at multiples of its period on the
+// steady clock rather than a period after it last ran, so the timers of many streams expire at
+// the same instants and their thread wakes once for all of them, not once for each (each wake-up
+// costs a context switch, and on a virtual machine a timer and an interrupt exit too). Periods
+// that divide each other share instants: 20 ms and 100 ms ticks meet every 100 ms, 200 ms ones
+// every 200 ms.
+//
+// The first multiple of `period` strictly after `t` (`t` itself when period is not positive).
+template <class TimePoint>
+TimePoint NextOnGrid(TimePoint t, typename TimePoint::duration period) {
+  if (period <= TimePoint::duration::zero()) return t;
+  auto since = t.time_since_epoch();
+  auto floor = since / period * period;
+  if (floor > since) floor -= period;  // integer division truncates toward zero
+  return TimePoint(floor + period);
+}
+
+// The last multiple of `period` at or before `t` (`t` itself when period is not positive).
+template <class TimePoint>
+TimePoint FloorToGrid(TimePoint t, typename TimePoint::duration period) {
+  if (period <= TimePoint::duration::zero()) return t;
+  auto since = t.time_since_epoch();
+  auto floor = since / period * period;
+  if (floor > since) floor -= period;
+  return TimePoint(floor);
+}
 
 }  // namespace nightjar
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -78,6 +79,37 @@ TEST(SimulatedClockTest, ConcurrentAdvancesAreNotLost) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(clock.Now(), Time90k(int64_t{kThreads} * 1000 * 9));
   EXPECT_EQ(clock.MonotonicNanos(), int64_t{kThreads} * 1000 * 100'000);
+}
+
+TEST(GridTest, NextOnGridIsTheFirstMultipleStrictlyAfter) {
+  using TP = std::chrono::steady_clock::time_point;
+  using std::chrono::milliseconds;
+  const auto at = [](int64_t ms) { return TP(milliseconds(ms)); };
+  EXPECT_EQ(NextOnGrid(at(0), milliseconds(100)), at(100));
+  EXPECT_EQ(NextOnGrid(at(1), milliseconds(100)), at(100));
+  EXPECT_EQ(NextOnGrid(at(99), milliseconds(100)), at(100));
+  EXPECT_EQ(NextOnGrid(at(100), milliseconds(100)), at(200));
+  EXPECT_EQ(NextOnGrid(at(-1), milliseconds(100)), at(0));
+  EXPECT_EQ(NextOnGrid(at(-100), milliseconds(100)), at(0));
+  EXPECT_EQ(NextOnGrid(at(-150), milliseconds(100)), at(-100));
+  EXPECT_EQ(NextOnGrid(at(37), milliseconds(0)), at(37));
+  // Timers started at different moments, with periods that divide each other, meet.
+  EXPECT_EQ(NextOnGrid(at(1'234'567), milliseconds(200)), at(1'234'600));
+  EXPECT_EQ(NextOnGrid(at(1'234'511), milliseconds(100)), at(1'234'600));
+  EXPECT_EQ(NextOnGrid(at(1'234'581), milliseconds(20)), at(1'234'600));
+  EXPECT_EQ(NextOnGrid(at(1'234'401), milliseconds(200)), at(1'234'600));
+}
+
+TEST(GridTest, FloorToGridIsTheLastMultipleAtOrBefore) {
+  using TP = std::chrono::steady_clock::time_point;
+  using std::chrono::milliseconds;
+  const auto at = [](int64_t ms) { return TP(milliseconds(ms)); };
+  EXPECT_EQ(FloorToGrid(at(0), milliseconds(125)), at(0));
+  EXPECT_EQ(FloorToGrid(at(124), milliseconds(125)), at(0));
+  EXPECT_EQ(FloorToGrid(at(125), milliseconds(125)), at(125));
+  EXPECT_EQ(FloorToGrid(at(-1), milliseconds(125)), at(-125));
+  EXPECT_EQ(FloorToGrid(at(-125), milliseconds(125)), at(-125));
+  EXPECT_EQ(FloorToGrid(at(37), milliseconds(-5)), at(37));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <cstdlib>
 
+#include "base/clock.h"
 #include "rtsp/client_session.h"
 #include "rtsp/rtcp.h"
 #include "rtsp/udp_batch.h"
@@ -233,11 +234,13 @@ void Client::Session::SetLowWater(int bytes) {
 asio::awaitable<void> Client::Session::Watchdog() {
   auto self = shared_from_this();
   asio::steady_timer timer(executor_);
-  // Fine enough that a 2 s stall limit is noticed within an eighth of it.
+  // Fine enough that a 2 s stall limit is noticed within a tenth of it. On the shared grid
+  // (base/clock.h): every session's watchdog on this thread, and the UDP poller's 20 and 100 ms
+  // ticks, fire at the same instants, one wake-up for all of them.
   const auto tick = std::clamp(options_.timeout / 4, std::chrono::milliseconds(50),
-                               std::chrono::milliseconds(250));
+                               std::chrono::milliseconds(200));
   while (!closed_) {
-    timer.expires_after(tick);
+    timer.expires_at(NextOnGrid(Clock::now(), Clock::duration(tick)));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;
@@ -279,7 +282,8 @@ asio::awaitable<void> Client::Session::Keepalive() {
   const auto keepalive = std::chrono::seconds(std::max(1, session_timeout_secs_ / 3));
   auto next_keepalive = Clock::now() + keepalive;
   while (!closed_) {
-    timer.expires_after(std::chrono::seconds(5));
+    // On the shared grid, as the watchdog: all sessions' reports go out at one wake-up.
+    timer.expires_at(NextOnGrid(Clock::now(), Clock::duration(std::chrono::seconds(5))));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;

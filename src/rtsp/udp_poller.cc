@@ -12,6 +12,8 @@
 #include <string>
 #include <typeinfo>
 
+#include "base/clock.h"
+
 namespace nightjar::rtsp {
 
 namespace asio = boost::asio;
@@ -149,8 +151,7 @@ UdpPoller::Stats UdpPoller::stats() const {
 void UdpPoller::ArmLocked(Group& group) {
   if (group.armed || shut_down_ || group.members == 0) return;
   if (!group.timer) group.timer.emplace(io_->get_executor());
-  const auto now = Clock::now().time_since_epoch();
-  group.timer->expires_at(Clock::time_point((now / group.interval + 1) * group.interval));
+  group.timer->expires_at(NextOnGrid(Clock::now(), Clock::duration(group.interval)));
   group.timer->async_wait([this, g = &group](const boost::system::error_code& ec) {
     if (!ec) OnTick(*g);
   });

@@ -6,11 +6,10 @@
 #include <system_error>
 #include <variant>
 
+#include "base/clock.h"
 #include "storage/file_hash.h"
 
 namespace nightjar::storage {
-
-using Clock = std::chrono::steady_clock;
 
 struct Writer::File {
   int64_t id = 0;
@@ -65,16 +64,22 @@ bool Writer::Append(int64_t id, Bytes data) {
     stats_.rejected_appends++;
     return false;
   }
-  const uint64_t before = pending_bytes_;
   pending_bytes_ += data->size();
   stats_.pending_bytes = pending_bytes_;
+  // Appends batch up: the writer wakes for them on its timer (see DueAt), or as soon as one
+  // file has a batch's worth to write.
+  uint64_t& unwritten = unwritten_[id];
+  const bool batch_full =
+      unwritten < options_.batch_bytes && unwritten + data->size() >= options_.batch_bytes;
+  unwritten += data->size();
   Command c{Command::Kind::kAppend, id};
   c.data = std::move(data);
   c.arrival = Clock::now();
   commands_.push_back(std::move(c));
-  // Appends batch up: the writer wakes for them on its timer, or each time another batch's worth
-  // is pending in all (so a busy disk is written to steadily, never in bursts).
-  if (before / options_.batch_bytes != pending_bytes_ / options_.batch_bytes) cv_.notify_one();
+  if (batch_full) {
+    batch_full_ = true;
+    cv_.notify_one();
+  }
   return true;
 }
 
@@ -114,19 +119,19 @@ void Writer::Run() {
     bool stopping;
     {
       std::unique_lock lock(mu_);
-      // Wake for commands that need an answer, or when appends are due for a batched write.
+      // Wake for commands that need an answer, for a file with a batch's worth to write, or when
+      // appends are due for a batched write.
       auto due = Clock::now() + std::chrono::milliseconds(options_.max_delay_ms);
       for (const auto& [id, f] : files_) {
-        if (!f->pending.empty()) {
-          due = std::min(due, f->oldest_pending + std::chrono::milliseconds(options_.max_delay_ms));
-        }
+        if (!f->pending.empty()) due = std::min(due, DueAt(*f));
       }
       cv_.wait_until(lock, due, [&] {
-        if (stop_) return true;
+        if (stop_ || batch_full_) return true;
         return std::any_of(commands_.begin(), commands_.end(),
                            [](const Command& c) { return c.kind != Command::Kind::kAppend; });
       });
       batch.swap(commands_);
+      batch_full_ = false;
       stopping = stop_;
     }
     // Opens first (safe: nothing queued before an open refers to its file), all in one group.
@@ -137,14 +142,18 @@ void Writer::Run() {
     ExecuteOpens(batch, 0, opens);
     for (size_t i = opens; i < batch.size(); ++i) Execute(batch[i]);
     batch.clear();
-    // Write whatever is big enough or old enough.
+    // Write whatever is big enough or due.
     const auto now = Clock::now();
-    const auto max_age = std::chrono::milliseconds(options_.max_delay_ms);
+    bool wrote = false;
     for (auto& [id, f] : files_) {
-      if (f->pending_bytes >= options_.batch_bytes ||
-          (!f->pending.empty() && now - f->oldest_pending >= max_age)) {
+      if (f->pending_bytes >= options_.batch_bytes || (!f->pending.empty() && now >= DueAt(*f))) {
         Flush(*f);
+        wrote = true;
       }
+    }
+    if (wrote) {
+      std::lock_guard lock(mu_);
+      stats_.write_rounds++;
     }
     if (stopping) {
       std::lock_guard lock(mu_);
@@ -157,6 +166,21 @@ void Writer::Run() {
   for (auto& [id, f] : files_) {
     if (f->file && !f->error && f->written > f->durable && f->file->Sync()) f->durable = f->written;
   }
+}
+
+// `max_delay_ms` after the oldest pending bytes arrived, brought back to the shared grid
+// (base/clock.h) of a quarter of that delay: the files of all streams that come due within the
+// same quarter are written at one wake-up of this thread, not each at its own (a stream's bytes
+// wait 3/4 to all of the delay).
+Writer::Clock::time_point Writer::DueAt(const File& f) const {
+  const auto max_age = std::chrono::milliseconds(options_.max_delay_ms);
+  return FloorToGrid(f.oldest_pending + max_age, Clock::duration(max_age / 4));
+}
+
+// Called with mu_ held.
+void Writer::WrittenLocked(int64_t id, uint64_t n) {
+  auto it = unwritten_.find(id);
+  if (it != unwritten_.end()) it->second -= std::min(n, it->second);
 }
 
 void Writer::ExecuteOpens(std::vector<Command>& batch, size_t begin, size_t end) {
@@ -211,6 +235,8 @@ void Writer::Execute(Command& c) {
         std::lock_guard lock(mu_);
         pending_bytes_ -= n;
         stats_.pending_bytes = pending_bytes_;
+        WrittenLocked(c.id, n);
+        if (it == files_.end()) unwritten_.erase(c.id);
         break;
       }
       File& f = *it->second;
@@ -259,6 +285,10 @@ void Writer::Execute(Command& c) {
         s.hash = f.hash.Final();
       }
       files_.erase(it);
+      {
+        std::lock_guard lock(mu_);
+        unwritten_.erase(c.id);
+      }
       c.on_close(std::move(s));
       break;
     }
@@ -344,6 +374,7 @@ void Writer::Flush(File& f) {
   std::lock_guard lock(mu_);
   pending_bytes_ -= n;
   stats_.pending_bytes = pending_bytes_;
+  WrittenLocked(f.id, n);
 }
 
 void Writer::FlushAll() {

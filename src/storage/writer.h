@@ -1,7 +1,8 @@
 // The per-disk writer: one thread per sample-file directory that owns every write, sync and
 // unlink on that disk. Recorders of all streams hand it frames from the network side without ever
 // blocking; it batches them into large writev calls (a file's pending frames in one call, waking
-// when 1 MiB is pending or after a short delay) so the disk sees large sequential writes, and it
+// when a file has 1 MiB pending or after a short delay, the files of all streams due in the same
+// quarter of that delay together) so the disk sees large sequential writes, and it
 // computes each file's hash (storage/file_hash.h) as the bytes go by.
 //
 // Memory is bounded: Append refuses (returns false) once `max_pending_bytes` are queued, and the
@@ -14,6 +15,7 @@
 #define NIGHTJAR_STORAGE_WRITER_H_
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -21,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "base/error.h"
@@ -43,6 +46,7 @@ struct WriterOptions {
 struct WriterStats {
   uint64_t bytes_written = 0;
   uint64_t write_calls = 0;
+  uint64_t write_rounds = 0;  // wake-ups of the writer's thread that wrote appended bytes
   uint64_t syncs = 0;
   uint64_t rejected_appends = 0;
   uint64_t pending_bytes = 0;
@@ -86,8 +90,11 @@ class Writer {
   WriterStats Stats() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct File;
   struct Command;
+  Clock::time_point DueAt(const File& f) const;
+  void WrittenLocked(int64_t id, uint64_t n);
   void Run();
   void Flush(File& f);
   void FlushAll();
@@ -104,10 +111,13 @@ class Writer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   // Swapped with the writer thread's batch, so both keep their capacity: no allocation per append.
-  std::vector<Command> commands_;                   // guarded by mu_
-  uint64_t pending_bytes_ = 0;                      // guarded by mu_
-  bool stop_ = false;                               // guarded by mu_
-  WriterStats stats_;                               // guarded by mu_
+  std::vector<Command> commands_;  // guarded by mu_
+  uint64_t pending_bytes_ = 0;     // guarded by mu_
+  bool stop_ = false;              // guarded by mu_
+  // Per file: bytes appended and not yet written (queued here or pending on the writer thread).
+  std::unordered_map<int64_t, uint64_t> unwritten_;  // guarded by mu_
+  bool batch_full_ = false;  // guarded by mu_: a file reached batch_bytes since the last wake
+  WriterStats stats_;        // guarded by mu_
   std::map<int64_t, std::unique_ptr<File>> files_;  // writer thread only
   std::thread thread_;
 };

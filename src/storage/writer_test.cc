@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
+#include <thread>
 
 #include "base/fault_fs.h"
 #include "storage/file_hash.h"
@@ -105,6 +107,68 @@ TEST_F(WriterTest, BoundsMemory) {
   EXPECT_EQ(w.Stats().rejected_appends, 10u);
   SyncNow(w);  // writes everything queued, freeing the budget
   EXPECT_TRUE(w.Append(1, Data(1000, 'y')));
+}
+
+// Waits (up to a generous limit, for a loaded machine) until `done` holds.
+template <class F>
+bool WaitFor(F done) {
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > limit) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// A file with a batch's worth pending is written at once, without waiting for the delay; many
+// files' small amounts that add up to a batch do not wake the writer (they wait for their time).
+TEST_F(WriterTest, AFileWithABatchPendingIsWrittenWithoutWaitingForTheDelay) {
+  WriterOptions o;
+  o.batch_bytes = size_t{64} * 1024;
+  o.max_delay_ms = 600'000;  // nothing is due during the test
+  Writer w(*dir_, o);
+  w.Open(1, 1 << 20);
+  w.Open(2, 1 << 20);
+  ASSERT_TRUE(w.Append(1, Data(size_t{40} * 1024, 'a')));
+  ASSERT_TRUE(w.Append(2, Data(size_t{40} * 1024, 'b')));  // 80 KiB in all, neither file has 64
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(w.Stats().write_calls, 0u);
+  ASSERT_TRUE(w.Append(1, Data(size_t{30} * 1024, 'c')));  // file 1 now has 70 KiB
+  ASSERT_TRUE(WaitFor([&] { return w.Stats().write_calls == 1; }))
+      << "a file with a batch pending was not written before its delay";
+  EXPECT_EQ(w.Stats().bytes_written, 70u * 1024);
+  EXPECT_EQ(w.Stats().pending_bytes, 40u * 1024);  // file 2's, still waiting
+  // Once written, file 1 needs another whole batch before it wakes the writer again.
+  ASSERT_TRUE(w.Append(1, Data(size_t{40} * 1024, 'd')));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(w.Stats().write_calls, 1u);
+  ASSERT_TRUE(w.Append(1, Data(size_t{30} * 1024, 'e')));
+  ASSERT_TRUE(WaitFor([&] { return w.Stats().write_calls == 2; }));
+  auto s = SyncNow(w);
+  EXPECT_EQ(s[1].durable_bytes, 140u * 1024);
+  EXPECT_EQ(s[2].durable_bytes, 40u * 1024);
+}
+
+// Files whose bytes come due within the same quarter of the delay are written at one wake-up of
+// the writer's thread, not each at its own moment.
+TEST_F(WriterTest, FilesDueTogetherAreWrittenAtOneWakeUp) {
+  WriterOptions o;
+  o.max_delay_ms = 400;  // due times fall on a 100 ms grid
+  Writer w(*dir_, o);
+  constexpr int kFiles = 8;
+  for (int i = 1; i <= kFiles; ++i) w.Open(i, 1 << 20);
+  const auto first = std::chrono::steady_clock::now();
+  for (int i = 1; i <= kFiles; ++i) {
+    ASSERT_TRUE(w.Append(i, Data(1000, static_cast<uint8_t>(i))));
+    std::this_thread::sleep_for(std::chrono::milliseconds(8));  // each file due 8 ms later
+  }
+  const auto spread = std::chrono::steady_clock::now() - first;
+  ASSERT_TRUE(WaitFor([&] { return w.Stats().write_calls == kFiles; }));
+  // The appends spread over ~64 ms (more on a loaded machine): their due times span at most
+  // spread / 100 ms + 1 grid steps, so that many wake-ups + 1. Each at its own time: 8.
+  const auto steps = spread / std::chrono::milliseconds(100);
+  EXPECT_LE(w.Stats().write_rounds, static_cast<uint64_t>(steps) + 2) << "spread " << steps;
+  EXPECT_EQ(w.Stats().bytes_written, kFiles * 1000u);
 }
 
 // A checkpoint syncs many files at once (several threads): each file's own result is kept, and
