@@ -120,10 +120,11 @@ void Writer::Run() {
     {
       std::unique_lock lock(mu_);
       // Wake for commands that need an answer, for a file with a batch's worth to write, or when
-      // appends are due for a batched write.
-      auto due = Clock::now() + std::chrono::milliseconds(options_.max_delay_ms);
+      // appends are due for a batched write: those pending here, and those queued meanwhile (or
+      // from now on), which arrived now at the earliest.
+      auto due = DueAt(Clock::now());
       for (const auto& [id, f] : files_) {
-        if (!f->pending.empty()) due = std::min(due, DueAt(*f));
+        if (!f->pending.empty()) due = std::min(due, DueAt(f->oldest_pending));
       }
       cv_.wait_until(lock, due, [&] {
         if (stop_ || batch_full_) return true;
@@ -146,7 +147,8 @@ void Writer::Run() {
     const auto now = Clock::now();
     bool wrote = false;
     for (auto& [id, f] : files_) {
-      if (f->pending_bytes >= options_.batch_bytes || (!f->pending.empty() && now >= DueAt(*f))) {
+      if (f->pending_bytes >= options_.batch_bytes ||
+          (!f->pending.empty() && now >= DueAt(f->oldest_pending))) {
         Flush(*f);
         wrote = true;
       }
@@ -172,9 +174,9 @@ void Writer::Run() {
 // (base/clock.h) of a quarter of that delay: the files of all streams that come due within the
 // same quarter are written at one wake-up of this thread, not each at its own (a stream's bytes
 // wait 3/4 to all of the delay).
-Writer::Clock::time_point Writer::DueAt(const File& f) const {
+Writer::Clock::time_point Writer::DueAt(Clock::time_point arrival) const {
   const auto max_age = std::chrono::milliseconds(options_.max_delay_ms);
-  return FloorToGrid(f.oldest_pending + max_age, Clock::duration(max_age / 4));
+  return FloorToGrid(arrival + max_age, Clock::duration(max_age / 4));
 }
 
 // Called with mu_ held.

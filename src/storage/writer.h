@@ -39,8 +39,10 @@ struct WriterOptions {
   // whether the unit committed; when it did not, none of those files is created.
   std::function<Result<void>(const std::function<void()>&)> open_group;
   size_t max_pending_bytes = 64 << 20;  // queued but not yet written, all streams together
-  size_t batch_bytes = 1 << 20;         // write as soon as this much is pending ...
-  int max_delay_ms = 500;               // ... or when the oldest pending data is this old
+  size_t batch_bytes = 1 << 20;         // write a file as soon as it has this much pending ...
+  // ... or when its oldest pending bytes are due: this old, brought back to the grid of a quarter
+  // of it (so they wait 3/4 to all of it; see Writer::DueAt).
+  int max_delay_ms = 500;
 };
 
 struct WriterStats {
@@ -93,7 +95,7 @@ class Writer {
   using Clock = std::chrono::steady_clock;
   struct File;
   struct Command;
-  Clock::time_point DueAt(const File& f) const;
+  Clock::time_point DueAt(Clock::time_point arrival) const;
   void WrittenLocked(int64_t id, uint64_t n);
   void Run();
   void Flush(File& f);

@@ -134,10 +134,12 @@ TEST_F(WriterTest, AFileWithABatchPendingIsWrittenWithoutWaitingForTheDelay) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(w.Stats().write_calls, 0u);
   ASSERT_TRUE(w.Append(1, Data(size_t{30} * 1024, 'c')));  // file 1 now has 70 KiB
-  ASSERT_TRUE(WaitFor([&] { return w.Stats().write_calls == 1; }))
-      << "a file with a batch pending was not written before its delay";
+  // Written, and its bytes released (the stats move under two locks: wait for both).
+  ASSERT_TRUE(WaitFor([&] {
+    const WriterStats s = w.Stats();
+    return s.write_calls == 1 && s.pending_bytes == 40u * 1024;  // file 2's, still waiting
+  })) << "a file with a batch pending was not written before its delay";
   EXPECT_EQ(w.Stats().bytes_written, 70u * 1024);
-  EXPECT_EQ(w.Stats().pending_bytes, 40u * 1024);  // file 2's, still waiting
   // Once written, file 1 needs another whole batch before it wakes the writer again.
   ASSERT_TRUE(w.Append(1, Data(size_t{40} * 1024, 'd')));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
