@@ -137,7 +137,7 @@ TEST_F(WriterTest, AFileWithABatchPendingIsWrittenWithoutWaitingForTheDelay) {
   // Written, and its bytes released (the stats move under two locks: wait for both).
   ASSERT_TRUE(WaitFor([&] {
     const WriterStats s = w.Stats();
-    return s.write_calls == 1 && s.pending_bytes == 40u * 1024;  // file 2's, still waiting
+    return s.write_calls == 1 && s.pending_bytes == uint64_t{40} * 1024;  // file 2's, still waiting
   })) << "a file with a batch pending was not written before its delay";
   EXPECT_EQ(w.Stats().bytes_written, 70u * 1024);
   // Once written, file 1 needs another whole batch before it wakes the writer again.
