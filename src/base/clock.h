@@ -75,24 +75,21 @@ class SimulatedClock final : public Clock {
 // that divide each other share instants: 20 ms and 100 ms ticks meet every 100 ms, 200 ms ones
 // every 200 ms.
 //
-// The first multiple of `period` strictly after `t` (`t` itself when period is not positive).
-template <class TimePoint>
-TimePoint NextOnGrid(TimePoint t, typename TimePoint::duration period) {
-  if (period <= TimePoint::duration::zero()) return t;
-  auto since = t.time_since_epoch();
-  auto floor = since / period * period;
-  if (floor > since) floor -= period;  // integer division truncates toward zero
-  return TimePoint(floor + period);
-}
-
 // The last multiple of `period` at or before `t` (`t` itself when period is not positive).
 template <class TimePoint>
 TimePoint FloorToGrid(TimePoint t, typename TimePoint::duration period) {
   if (period <= TimePoint::duration::zero()) return t;
   auto since = t.time_since_epoch();
   auto floor = since / period * period;
-  if (floor > since) floor -= period;
+  if (floor > since) floor -= period;  // integer division truncates toward zero
   return TimePoint(floor);
+}
+
+// The first multiple of `period` strictly after `t` (`t` itself when period is not positive).
+template <class TimePoint>
+TimePoint NextOnGrid(TimePoint t, typename TimePoint::duration period) {
+  if (period <= TimePoint::duration::zero()) return t;
+  return FloorToGrid(t, period) + period;
 }
 
 }  // namespace nightjar

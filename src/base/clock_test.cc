@@ -81,35 +81,36 @@ TEST(SimulatedClockTest, ConcurrentAdvancesAreNotLost) {
   EXPECT_EQ(clock.MonotonicNanos(), int64_t{kThreads} * 1000 * 100'000);
 }
 
+using std::chrono::milliseconds;
+
+// The steady clock's instant `ms` milliseconds from its epoch.
+std::chrono::steady_clock::time_point At(int64_t ms) {
+  return std::chrono::steady_clock::time_point(milliseconds(ms));
+}
+
 TEST(GridTest, NextOnGridIsTheFirstMultipleStrictlyAfter) {
-  using TP = std::chrono::steady_clock::time_point;
-  using std::chrono::milliseconds;
-  const auto at = [](int64_t ms) { return TP(milliseconds(ms)); };
-  EXPECT_EQ(NextOnGrid(at(0), milliseconds(100)), at(100));
-  EXPECT_EQ(NextOnGrid(at(1), milliseconds(100)), at(100));
-  EXPECT_EQ(NextOnGrid(at(99), milliseconds(100)), at(100));
-  EXPECT_EQ(NextOnGrid(at(100), milliseconds(100)), at(200));
-  EXPECT_EQ(NextOnGrid(at(-1), milliseconds(100)), at(0));
-  EXPECT_EQ(NextOnGrid(at(-100), milliseconds(100)), at(0));
-  EXPECT_EQ(NextOnGrid(at(-150), milliseconds(100)), at(-100));
-  EXPECT_EQ(NextOnGrid(at(37), milliseconds(0)), at(37));
+  EXPECT_EQ(NextOnGrid(At(0), milliseconds(100)), At(100));
+  EXPECT_EQ(NextOnGrid(At(1), milliseconds(100)), At(100));
+  EXPECT_EQ(NextOnGrid(At(99), milliseconds(100)), At(100));
+  EXPECT_EQ(NextOnGrid(At(100), milliseconds(100)), At(200));
+  EXPECT_EQ(NextOnGrid(At(-1), milliseconds(100)), At(0));
+  EXPECT_EQ(NextOnGrid(At(-100), milliseconds(100)), At(0));
+  EXPECT_EQ(NextOnGrid(At(-150), milliseconds(100)), At(-100));
+  EXPECT_EQ(NextOnGrid(At(37), milliseconds(0)), At(37));
   // Timers started at different moments, with periods that divide each other, meet.
-  EXPECT_EQ(NextOnGrid(at(1'234'567), milliseconds(200)), at(1'234'600));
-  EXPECT_EQ(NextOnGrid(at(1'234'511), milliseconds(100)), at(1'234'600));
-  EXPECT_EQ(NextOnGrid(at(1'234'581), milliseconds(20)), at(1'234'600));
-  EXPECT_EQ(NextOnGrid(at(1'234'401), milliseconds(200)), at(1'234'600));
+  EXPECT_EQ(NextOnGrid(At(1'234'567), milliseconds(200)), At(1'234'600));
+  EXPECT_EQ(NextOnGrid(At(1'234'511), milliseconds(100)), At(1'234'600));
+  EXPECT_EQ(NextOnGrid(At(1'234'581), milliseconds(20)), At(1'234'600));
+  EXPECT_EQ(NextOnGrid(At(1'234'401), milliseconds(200)), At(1'234'600));
 }
 
 TEST(GridTest, FloorToGridIsTheLastMultipleAtOrBefore) {
-  using TP = std::chrono::steady_clock::time_point;
-  using std::chrono::milliseconds;
-  const auto at = [](int64_t ms) { return TP(milliseconds(ms)); };
-  EXPECT_EQ(FloorToGrid(at(0), milliseconds(125)), at(0));
-  EXPECT_EQ(FloorToGrid(at(124), milliseconds(125)), at(0));
-  EXPECT_EQ(FloorToGrid(at(125), milliseconds(125)), at(125));
-  EXPECT_EQ(FloorToGrid(at(-1), milliseconds(125)), at(-125));
-  EXPECT_EQ(FloorToGrid(at(-125), milliseconds(125)), at(-125));
-  EXPECT_EQ(FloorToGrid(at(37), milliseconds(-5)), at(37));
+  EXPECT_EQ(FloorToGrid(At(0), milliseconds(125)), At(0));
+  EXPECT_EQ(FloorToGrid(At(124), milliseconds(125)), At(0));
+  EXPECT_EQ(FloorToGrid(At(125), milliseconds(125)), At(125));
+  EXPECT_EQ(FloorToGrid(At(-1), milliseconds(125)), At(-125));
+  EXPECT_EQ(FloorToGrid(At(-125), milliseconds(125)), At(-125));
+  EXPECT_EQ(FloorToGrid(At(37), milliseconds(-5)), At(37));
 }
 
 }  // namespace

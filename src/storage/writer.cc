@@ -179,8 +179,11 @@ Writer::Clock::time_point Writer::DueAt(Clock::time_point arrival) const {
   return FloorToGrid(arrival + max_age, Clock::duration(max_age / 4));
 }
 
-// Called with mu_ held.
-void Writer::WrittenLocked(int64_t id, uint64_t n) {
+// `n` appended bytes of file `id` left the queue (written, or dropped with their file). Called
+// with mu_ held.
+void Writer::ReleasedLocked(int64_t id, uint64_t n) {
+  pending_bytes_ -= n;
+  stats_.pending_bytes = pending_bytes_;
   auto it = unwritten_.find(id);
   if (it != unwritten_.end()) it->second -= std::min(n, it->second);
 }
@@ -235,9 +238,7 @@ void Writer::Execute(Command& c) {
       uint64_t n = c.data->size();
       if (it == files_.end() || it->second->error) {
         std::lock_guard lock(mu_);
-        pending_bytes_ -= n;
-        stats_.pending_bytes = pending_bytes_;
-        WrittenLocked(c.id, n);
+        ReleasedLocked(c.id, n);
         if (it == files_.end()) unwritten_.erase(c.id);
         break;
       }
@@ -374,9 +375,7 @@ void Writer::Flush(File& f) {
   f.pending.clear();
   f.pending_bytes = 0;
   std::lock_guard lock(mu_);
-  pending_bytes_ -= n;
-  stats_.pending_bytes = pending_bytes_;
-  WrittenLocked(f.id, n);
+  ReleasedLocked(f.id, n);
 }
 
 void Writer::FlushAll() {

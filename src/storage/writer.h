@@ -96,7 +96,7 @@ class Writer {
   struct File;
   struct Command;
   Clock::time_point DueAt(Clock::time_point arrival) const;
-  void WrittenLocked(int64_t id, uint64_t n);
+  void ReleasedLocked(int64_t id, uint64_t n);
   void Run();
   void Flush(File& f);
   void FlushAll();
