@@ -2,7 +2,8 @@
 // unlink on that disk. Recorders of all streams hand it frames from the network side without ever
 // blocking; it batches them into large writev calls (a file's pending frames in one call, waking
 // when a file has 1 MiB pending or after a short delay, the files of all streams due in the same
-// quarter of that delay together) so the disk sees large sequential writes, and it
+// quarter of that delay together, each write ending on a 64 KiB boundary of the file when it can)
+// so the disk sees large sequential writes and the page cache whole aligned folios, and it
 // computes each file's hash (storage/file_hash.h) as the bytes go by.
 //
 // Memory is bounded: Append refuses (returns false) once `max_pending_bytes` are queued, and the
@@ -67,6 +68,9 @@ class Writer {
   // Writeback of written bytes is started (WritableFile::StartWriteback) in ranges of at least
   // this much: fewer, larger submissions (see Flush in writer.cc).
   static constexpr uint64_t kWritebackBytes = 1 << 20;
+  // Batched writes end on multiples of this in the file when they can (see FlushBlocks in
+  // writer.cc): the bytes past the last one wait for the next write.
+  static constexpr uint64_t kWriteBlock = 64 << 10;
 
   Writer(const SampleFileDir& dir, WriterOptions options);
   ~Writer();  // finishes everything queued, then joins the thread
@@ -98,7 +102,10 @@ class Writer {
   Clock::time_point DueAt(Clock::time_point arrival) const;
   void ReleasedLocked(int64_t id, uint64_t n);
   void Run();
+  // Writes the first `n` of the file's pending bytes (all of them without `n`).
   void Flush(File& f);
+  void Flush(File& f, uint64_t n);
+  void FlushBlocks(File& f, Clock::time_point now);
   void FlushAll();
   // fdatasyncs the files, up to kSyncThreads at once; sets each one's durable size or error.
   void SyncFiles(const std::vector<File*>& files);

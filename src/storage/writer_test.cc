@@ -134,21 +134,58 @@ TEST_F(WriterTest, AFileWithABatchPendingIsWrittenWithoutWaitingForTheDelay) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(w.Stats().write_calls, 0u);
   ASSERT_TRUE(w.Append(1, Data(size_t{30} * 1024, 'c')));  // file 1 now has 70 KiB
-  // Written, and its bytes released (the stats move under two locks: wait for both).
+  // Written up to the block boundary, and those bytes released (the stats move under two locks:
+  // wait for both); file 2's 40 KiB and file 1's last 6 KiB wait.
+  static_assert(Writer::kWriteBlock == uint64_t{64} * 1024);
   ASSERT_TRUE(WaitFor([&] {
     const WriterStats s = w.Stats();
-    return s.write_calls == 1 && s.pending_bytes == uint64_t{40} * 1024;  // file 2's, still waiting
+    return s.write_calls == 1 && s.pending_bytes == uint64_t{46} * 1024;
   })) << "a file with a batch pending was not written before its delay";
-  EXPECT_EQ(w.Stats().bytes_written, 70u * 1024);
+  EXPECT_EQ(w.Stats().bytes_written, 64u * 1024);
   // Once written, file 1 needs another whole batch before it wakes the writer again.
-  ASSERT_TRUE(w.Append(1, Data(size_t{40} * 1024, 'd')));
+  ASSERT_TRUE(w.Append(1, Data(size_t{40} * 1024, 'd')));  // 46 KiB unwritten
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(w.Stats().write_calls, 1u);
-  ASSERT_TRUE(w.Append(1, Data(size_t{30} * 1024, 'e')));
-  ASSERT_TRUE(WaitFor([&] { return w.Stats().write_calls == 2; }));
+  ASSERT_TRUE(w.Append(1, Data(size_t{30} * 1024, 'e')));  // 76 KiB: up to 128 KiB written
+  ASSERT_TRUE(WaitFor([&] {
+    const WriterStats s = w.Stats();
+    return s.write_calls == 2 && s.bytes_written == uint64_t{128} * 1024;
+  }));
   auto s = SyncNow(w);
   EXPECT_EQ(s[1].durable_bytes, 140u * 1024);
   EXPECT_EQ(s[2].durable_bytes, 40u * 1024);
+}
+
+// A batched write ends on a block boundary of the file (Writer::kWriteBlock) and the bytes past it
+// wait for the next write, which writes them even when they make no whole block; the bytes come
+// out in order and hashed whole, a piece cut by the boundary included.
+TEST_F(WriterTest, BatchedWritesEndOnBlockBoundaries) {
+  WriterOptions o;
+  o.batch_bytes = size_t{128} * 1024;
+  o.max_delay_ms = 1000;  // the rest is written 750-1000 ms after the first write
+  Writer w(*dir_, o);
+  w.Open(1, 1 << 20);
+  ASSERT_TRUE(w.Append(1, Data(size_t{100} * 1024, 'a')));
+  ASSERT_TRUE(w.Append(1, Data(size_t{50} * 1024, 'b')));  // a batch: written at once
+  ASSERT_TRUE(WaitFor([&] {
+    const WriterStats s = w.Stats();
+    return s.write_calls == 1 && s.pending_bytes == uint64_t{22} * 1024;
+  })) << "the batch was not written up to the block boundary";
+  EXPECT_EQ(w.Stats().bytes_written, uint64_t{128} * 1024);
+  ASSERT_TRUE(WaitFor([&] { return w.Stats().bytes_written == uint64_t{150} * 1024; }))
+      << "the bytes past the boundary were not written by the next round";
+  EXPECT_EQ(w.Stats().write_calls, 2u);
+  EXPECT_EQ(w.Stats().pending_bytes, 0u);
+  ASSERT_TRUE(w.Append(1, Data(size_t{10} * 1024, 'c')));
+  const FileState c = CloseNow(w, 1);
+  EXPECT_EQ(c.durable_bytes, uint64_t{160} * 1024);
+  const std::string contents = Contents(1);
+  EXPECT_EQ(contents, std::string(size_t{100} * 1024, 'a') + std::string(size_t{50} * 1024, 'b') +
+                          std::string(size_t{10} * 1024, 'c'));
+  FileHasher expect;
+  expect.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
+  ASSERT_TRUE(c.hash);
+  EXPECT_EQ(*c.hash, expect.Final());
 }
 
 // Files whose bytes come due within the same quarter of the delay are written at one wake-up of
