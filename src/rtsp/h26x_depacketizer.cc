@@ -87,6 +87,7 @@ class H26xDepacketizer final : public Depacketizer {
   Result<void> AppendNal(std::span<const uint8_t> nal);
   Result<void> MakeRoom(size_t more);
   void MoveToBuffer(size_t capacity, size_t max_capacity);
+  void ReserveForKeyPicture();
   void NoteNal(std::span<const uint8_t> nal);
   void AbortFragment();
   void StartAccessUnit(int64_t timestamp);
@@ -108,8 +109,9 @@ class H26xDepacketizer final : public Depacketizer {
   bool has_vcl_ = false, key_ = false, broken_ = false;
   std::optional<uint32_t> pps_id_;  // a key frame's first slice's PPS, if readable
   bool fu_open_ = false;
-  size_t fu_pos_ = 0;  // offset of the open FU's length field in data_
-  size_t size_hint_ = 0;
+  size_t fu_pos_ = 0;         // offset of the open FU's length field in data_
+  size_t size_hint_ = 0;      // the next access unit's reservation: the last non-key frame's
+  size_t key_size_hint_ = 0;  // a key picture's, reserved when its first slice starts
 
   bool loss_pending_ = false;          // packets lost between access units: the next one is damaged
   bool waiting_for_key_ = true;        // nothing is emitted until a key frame
@@ -205,6 +207,15 @@ Result<void> H26xDepacketizer::MakeRoom(size_t more) {
     MoveToBuffer(grown, grown);
   }
   return Ok();
+}
+
+// A key picture is several times the size of the frames between them, which the access unit's
+// buffer was reserved for: when a key picture's slice starts in fragments, the buffer goes to the
+// last key picture's size at once, instead of doubling its way there (each step a copy of what
+// it holds) and being trimmed at the end (one more).
+void H26xDepacketizer::ReserveForKeyPicture() {
+  const size_t want = std::min(key_size_hint_, kMaxAccessUnitSize);
+  if (data_.capacity() < want) MoveToBuffer(want, want + want / 8);
 }
 
 // Moves data_'s bytes into a pooled buffer of at least `capacity` bytes (see BufferPool::Take).
@@ -330,15 +341,19 @@ Result<void> H26xDepacketizer::PushFragment(std::span<const uint8_t> payload) {
     if (nal_count_ >= kMaxNalsPerAccessUnit) {
       return Err(ErrorCode::kMalformed, "more than 1024 NAL units in one access unit");
     }
+    uint8_t header[2];
+    if (codec_ == VideoCodec::kH264) {
+      header[0] = static_cast<uint8_t>((payload[0] & 0xe0) | (fu & 0x1f));
+    } else {
+      header[0] = static_cast<uint8_t>((payload[0] & 0x81) | ((fu & 0x3f) << 1));
+      header[1] = payload[1];
+    }
+    const std::span<const uint8_t> nal_header(header, header_size_);
+    if (codec::IsKeyFrameNal(codec_, nal_header)) ReserveForKeyPicture();
     NJ_CHECK_OK(MakeRoom(4 + header_size_ + body.size()));
     fu_pos_ = data_.size();
     data_.resize(fu_pos_ + 4);  // length patched when the FU ends
-    if (codec_ == VideoCodec::kH264) {
-      data_.push_back(static_cast<uint8_t>((payload[0] & 0xe0) | (fu & 0x1f)));
-    } else {
-      data_.push_back(static_cast<uint8_t>((payload[0] & 0x81) | ((fu & 0x3f) << 1)));
-      data_.push_back(payload[1]);
-    }
+    data_.insert(data_.end(), nal_header.begin(), nal_header.end());
     fu_open_ = true;
     ++nal_count_;
   } else if (!fu_open_) {
@@ -449,6 +464,7 @@ Result<void> H26xDepacketizer::EndAccessUnit(std::vector<AccessUnit>& out,
   if (key_) {
     const size_t trimmed = data_.size() + data_.size() / 4;
     if (data_.capacity() > trimmed) MoveToBuffer(data_.size(), trimmed);
+    key_size_hint_ = data_.size() + data_.size() / 16;  // within the trim with the pool's slack
   } else {
     size_hint_ = data_.size() + data_.size() / 8;
   }
