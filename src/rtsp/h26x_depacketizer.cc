@@ -107,6 +107,7 @@ class H26xDepacketizer final : public Depacketizer {
   std::vector<uint8_t> data_;  // AVCC; grows only through MakeRoom (a pooled buffer)
   size_t nal_count_ = 0;
   bool has_vcl_ = false, key_ = false, broken_ = false;
+  bool irap_ = false;               // a slice of an IDR/IRAP picture (not only a recovery point)
   std::optional<uint32_t> pps_id_;  // a key frame's first slice's PPS, if readable
   bool fu_open_ = false;
   size_t fu_pos_ = 0;         // offset of the open FU's length field in data_
@@ -175,7 +176,10 @@ Result<TrackConfig> H26xDepacketizer::BuildConfig(std::optional<uint32_t> pps_id
 void H26xDepacketizer::NoteNal(std::span<const uint8_t> nal) {
   const int type = codec::NalType(codec_, nal);
   const bool vcl = codec_ == VideoCodec::kH264 ? type >= 1 && type <= 5 : type >= 0 && type <= 31;
-  if (codec::IsKeyFrameNal(codec_, nal)) key_ = true;
+  if (codec::IsKeyFrameNal(codec_, nal)) {
+    key_ = true;
+    irap_ = irap_ || vcl;  // a key slice; a recovery point is an SEI
+  }
   // Only key frames need their PPS (a recovery point SEI comes before the first slice, H.264
   // §7.4.1.2.3, H.265 §7.4.2.4.4), so other pictures skip the slice header.
   if (vcl && !has_vcl_ && key_) {
@@ -213,9 +217,11 @@ Result<void> H26xDepacketizer::MakeRoom(size_t more) {
 // buffer was reserved for: when a key picture's slice starts in fragments, the buffer goes to the
 // last key picture's size at once, instead of doubling its way there (each step a copy of what
 // it holds) and being trimmed at the end (one more).
+// The buffer may be up to a quarter larger (the pool's size classes), within what the end of the
+// access unit keeps untrimmed for a key picture of that size.
 void H26xDepacketizer::ReserveForKeyPicture() {
   const size_t want = std::min(key_size_hint_, kMaxAccessUnitSize);
-  if (data_.capacity() < want) MoveToBuffer(want, want + want / 8);
+  if (data_.capacity() < want) MoveToBuffer(want, want + want / 4);
 }
 
 // Moves data_'s bytes into a pooled buffer of at least `capacity` bytes (see BufferPool::Take).
@@ -341,7 +347,7 @@ Result<void> H26xDepacketizer::PushFragment(std::span<const uint8_t> payload) {
     if (nal_count_ >= kMaxNalsPerAccessUnit) {
       return Err(ErrorCode::kMalformed, "more than 1024 NAL units in one access unit");
     }
-    uint8_t header[2];
+    uint8_t header[2] = {};
     if (codec_ == VideoCodec::kH264) {
       header[0] = static_cast<uint8_t>((payload[0] & 0xe0) | (fu & 0x1f));
     } else {
@@ -391,7 +397,7 @@ void H26xDepacketizer::Discard() {
   open_ = false;
   data_.clear();
   nal_count_ = 0;
-  has_vcl_ = key_ = broken_ = false;
+  has_vcl_ = key_ = broken_ = irap_ = false;
   pps_id_.reset();
 }
 
@@ -457,14 +463,14 @@ Result<void> H26xDepacketizer::EndAccessUnit(std::vector<AccessUnit>& out,
       return Ok();
     }
   }
-  // The reservation follows the frames between key frames: a key frame (several times larger,
-  // once per GOP) grows past it and is trimmed (moved to a buffer of its size class, at most a
-  // quarter larger), since the live view keeps it for a whole GOP; it must not make the next
-  // frames reserve its size.
+  // The reservation follows the frames between key frames; a key picture (several times larger,
+  // once per GOP) is reserved its own (ReserveForKeyPicture), and trimmed when its buffer came out
+  // more than a quarter larger (it grew past the reservation, or is smaller than the last one),
+  // since the live view keeps it for a whole GOP. Recovery points (P-sized) leave both alone.
   if (key_) {
     const size_t trimmed = data_.size() + data_.size() / 4;
     if (data_.capacity() > trimmed) MoveToBuffer(data_.size(), trimmed);
-    key_size_hint_ = data_.size() + data_.size() / 16;  // within the trim with the pool's slack
+    if (irap_) key_size_hint_ = data_.size();
   } else {
     size_hint_ = data_.size() + data_.size() / 8;
   }

@@ -60,6 +60,7 @@ void Writer::Open(int64_t id, uint64_t expected_bytes,
 }
 
 bool Writer::Append(int64_t id, Bytes data) {
+  if (data->empty()) return true;  // nothing to write (and no piece that never leaves the queue)
   std::lock_guard lock(mu_);
   if (pending_bytes_ + data->size() > options_.max_pending_bytes) {
     stats_.rejected_appends++;
@@ -344,13 +345,13 @@ void Writer::SyncFiles(const std::vector<File*>& files) {
 // cache takes whole, aligned, large folios (ext4 allocates a folio per write_begin, as large as
 // the write's alignment allows), where an append starting anywhere in a folio costs a chain of
 // small ones. Measured with the writer's pattern (16 files, ~230 KiB writes): 0.30 ms of CPU per
-// MB written unaligned, 0.24 in 64 KiB blocks. When not a whole block is pending past the last
-// boundary, everything is written (a slow stream's bytes do not wait for a block). The bytes kept
+// MB written unaligned, 0.24 in 64 KiB blocks. When less than a block is pending,
+// everything is written (a slow stream's bytes do not wait for a block). The bytes kept
 // back count as arrived now: they wait at most one more delay.
 void Writer::FlushBlocks(File& f, Clock::time_point now) {
   const uint64_t end = f.written + f.pending_bytes;
-  const uint64_t cut = end / kWriteBlock * kWriteBlock;
-  if (cut <= f.written || f.error || !f.file) {
+  const uint64_t cut = end / kWriteBlock * kWriteBlock;  // > written once a block is pending
+  if (f.pending_bytes < kWriteBlock || f.error || !f.file) {
     Flush(f);
     return;
   }
@@ -363,7 +364,7 @@ void Writer::Flush(File& f) { Flush(f, f.pending_bytes); }
 void Writer::Flush(File& f, uint64_t n) {
   if (f.pending.empty() || n == 0) return;
   n = std::min(n, f.pending_bytes);
-  // The pieces [0, used) are written whole; piece `used` (if any) up to `split` bytes.
+  // The pieces [0, used) are written whole; piece `used` (if any) up to `left` bytes.
   size_t used = 0;
   uint64_t left = n;
   while (used < f.pending.size()) {

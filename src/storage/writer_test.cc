@@ -188,6 +188,44 @@ TEST_F(WriterTest, BatchedWritesEndOnBlockBoundaries) {
   EXPECT_EQ(*c.hash, expect.Final());
 }
 
+// Less than a block pending is written whole even when it crosses a block boundary (after a
+// checkpoint left the file's end anywhere): a slow stream's bytes never wait for a block.
+TEST_F(WriterTest, LessThanABlockIsWrittenWholeAcrossABoundary) {
+  WriterOptions o;
+  o.max_delay_ms = 100;
+  Writer w(*dir_, o);
+  w.Open(1, 1 << 20);
+  ASSERT_TRUE(w.Append(1, Data(1000, 'a')));
+  SyncNow(w);                                  // the file ends at 1000
+  ASSERT_TRUE(w.Append(1, Data(65000, 'b')));  // to 66,000, past the boundary at 65,536
+  ASSERT_TRUE(WaitFor([&] { return w.Stats().bytes_written == 66000u; }));
+  EXPECT_EQ(w.Stats().write_calls, 2u) << "the bytes were split at the boundary";
+  EXPECT_EQ(CloseNow(w, 1).durable_bytes, 66000u);
+}
+
+// A write that fails after a block was written drops what the file still had queued, the kept
+// bytes included: the memory is released and the file reports the error.
+TEST_F(WriterTest, AFailedWriteAfterABlockReleasesTheKeptBytes) {
+  WriterOptions o;
+  o.batch_bytes = size_t{128} * 1024;
+  o.max_delay_ms = 600'000;  // only the batch and the sync write
+  Writer w(*dir_, o);
+  w.Open(1, 1 << 20);
+  ASSERT_TRUE(w.Append(1, Data(size_t{150} * 1024, 'a')));
+  ASSERT_TRUE(WaitFor([&] { return w.Stats().pending_bytes == uint64_t{22} * 1024; }));
+  fs_.SetWriteBudget(fs_.BytesWritten() + 1000);  // the disk fills up
+  ASSERT_TRUE(w.Append(1, Data(1000, 'b')));
+  auto s = SyncNow(w);
+  ASSERT_TRUE(s[1].error);
+  EXPECT_EQ(s[1].error->code(), ErrorCode::kNoSpace);
+  EXPECT_EQ(w.Stats().pending_bytes, 0u);
+  EXPECT_EQ(w.Stats().failed_files, 1u);
+  ASSERT_TRUE(w.Append(1, Data(1000, 'c')));  // accepted and dropped: the file is poisoned
+  SyncNow(w);
+  EXPECT_EQ(w.Stats().pending_bytes, 0u);
+  EXPECT_EQ(w.Stats().bytes_written, uint64_t{128} * 1024);
+}
+
 // Files whose bytes come due within the same quarter of the delay are written at one wake-up of
 // the writer's thread, not each at its own moment.
 TEST_F(WriterTest, FilesDueTogetherAreWrittenAtOneWakeUp) {
