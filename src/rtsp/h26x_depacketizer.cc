@@ -112,7 +112,7 @@ class H26xDepacketizer final : public Depacketizer {
   bool fu_open_ = false;
   size_t fu_pos_ = 0;         // offset of the open FU's length field in data_
   size_t size_hint_ = 0;      // the next access unit's reservation: the last non-key frame's
-  size_t key_size_hint_ = 0;  // a key picture's, reserved when its first slice starts
+  size_t key_size_hint_ = 0;  // the last IDR/IRAP picture's, reserved when one starts in FUs
 
   bool loss_pending_ = false;          // packets lost between access units: the next one is damaged
   bool waiting_for_key_ = true;        // nothing is emitted until a key frame
