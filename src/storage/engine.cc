@@ -27,6 +27,7 @@ class StreamRecording::Sink final : public RecordingSink {
     row.video_sample_entry_id = s.video_sample_entry_id;
     row.audio_sample_entry_id = s.audio_sample_entry_id;
     run_start_id_ = row.run_start_id;
+    start_ = row.start;
     builder_ = std::make_shared<RecordingBuilder>(row);
     {
       std::lock_guard lock(engine_.open_mu_);
@@ -80,6 +81,10 @@ class StreamRecording::Sink final : public RecordingSink {
 
   void EndRecording(const End& e) override {
     builder_->Finish(e.media_duration, e.wall_duration, e.run_end);
+    {
+      std::lock_guard lock(engine_.open_mu_);
+      engine_.stream_end_[stream_id_] = start_ + e.wall_duration;
+    }
     if (e.media_duration.ticks() > 0) {
       bytes_per_second_ = static_cast<double>(builder_->bytes()) * kTicksPerSecond /
                           static_cast<double>(e.media_duration.ticks());
@@ -98,6 +103,7 @@ class StreamRecording::Sink final : public RecordingSink {
   const int64_t stream_id_;
   const size_t dir_index_;
   int64_t run_start_id_ = 0;
+  Time90k start_;  // the open recording's
   double bytes_per_second_ = 4e6 / 8;
   int64_t last_warning_ns_ = 0;  // engine_.clock_ monotonic reading; 0: never warned
   std::shared_ptr<RecordingBuilder> builder_;
@@ -252,16 +258,27 @@ Result<std::unique_ptr<StreamRecording>> Engine::Record(int64_t stream_id,
                                                         uint32_t audio_clock_rate,
                                                         Duration90k stagger) {
   size_t dir_index = 0;
+  RecorderOptions o;
+  {
+    std::lock_guard lock(open_mu_);
+    if (auto it = stream_end_.find(stream_id); it != stream_end_.end()) o.previous_end = it->second;
+  }
   {
     std::lock_guard lock(db_mu_);
     NJ_TRY(db::StreamRow s, db_->GetStream(stream_id));
     for (size_t i = 0; i < dirs_.size(); ++i) {
       if (s.sample_file_dir_id == dirs_[i].id) dir_index = i;
     }
+    // The first session of this process: where the stream's last stored recording ends (it may
+    // have been deleted since, by retention: then nothing holds the new run back).
+    if (!o.previous_end && s.next_recording_id > 1) {
+      if (auto last = db_->GetRecording((stream_id << 32) | (s.next_recording_id - 1)); last) {
+        o.previous_end = last->end();
+      }
+    }
   }
   std::unique_ptr<StreamRecording> r(new StreamRecording());
   r->sink_ = std::make_unique<StreamRecording::Sink>(*this, stream_id, dir_index);
-  RecorderOptions o;
   o.target_duration = options_.recording_duration;
   o.stagger = stagger;
   o.audio_clock_rate = audio_clock_rate;

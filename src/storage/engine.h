@@ -186,7 +186,9 @@ class Engine {
   std::mutex open_mu_;
   std::map<int64_t, OpenRec> open_;            // guarded by open_mu_: recordings being written
   std::map<int64_t, int64_t> next_recording_;  // guarded by open_mu_: stream -> next id
-  std::map<int64_t, int> lease_counts_;        // guarded by open_mu_: id -> readers
+  // guarded by open_mu_: stream -> wall end of the latest recording this process ended
+  std::map<int64_t, Time90k> stream_end_;
+  std::map<int64_t, int> lease_counts_;  // guarded by open_mu_: id -> readers
 
   std::mutex maint_mu_;
   std::condition_variable maint_cv_;

@@ -127,6 +127,40 @@ TEST_F(EngineTest, RecordsWholeRecordingsThatMatchWhatWasFed) {
   EXPECT_TRUE((*rows)[2].flags & db::kRecordingRunEnd);
 }
 
+// A reconnect's first frame can arrive before the previous session's run ends (the estimated
+// duration of its last frame): the new session's run starts at that end, within this process
+// and after a restart (the end read from the database).
+TEST_F(EngineTest, ASessionsRunStartsNoEarlierThanThePreviousOnesEnd) {
+  Synthetic syn;
+  auto e = OpenEngine();
+  ASSERT_TRUE(e);
+  const int64_t stream = SetUpStream(*e, 1LL << 40);
+  auto session = [&](int64_t frames) {
+    auto rec = e->Record(stream, 0);
+    ASSERT_TRUE(rec);
+    (*rec)->recorder().SetVideoSampleEntry(entry_);
+    Feed((*rec)->recorder(), syn, 0, frames);
+    (*rec)->recorder().Flush(clock_.Now());
+  };
+  session(kFps * 4);
+  clock_.SetWall(clock_.Now() - Duration90k(kFrame / 3));  // 11 ms before the run's end
+  session(kFps * 4);
+  e.reset();
+  clock_.SetWall(clock_.Now() - Duration90k(kFrame / 3));
+  e = OpenEngine();
+  ASSERT_TRUE(e);
+  session(kFps * 4);
+  auto rows = e->WithDb([&](db::Database& d) {
+    return d.ListRecordings(stream, Time90k(0), Time90k(INT64_MAX / 4));
+  });
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 3u);
+  for (size_t i = 1; i < rows->size(); ++i) {
+    EXPECT_EQ((*rows)[i].run_start_id, (*rows)[i].composite_id) << i;
+    EXPECT_EQ((*rows)[i].start, (*rows)[i - 1].end()) << i;
+  }
+}
+
 TEST_F(EngineTest, RetentionDeletesOldestFirstAndSparesLeases) {
   auto e = OpenEngine();
   ASSERT_TRUE(e);

@@ -4,7 +4,8 @@
 
 namespace nightjar::storage {
 
-Recorder::Recorder(RecordingSink& sink, RecorderOptions options) : sink_(sink), options_(options) {}
+Recorder::Recorder(RecordingSink& sink, RecorderOptions options)
+    : sink_(sink), options_(options), previous_end_(options.previous_end) {}
 
 Recorder::~Recorder() = default;
 
@@ -84,7 +85,16 @@ void Recorder::NoteLag(int64_t media_time, Time90k wall_now) {
 void Recorder::StartRecording(const Frame& key, Time90k wall_now) {
   RecordingSink::Start s;
   s.new_run = !run_open_;
-  s.wall_start = run_open_ ? next_wall_start_ : wall_now;
+  if (run_open_) {
+    s.wall_start = next_wall_start_;
+  } else {
+    s.wall_start = wall_now;
+    // The previous run's end is an estimate (its last frame's duration, its first frame's
+    // arrival): a run that seems to start a little before it starts right after it instead.
+    if (previous_end_ && wall_now < *previous_end_ && *previous_end_ - wall_now <= kMaxRunOverlap) {
+      s.wall_start = *previous_end_;
+    }
+  }
   s.video_sample_entry_id = video_entry_;
   s.audio_sample_entry_id = audio_entry_;
   target_ = options_.target_duration;
@@ -147,6 +157,7 @@ void Recorder::EndRecording(int64_t end_media_time, Time90k wall_now, bool run_e
   e.run_end = run_end;
   sink_.EndRecording(e);
   next_wall_start_ = rec_wall_start_ + e.wall_duration;
+  previous_end_ = next_wall_start_;
   open_ = false;
   if (run_end) run_open_ = false;
 }

@@ -13,6 +13,11 @@
 //   arrived. Each later recording starts where the previous one ended. A recording's wall
 //   duration is its media duration corrected towards the local clock by at most ±500 ppm
 //   (kMaxDriftPpm), so a camera clock that drifts is followed without ever jumping.
+// - Runs of a stream never overlap by less than kMaxRunOverlap: a run whose first frame arrives
+//   before the stream's previous run ended (that run's last frame duration is estimated, its
+//   start was the arrival of its first frame: both can be off by a frame or a read's wait, and a
+//   camera that drops the connection is often back within that) starts where the previous run
+//   ended. A larger overlap is the local clock stepping back: the new run follows the clock.
 //
 // Thread safety: a Recorder is used from one thread (its stream's strand); the sink's methods are
 // called from that thread.
@@ -30,6 +35,7 @@
 namespace nightjar::storage {
 
 inline constexpr int64_t kMaxDriftPpm = 500;
+inline constexpr Duration90k kMaxRunOverlap = Duration90k::FromSeconds(2);
 
 // A frame with its duration, as the sink receives it.
 struct TimedFrame {
@@ -67,6 +73,9 @@ struct RecorderOptions {
   // A jump in media time larger than this (or backwards) between frames is a gap.
   Duration90k max_frame_gap = Duration90k::FromSeconds(10);
   uint32_t audio_clock_rate = 0;  // 0: no audio track
+  // Where the stream's latest recording ended (an earlier session's, or one found in the
+  // database), if any: a new run starts no earlier (see kMaxRunOverlap).
+  std::optional<Time90k> previous_end;
 };
 
 class Recorder {
@@ -113,9 +122,10 @@ class Recorder {
   bool first_of_stream_ = true;
   int64_t rec_start_media_ = 0;  // video media time of the recording's first frame
   Time90k rec_wall_start_;
-  Time90k last_wall_;        // arrival time of the latest frame
-  Time90k next_wall_start_;  // where the next recording of the run starts
-  Duration90k target_;       // this recording's target (stagger on the first)
+  Time90k last_wall_;                    // arrival time of the latest frame
+  Time90k next_wall_start_;              // where the next recording of the run starts
+  std::optional<Time90k> previous_end_;  // where the stream's latest recording ended
+  Duration90k target_;                   // this recording's target (stagger on the first)
   // The smallest lag in the current one-second bucket of media time and in the one before.
   int64_t lag_min_ = INT64_MAX, lag_min_before_ = INT64_MAX;
   int64_t lag_bucket_start_ = 0;  // media time the current bucket began

@@ -182,6 +182,55 @@ TEST(RecorderTest, TimestampJumpEndsRun) {
   EXPECT_EQ(sink.recs[1].frames.size(), 55u);  // from the key frame at i = 5
 }
 
+// A camera dropped the connection and was back within a frame: the new run's first frame
+// arrived before the previous run's end (its last frame's duration was estimated). The new run
+// starts where that one ended, in the same recorder (a gap in media time) and in a new one (a new
+// session, told the stream's previous end); a local clock stepped back further is followed.
+TEST(RecorderTest, RunsDoNotOverlapByAnEstimate) {
+  FakeSink sink;
+  Recorder r(sink, {});
+  Feed(r, 0, 120, 60);
+  r.Flush(kWall0 + Duration90k(120 * kFrame));
+  ASSERT_EQ(sink.recs.size(), 1u);
+  const Time90k end = sink.recs[0].start.wall_start + sink.recs[0].end->wall_duration;
+  EXPECT_EQ(end, kWall0 + Duration90k(120 * kFrame));
+  // The camera restarts its clock; its first key frame arrives 10 ms before that end.
+  const Time90k early = end - Duration90k(900);
+  r.OnFrame(Video(0, true), early);
+  r.OnFrame(Video(kFrame, false), early + Duration90k(kFrame));
+  r.Flush(early + Duration90k(2 * kFrame));
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_TRUE(sink.recs[1].start.new_run);
+  EXPECT_EQ(sink.recs[1].start.wall_start, end);
+
+  // A new session's recorder, told where the stream's last recording ended.
+  FakeSink next;
+  RecorderOptions o;
+  o.previous_end = end;
+  Recorder r2(next, o);
+  r2.OnFrame(Video(0, true), early);
+  r2.Flush(early + Duration90k(kFrame));
+  ASSERT_EQ(next.recs.size(), 1u);
+  EXPECT_EQ(next.recs[0].start.wall_start, end);
+
+  // Overlapping by more than kMaxRunOverlap: the local clock was stepped back; follow it.
+  FakeSink stepped;
+  Recorder r3(stepped, o);
+  const Time90k back = end - kMaxRunOverlap - Duration90k(1);
+  r3.OnFrame(Video(0, true), back);
+  r3.Flush(back + Duration90k(kFrame));
+  ASSERT_EQ(stepped.recs.size(), 1u);
+  EXPECT_EQ(stepped.recs[0].start.wall_start, back);
+
+  // After the end, nothing changes.
+  FakeSink later;
+  Recorder r4(later, o);
+  r4.OnFrame(Video(0, true), end + Duration90k(1));
+  r4.Flush(end + Duration90k(kFrame));
+  ASSERT_EQ(later.recs.size(), 1u);
+  EXPECT_EQ(later.recs[0].start.wall_start, end + Duration90k(1));
+}
+
 TEST(RecorderTest, DriftCorrectionIsBounded) {
   FakeSink sink;
   Recorder r(sink, {});
