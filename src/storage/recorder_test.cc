@@ -203,32 +203,24 @@ TEST(RecorderTest, RunsDoNotOverlapByAnEstimate) {
   EXPECT_TRUE(sink.recs[1].start.new_run);
   EXPECT_EQ(sink.recs[1].start.wall_start, end);
 
-  // A new session's recorder, told where the stream's last recording ended.
-  FakeSink next;
-  RecorderOptions o;
-  o.previous_end = end;
-  Recorder r2(next, o);
-  r2.OnFrame(Video(0, true), early);
-  r2.Flush(early + Duration90k(kFrame));
-  ASSERT_EQ(next.recs.size(), 1u);
-  EXPECT_EQ(next.recs[0].start.wall_start, end);
-
+  // A new session's recorder, told where the stream's last recording ended: where does a run
+  // whose first frame arrives at `arrival` start?
+  auto run_start = [end](Time90k arrival) {
+    FakeSink next;
+    RecorderOptions o;
+    o.previous_end = end;
+    Recorder fresh(next, o);
+    fresh.OnFrame(Video(0, true), arrival);
+    fresh.Flush(arrival + Duration90k(kFrame));
+    EXPECT_EQ(next.recs.size(), 1u);
+    return next.recs.empty() ? Time90k() : next.recs[0].start.wall_start;
+  };
+  EXPECT_EQ(run_start(early), end);
   // Overlapping by more than kMaxRunOverlap: the local clock was stepped back; follow it.
-  FakeSink stepped;
-  Recorder r3(stepped, o);
   const Time90k back = end - kMaxRunOverlap - Duration90k(1);
-  r3.OnFrame(Video(0, true), back);
-  r3.Flush(back + Duration90k(kFrame));
-  ASSERT_EQ(stepped.recs.size(), 1u);
-  EXPECT_EQ(stepped.recs[0].start.wall_start, back);
-
+  EXPECT_EQ(run_start(back), back);
   // After the end, nothing changes.
-  FakeSink later;
-  Recorder r4(later, o);
-  r4.OnFrame(Video(0, true), end + Duration90k(1));
-  r4.Flush(end + Duration90k(kFrame));
-  ASSERT_EQ(later.recs.size(), 1u);
-  EXPECT_EQ(later.recs[0].start.wall_start, end + Duration90k(1));
+  EXPECT_EQ(run_start(end + Duration90k(1)), end + Duration90k(1));
 }
 
 TEST(RecorderTest, DriftCorrectionIsBounded) {
