@@ -112,6 +112,13 @@ std::vector<rtsp::UdpFd> OpenSockets(const Options& o) {
       std::exit(1);
     }
     (void)rtsp::PrepareUdpSocket(fd->get(), 4 << 20, true);  // as the RTSP client asks
+    const sockaddr_in camera = Loopback(0);                  // and only from the camera
+    if (auto ok = rtsp::AcceptOnlyFrom(fd->get(), reinterpret_cast<const sockaddr*>(&camera),
+                                       sizeof camera);
+        !ok) {
+      std::fprintf(stderr, "udp_receive_bench: %s\n", ok.error().ToString().c_str());
+      std::exit(1);
+    }
     sockets.push_back(std::move(*fd));
   }
   return sockets;
@@ -145,9 +152,6 @@ Figures RunDrainUdp(const Options& o) {
     e.data.u64 = f;
     epoll_ctl(ep, EPOLL_CTL_ADD, sockets[f].get(), &e);
   }
-  const sockaddr_in camera = Loopback(0);
-  const rtsp::UdpSource source =
-      rtsp::MakeUdpSource(reinterpret_cast<const sockaddr*>(&camera), sizeof camera);
   std::vector<epoll_event> ready(sockets.size());
   Figures r = Run(o, StartSender(o), [&]() -> uint64_t {
     uint64_t n = 0;
@@ -155,7 +159,7 @@ Figures RunDrainUdp(const Options& o) {
     for (int i = 0; i < k; ++i) {
       const int fd = sockets[ready[static_cast<size_t>(i)].data.u64].get();
       for (bool caught_up = false; !caught_up;) {
-        auto d = rtsp::DrainUdp(fd, source, 8, [&](std::span<const uint8_t> packet) {
+        auto d = rtsp::DrainUdp(fd, 8, [&](std::span<const uint8_t> packet) {
           g_touched += packet[0] + packet.size();
           return true;
         });

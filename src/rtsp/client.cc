@@ -519,6 +519,10 @@ Result<void> Client::Session::OpenUdpPair(UdpPair& pair) {
   boost::system::error_code ec;
   const auto local = socket_.local_endpoint(ec).address();
   if (ec) return Err(ErrorCode::kIo, "no local address: " + ec.message());
+  // Only the camera may feed the session: its address, from any port (RTP and RTCP may come from
+  // ports other than the ones it announces); the kernel refuses other hosts' datagrams.
+  const asio::ip::udp::endpoint camera(socket_.remote_endpoint(ec).address(), 0);
+  if (ec) return Err(ErrorCode::kClosed, "no camera address: " + ec.message());
   for (int attempt = 0; attempt < 50; ++attempt) {
     const uint16_t port = static_cast<uint16_t>(20000 + 2 * (RandomU32() % 20000));
     // The RTP socket stays out of Asio's reactor: it is polled (udp_poller.h).
@@ -529,6 +533,10 @@ Result<void> Client::Session::OpenUdpPair(UdpPair& pair) {
     rtcp->open(local.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
     if (!ec) rtcp->bind({local, static_cast<uint16_t>(port + 1)}, ec);
     if (ec) continue;
+    const auto* to = camera.data();
+    const auto to_length = static_cast<socklen_t>(camera.size());
+    NJ_CHECK_OK(AcceptOnlyFrom(rtp->get(), to, to_length));
+    NJ_CHECK_OK(AcceptOnlyFrom(rtcp->native_handle(), to, to_length));
     // Room for bursts of a 4K key frame while the strand is busy elsewhere (the kernel grants
     // 4 MiB: ~1,800 datagrams, ~5 s of a 4 Mbit/s stream; a poll tick brings a few); receive
     // offload where the network device coalesces (udp_batch.h).

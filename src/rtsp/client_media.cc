@@ -98,7 +98,6 @@ Result<void> Client::Session::StartUdpPoll() {
   for (size_t track = 0; track < udp_.size(); ++track) {
     UdpPair& u = udp_[track];
     if (!u.rtp) continue;
-    u.source = MakeUdpSource(u.server_rtp.data(), u.server_rtp.size());
     auto drain = [weak, track] {
       auto self = weak.lock();
       return !self || self->DrainRtp(track);
@@ -120,8 +119,7 @@ bool Client::Session::DrainRtp(size_t track) {
     }
     return !closed_;  // a handler may have stopped the session: its sockets are closed
   };
-  auto drained =
-      DrainUdp(udp_[track].rtp.get(), udp_[track].source, kMaxBatchesPerTurn, on_datagram);
+  auto drained = DrainUdp(udp_[track].rtp.get(), kMaxBatchesPerTurn, on_datagram);
   if (closed_) return true;
   if (failed) {
     Fail(failed->code(), failed->message());
@@ -139,16 +137,13 @@ bool Client::Session::DrainRtp(size_t track) {
 asio::awaitable<void> Client::Session::UdpLoop(size_t track) {
   auto self = shared_from_this();
   asio::ip::udp::socket& socket = *udp_[track].rtcp;
-  // Only the camera may feed this session (its address; RTCP may come from another port).
-  const UdpSource source =
-      MakeUdpSource(udp_[track].server_rtp.data(), udp_[track].server_rtp.size());
   auto on_datagram = [&](std::span<const uint8_t> packet) {
     stats.bytes_received += packet.size();
     if (!receivers[track]->OnRtcp(packet)) ++stats.malformed_rtcp;
     return !closed_;
   };
   while (!closed_) {
-    auto drained = DrainUdp(socket.native_handle(), source, kMaxBatchesPerTurn, on_datagram);
+    auto drained = DrainUdp(socket.native_handle(), kMaxBatchesPerTurn, on_datagram);
     if (closed_) break;
     if (!drained) {
       Fail(ErrorCode::kIo, "UDP receive: " + drained.error().message());

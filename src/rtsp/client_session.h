@@ -50,7 +50,6 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   struct UdpPair {
     UdpFd rtp;               // polled (udp_poller.h), never in the reactor (udp_batch.h)
     UdpPoller::Handle poll;  // after rtp: the watch ends before the socket closes
-    UdpSource source;        // only the camera may feed the session (its address)
     uint16_t rtp_port = 0;
     int rcvbuf_bytes = 0;  // what the kernel granted (it reports twice the bytes asked for)
     std::unique_ptr<boost::asio::ip::udp::socket> rtcp;  // waited on by UdpLoop (rare packets)

@@ -29,7 +29,6 @@ thread_local bool t_batch_in_use = false;
 struct UdpBatch::Arrays {
   mmsghdr messages[kSlots];
   iovec iov[kSlots];
-  sockaddr_storage names[kSlots];
   alignas(cmsghdr) uint8_t control[kSlots][kControlBytes];
   int segment[kSlots];  // parsed GRO segment size, 0 when none
 };
@@ -50,8 +49,8 @@ Result<size_t> UdpBatch::Receive(int fd) {
   Arrays& a = *arrays_;
   for (size_t i = 0; i < kSlots; ++i) {  // the kernel rewrites lengths and flags on each call
     msghdr& h = a.messages[i].msg_hdr;
-    h.msg_name = &a.names[i];
-    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_name = nullptr;  // the socket accepts only the camera (AcceptOnlyFrom)
+    h.msg_namelen = 0;
     h.msg_iov = &a.iov[i];
     h.msg_iovlen = 1;
     h.msg_control = a.control[i];
@@ -96,31 +95,6 @@ bool UdpBatch::truncated(size_t i) const {
   return (arrays_->messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 }
 
-bool UdpBatch::from(size_t i, const UdpSource& source) const {
-  const sockaddr_storage& got = arrays_->names[i];
-  const sockaddr_storage& want = source.address;
-  if (got.ss_family != want.ss_family) {
-    // An IPv4 camera seen on an IPv6 socket arrives as ::ffff:a.b.c.d.
-    if (got.ss_family == AF_INET6 && want.ss_family == AF_INET) {
-      const auto& g = reinterpret_cast<const sockaddr_in6&>(got);
-      const auto& w = reinterpret_cast<const sockaddr_in&>(want);
-      return IN6_IS_ADDR_V4MAPPED(&g.sin6_addr) &&
-             std::memcmp(&g.sin6_addr.s6_addr[12], &w.sin_addr, 4) == 0;
-    }
-    return false;
-  }
-  if (got.ss_family == AF_INET) {
-    return reinterpret_cast<const sockaddr_in&>(got).sin_addr.s_addr ==
-           reinterpret_cast<const sockaddr_in&>(want).sin_addr.s_addr;
-  }
-  if (got.ss_family == AF_INET6) {
-    return std::memcmp(&reinterpret_cast<const sockaddr_in6&>(got).sin6_addr,
-                       &reinterpret_cast<const sockaddr_in6&>(want).sin6_addr,
-                       sizeof(in6_addr)) == 0;
-  }
-  return false;
-}
-
 UdpBatchLease::UdpBatchLease() {
   if (t_batch_in_use) {
     own_ = std::make_unique<UdpBatch>();
@@ -158,10 +132,21 @@ UdpSocketSettings PrepareUdpSocket(int fd, int rcvbuf_bytes, bool gro) {
   return s;
 }
 
-UdpSource MakeUdpSource(const sockaddr* address, socklen_t length) {
-  UdpSource s;
-  std::memcpy(&s.address, address, std::min<size_t>(length, sizeof(s.address)));
-  return s;
+Result<void> AcceptOnlyFrom(int fd, const sockaddr* address, socklen_t length) {
+  sockaddr_storage peer{};
+  if (length > sizeof(peer)) return Err(ErrorCode::kInvalidArgument, "address too long");
+  std::memcpy(&peer, address, length);
+  if (peer.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in&>(peer).sin_port = 0;
+  } else if (peer.ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6&>(peer).sin6_port = 0;
+  } else {
+    return Err(ErrorCode::kInvalidArgument, "not an IP address");
+  }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&peer), length) != 0) {
+    return Err(ErrorCode::kIo, std::string("connect: ") + std::strerror(errno));
+  }
+  return Ok();
 }
 
 Result<UdpFd> UdpFd::Bind(const sockaddr* address, socklen_t length) {

@@ -40,10 +40,15 @@
 
 namespace nightjar::rtsp {
 
-// The address datagrams must come from (the camera); others are counted and skipped.
-struct UdpSource {
-  sockaddr_storage address{};  // only the family and the address are compared, not the port
-};
+// Restricts `fd` to datagrams from `address` (from any of its ports: cameras may send RTP from
+// a port other than the one they announce): connect(2) to the address with port 0. Linux's UDP
+// socket lookup matches a connected socket's remote port only when it is nonzero, and its remote
+// address always, so datagrams from any other host are refused by the kernel before they are
+// queued (a flood from another device cannot fill the buffer the camera's datagrams need, nor
+// wake anyone), and receiving need not ask for each datagram's source. Replies to what the socket
+// sends may then report ICMP errors (ECONNREFUSED) on a receive; DrainUdp takes them as "nothing
+// queued". kIo when connect fails.
+Result<void> AcceptOnlyFrom(int fd, const sockaddr* address, socklen_t length);
 
 // Sets `fd` up for DrainUdp: a receive buffer of at least `rcvbuf_bytes` when > 0 (raised with
 // SO_RCVBUFFORCE when net.core.rmem_max caps it and the process may), and UDP_GRO when `gro`.
@@ -58,7 +63,6 @@ UdpSocketSettings PrepareUdpSocket(int fd, int rcvbuf_bytes, bool gro);
 struct DrainResult {
   size_t datagrams = 0;    // delivered to the callback (GRO segments each count)
   size_t bytes = 0;        // their bytes
-  size_t foreign = 0;      // from another address, skipped
   size_t truncated = 0;    // larger than a buffer (64 KiB), skipped
   bool caught_up = false;  // a batch was short or empty: nothing more was queued; wait for more
   size_t system_calls = 0;
@@ -82,7 +86,6 @@ class UdpBatch {
   std::span<const uint8_t> data(size_t i) const;
   size_t segment_size(size_t i) const;
   bool truncated(size_t i) const;
-  bool from(size_t i, const UdpSource& source) const;
 
  private:
   struct Arrays;
@@ -106,13 +109,13 @@ class UdpBatchLease {
 };
 
 // Reads what `fd` has queued, batch by batch, and calls on_datagram(std::span<const uint8_t>) for
-// each datagram from `source`, GRO super-datagrams split into their segments. on_datagram returns
+// each datagram, GRO super-datagrams split into their segments. Whom the datagrams may come from
+// is the socket's business (AcceptOnlyFrom). on_datagram returns
 // false to stop (the rest of the batch is dropped). Stops once it caught up (a short batch) or
 // after `max_batches` full ones (more may be queued: yield, then call again). kIo on a socket
 // error.
 template <typename Fn>
-Result<DrainResult> DrainUdp(int fd, const UdpSource& source, size_t max_batches,
-                             Fn&& on_datagram) {
+Result<DrainResult> DrainUdp(int fd, size_t max_batches, Fn&& on_datagram) {
   DrainResult r;
   UdpBatchLease lease;
   UdpBatch& batch = lease.batch();
@@ -126,10 +129,6 @@ Result<DrainResult> DrainUdp(int fd, const UdpSource& source, size_t max_batches
     for (size_t i = 0; i < n; ++i) {
       if (batch.truncated(i)) {
         ++r.truncated;
-        continue;
-      }
-      if (!batch.from(i, source)) {
-        ++r.foreign;
         continue;
       }
       std::span<const uint8_t> d = batch.data(i);
@@ -149,9 +148,6 @@ Result<DrainResult> DrainUdp(int fd, const UdpSource& source, size_t max_batches
   }
   return r;
 }
-
-// Fills `source` from an address in network form (AF_INET / AF_INET6 sockaddr).
-UdpSource MakeUdpSource(const sockaddr* address, socklen_t length);
 
 // A non-blocking, close-on-exec UDP socket owned outside any reactor (see Polled sockets above).
 class UdpFd {

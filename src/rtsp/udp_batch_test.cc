@@ -1,10 +1,11 @@
-// DrainUdp over real loopback sockets: datagram boundaries, the source filter, batches, and
-// UDP_GRO super-datagrams split back into their segments; the polled socket (UdpFd).
+// DrainUdp over real loopback sockets: datagram boundaries, the source filter (AcceptOnlyFrom),
+// batches, and UDP_GRO super-datagrams split back into their segments; the polled socket (UdpFd).
 #include "rtsp/udp_batch.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/udp.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -51,15 +52,16 @@ std::vector<uint8_t> Bytes(size_t size, uint8_t first) {
   return v;
 }
 
-UdpSource From(const Socket& s) {
-  const sockaddr_in a = s.name();
-  return MakeUdpSource(reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+// Restricts `rx` to datagrams from `camera`'s address, as the RTSP client does.
+void AcceptOnly(const Socket& rx, const Socket& camera) {
+  const sockaddr_in a = camera.name();
+  ASSERT_TRUE(AcceptOnlyFrom(rx.fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)));
 }
 
-std::vector<std::vector<uint8_t>> DrainAll(int fd, const UdpSource& source, size_t max_batches,
+std::vector<std::vector<uint8_t>> DrainAll(int fd, size_t max_batches,
                                            DrainResult* result = nullptr) {
   std::vector<std::vector<uint8_t>> got;
-  auto r = DrainUdp(fd, source, max_batches, [&](std::span<const uint8_t> d) {
+  auto r = DrainUdp(fd, max_batches, [&](std::span<const uint8_t> d) {
     got.emplace_back(d.begin(), d.end());
     return true;
   });
@@ -75,22 +77,39 @@ TEST(UdpBatch, DeliversEachDatagramWholeAndInOrder) {
   for (size_t i = 0; i < 10; ++i) sent.push_back(Bytes(12 + 137 * i, static_cast<uint8_t>(i)));
   for (const auto& d : sent) tx.SendTo(rx, d);
   DrainResult r;
-  EXPECT_EQ(DrainAll(rx.fd, From(tx), 8, &r), sent);
+  EXPECT_EQ(DrainAll(rx.fd, 8, &r), sent);
   EXPECT_EQ(r.datagrams, sent.size());
   EXPECT_TRUE(r.caught_up);
   EXPECT_EQ(r.system_calls, 1u);  // a short batch: no second call to see EAGAIN
   // Nothing queued: caught up at once, nothing delivered.
-  EXPECT_TRUE(DrainAll(rx.fd, From(tx), 8, &r).empty());
+  EXPECT_TRUE(DrainAll(rx.fd, 8, &r).empty());
   EXPECT_TRUE(r.caught_up);
 }
 
-TEST(UdpBatch, SkipsDatagramsFromAnotherAddress) {
-  Socket rx("127.0.0.1"), camera("127.0.0.1"), stranger("127.0.0.2");
+// Another host's datagrams never reach the socket; the camera's do, from any of its ports. The
+// sockets receive no datagram that would wake a reader for nothing, and a flood from elsewhere
+// cannot fill the buffer the camera needs.
+TEST(UdpBatch, AcceptsOnlyTheCamerasAddressFromAnyPort) {
+  Socket rx("127.0.0.1"), camera("127.0.0.1"), other_port("127.0.0.1"), stranger("127.0.0.2");
+  AcceptOnly(rx, camera);
   stranger.SendTo(rx, Bytes(100, 1));
   camera.SendTo(rx, Bytes(200, 2));
+  other_port.SendTo(rx, Bytes(300, 3));
+  stranger.SendTo(rx, Bytes(400, 4));
+  EXPECT_EQ(DrainAll(rx.fd, 8), (Datagrams{Bytes(200, 2), Bytes(300, 3)}));
+  // Sending from the restricted socket still works, to any port of the camera's address.
+  const sockaddr_in to = camera.name();
+  const std::vector<uint8_t> report = Bytes(32, 9);
+  EXPECT_EQ(sendto(rx.fd, report.data(), report.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                   sizeof(to)),
+            static_cast<ssize_t>(report.size()));
   DrainResult r;
-  EXPECT_EQ(DrainAll(rx.fd, From(camera), 8, &r), Datagrams{Bytes(200, 2)});
-  EXPECT_EQ(r.foreign, 1u);
+  EXPECT_EQ(DrainAll(camera.fd, 8, &r), Datagrams{report});
+  // Not an IP address.
+  sockaddr_un unix_address{};
+  unix_address.sun_family = AF_UNIX;
+  EXPECT_FALSE(AcceptOnlyFrom(rx.fd, reinterpret_cast<const sockaddr*>(&unix_address),
+                              sizeof(unix_address)));
 }
 
 TEST(UdpBatch, StopsAfterMaxBatchesAndResumes) {
@@ -99,10 +118,10 @@ TEST(UdpBatch, StopsAfterMaxBatchesAndResumes) {
   const size_t n = UdpBatch::kSlots * 2 + 5;
   for (size_t i = 0; i < n; ++i) tx.SendTo(rx, Bytes(50, static_cast<uint8_t>(i)));
   DrainResult r;
-  auto first = DrainAll(rx.fd, From(tx), 1, &r);
+  auto first = DrainAll(rx.fd, 1, &r);
   EXPECT_EQ(first.size(), UdpBatch::kSlots);
   EXPECT_FALSE(r.caught_up);  // a full batch: more may be queued
-  auto rest = DrainAll(rx.fd, From(tx), 8, &r);
+  auto rest = DrainAll(rx.fd, 8, &r);
   EXPECT_EQ(rest.size(), n - UdpBatch::kSlots);
   EXPECT_TRUE(r.caught_up);
   EXPECT_EQ(rest.back(), Bytes(50, static_cast<uint8_t>(n - 1)));
@@ -112,7 +131,7 @@ TEST(UdpBatch, CallbackStopsTheDrain) {
   Socket rx("127.0.0.1"), tx("127.0.0.1");
   for (int i = 0; i < 3; ++i) tx.SendTo(rx, Bytes(20, static_cast<uint8_t>(i)));
   size_t calls = 0;
-  auto r = DrainUdp(rx.fd, From(tx), 8, [&](std::span<const uint8_t>) { return ++calls < 2; });
+  auto r = DrainUdp(rx.fd, 8, [&](std::span<const uint8_t>) { return ++calls < 2; });
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(calls, 2u);
 }
@@ -137,7 +156,7 @@ TEST(UdpBatch, SplitsGroSuperDatagramsAtSegmentBoundaries) {
   tx.SendTo(rx, Bytes(700, 9));  // then a plain datagram (the socket option applies: one segment)
   want.push_back(Bytes(700, 9));
   DrainResult r;
-  EXPECT_EQ(DrainAll(rx.fd, From(tx), 8, &r), want);
+  EXPECT_EQ(DrainAll(rx.fd, 8, &r), want);
   EXPECT_EQ(r.datagrams, 5u);
 }
 
@@ -146,8 +165,8 @@ TEST(UdpBatch, NestedLeaseOnOneThreadGetsItsOwnBuffers) {
   tx.SendTo(a_rx, Bytes(30, 1));
   tx.SendTo(b_rx, Bytes(40, 2));
   std::vector<std::vector<uint8_t>> outer, inner;
-  auto r = DrainUdp(a_rx.fd, From(tx), 8, [&](std::span<const uint8_t> d) {
-    inner = DrainAll(b_rx.fd, From(tx), 8);
+  auto r = DrainUdp(a_rx.fd, 8, [&](std::span<const uint8_t> d) {
+    inner = DrainAll(b_rx.fd, 8);
     outer.emplace_back(d.begin(), d.end());  // still intact after the nested drain
     return true;
   });
@@ -184,14 +203,14 @@ TEST(UdpFd, BindsNonBlockingAndRefusesATakenPort) {
 
   Socket tx("127.0.0.1");
   DrainResult r;
-  EXPECT_TRUE(DrainAll(rx->get(), From(tx), 8, &r).empty());
+  EXPECT_TRUE(DrainAll(rx->get(), 8, &r).empty());
   EXPECT_TRUE(r.caught_up);
   const sockaddr_in to = a;
   const std::vector<uint8_t> packet = Bytes(1400, 7);
   ASSERT_EQ(sendto(tx.fd, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&to),
                    sizeof(to)),
             static_cast<ssize_t>(packet.size()));
-  EXPECT_EQ(DrainAll(rx->get(), From(tx), 8), Datagrams{packet});
+  EXPECT_EQ(DrainAll(rx->get(), 8), Datagrams{packet});
 
   UdpFd moved = std::move(*rx);
   EXPECT_FALSE(*rx);
