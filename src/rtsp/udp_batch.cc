@@ -21,6 +21,27 @@ constexpr int SOL_UDP = 17;
 // Room for the UDP_GRO control message (an int) and nothing else is asked for.
 constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int));
 
+// The errors Linux reports on a connected UDP socket for ICMP messages (icmp_err_convert and
+// icmpv6_err_convert: unreachable net, host, protocol or port; prohibited; fragmentation needed;
+// a parameter problem).
+bool IsIcmpError(int e) {
+  switch (e) {
+    case ECONNREFUSED:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+    case ENONET:
+    case ENOPROTOOPT:
+    case EPROTO:
+    case EACCES:
+    case EMSGSIZE:
+    case EOPNOTSUPP:
+      return true;
+    default:
+      return false;
+  }
+}
+
 thread_local std::unique_ptr<UdpBatch> t_batch;
 thread_local bool t_batch_in_use = false;
 
@@ -64,9 +85,10 @@ Result<size_t> UdpBatch::Receive(int fd) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return size_t{0};
-    // ICMP port unreachable answered to our receiver report surfaces here on a connected-less
-    // socket only as ECONNREFUSED: not a receive failure.
-    if (errno == ECONNREFUSED) return size_t{0};
+    // An ICMP error answering what the socket sent (a receiver report to a closed port, a
+    // firewall's "prohibited") is reported once on a connected socket's next receive: not a
+    // receive failure. What was queued stays queued for the next call.
+    if (IsIcmpError(errno)) return size_t{0};
     return Err(ErrorCode::kIo, std::string("recvmmsg: ") + std::strerror(errno));
   }
   for (int i = 0; i < n; ++i) {

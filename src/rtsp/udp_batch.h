@@ -45,9 +45,10 @@ namespace nightjar::rtsp {
 // socket lookup matches a connected socket's remote port only when it is nonzero, and its remote
 // address always, so datagrams from any other host are refused by the kernel before they are
 // queued (a flood from another device cannot fill the buffer the camera's datagrams need, nor
-// wake anyone), and receiving need not ask for each datagram's source. Replies to what the socket
-// sends may then report ICMP errors (ECONNREFUSED) on a receive; DrainUdp takes them as "nothing
-// queued". kIo when connect fails.
+// wake anyone), and receiving need not ask for each datagram's source. ICMP errors answering
+// what the socket sends (port unreachable, host or network unreachable or prohibited...) are then
+// reported on its next receive; DrainUdp takes them as "nothing queued now" (the datagrams behind
+// them are read at the next call). kIo when connect fails.
 Result<void> AcceptOnlyFrom(int fd, const sockaddr* address, socklen_t length);
 
 // Sets `fd` up for DrainUdp: a receive buffer of at least `rcvbuf_bytes` when > 0 (raised with

@@ -112,6 +112,70 @@ TEST(UdpBatch, AcceptsOnlyTheCamerasAddressFromAnyPort) {
                               sizeof(unix_address)));
 }
 
+// Sends, through a raw socket (root only), an ICMP "destination unreachable" with `code` quoting a
+// UDP datagram from `from` to `to`, as a router or firewall on the way to `to` would answer it.
+bool SendIcmpUnreachable(uint8_t code, const sockaddr_in& from, const sockaddr_in& to) {
+  const int raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+  if (raw < 0) return false;
+  uint8_t packet[8 + 20 + 8] = {};
+  packet[0] = 3;  // destination unreachable
+  packet[1] = code;
+  uint8_t* ip = packet + 8;  // the quoted datagram: IPv4 header, then the UDP header
+  ip[0] = 0x45;
+  ip[3] = 28;  // total length
+  ip[8] = 64;  // TTL
+  ip[9] = IPPROTO_UDP;
+  std::memcpy(ip + 12, &from.sin_addr, 4);
+  std::memcpy(ip + 16, &to.sin_addr, 4);
+  uint8_t* udp = ip + 20;
+  std::memcpy(udp, &from.sin_port, 2);
+  std::memcpy(udp + 2, &to.sin_port, 2);
+  udp[5] = 8;  // length
+  uint32_t sum = 0;
+  for (size_t i = 0; i < sizeof(packet); i += 2) sum += (packet[i] << 8) | packet[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  packet[2] = static_cast<uint8_t>(~sum >> 8);
+  packet[3] = static_cast<uint8_t>(~sum & 0xff);
+  const ssize_t sent = sendto(raw, packet, sizeof(packet), 0,
+                              reinterpret_cast<const sockaddr*>(&from), sizeof(from));
+  close(raw);
+  return sent == static_cast<ssize_t>(sizeof(packet));
+}
+
+// A restricted (connected) socket hears of ICMP errors answering what it sent: a closed port, a
+// firewall's "host prohibited" (firewalld's default reject). Neither fails the drain; the
+// datagrams queued behind the error are read at the next call.
+TEST(UdpBatch, IcmpErrorsOnARestrictedSocketAreNotReceiveFailures) {
+  Socket rx("127.0.0.1"), camera("127.0.0.1");
+  AcceptOnly(rx, camera);
+  const sockaddr_in closed = [] {
+    Socket gone("127.0.0.1");
+    return gone.name();
+  }();
+  const std::vector<uint8_t> report = Bytes(32, 9);
+  ASSERT_EQ(sendto(rx.fd, report.data(), report.size(), 0,
+                   reinterpret_cast<const sockaddr*>(&closed), sizeof(closed)),
+            static_cast<ssize_t>(report.size()));  // port unreachable comes back: ECONNREFUSED
+  camera.SendTo(rx, Bytes(100, 1));
+  DrainResult r;
+  std::vector<std::vector<uint8_t>> got = DrainAll(rx.fd, 8, &r);
+  if (got.empty()) got = DrainAll(rx.fd, 8, &r);
+  EXPECT_EQ(got, Datagrams{Bytes(100, 1)});
+  if (!SendIcmpUnreachable(/*host prohibited=*/10, rx.name(), camera.name())) {
+    GTEST_SKIP() << "no raw socket (not root): host-prohibited not tried";
+  }
+  int error = 0;
+  socklen_t length = sizeof(error);
+  ASSERT_EQ(getsockopt(rx.fd, SOL_SOCKET, SO_ERROR, &error, &length), 0);
+  ASSERT_EQ(error, EHOSTUNREACH) << "the kernel did not report the ICMP error";
+  // Again, now through DrainUdp (SO_ERROR cleared it): a second one, then a datagram.
+  ASSERT_TRUE(SendIcmpUnreachable(10, rx.name(), camera.name()));
+  camera.SendTo(rx, Bytes(200, 2));
+  got = DrainAll(rx.fd, 8, &r);
+  if (got.empty()) got = DrainAll(rx.fd, 8, &r);
+  EXPECT_EQ(got, Datagrams{Bytes(200, 2)});
+}
+
 TEST(UdpBatch, StopsAfterMaxBatchesAndResumes) {
   Socket rx("127.0.0.1"), tx("127.0.0.1");
   PrepareUdpSocket(rx.fd, 1 << 20, false);

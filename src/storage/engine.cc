@@ -269,12 +269,11 @@ Result<std::unique_ptr<StreamRecording>> Engine::Record(int64_t stream_id,
     for (size_t i = 0; i < dirs_.size(); ++i) {
       if (s.sample_file_dir_id == dirs_[i].id) dir_index = i;
     }
-    // The first session of this process: where the stream's last stored recording ends (it may
-    // have been deleted since, by retention: then nothing holds the new run back).
-    if (!o.previous_end && s.next_recording_id > 1) {
-      if (auto last = db_->GetRecording((stream_id << 32) | (s.next_recording_id - 1)); last) {
-        o.previous_end = last->end();
-      }
+    // The first session of this process: where the stream's stored recordings end (none left:
+    // nothing holds the new run back).
+    if (!o.previous_end) {
+      NJ_TRY(db::StreamUsage usage, db_->GetStreamUsage(stream_id));
+      o.previous_end = usage.newest_end;
     }
   }
   std::unique_ptr<StreamRecording> r(new StreamRecording());
