@@ -202,14 +202,19 @@ Result<CameraConfig> ReadCamera(TableReader& r) {
 // whether some non-ASCII characters (U+00A1..U+0499 and others) are whitespace, which it does
 // wherever it is not inside a string or comment; its idea of where those are in a malformed
 // file is its own (config_fuzz found several disagreements with a lexer), so non-ASCII is only
-// let through on lines whose structure leaves no doubt. Camera names, paths and passwords in any
-// script still work; a mistyped file gets an error instead of a crash.
+// let through on lines whose structure leaves no doubt. A multi-line string (""" or ''') makes
+// the meaning of the lines after it depend on where it ends (a "comment line" inside one is string
+// text, where toml++ asks the same question after a backslash: config_fuzz), so a file holding
+// one must be ASCII. Camera names, paths and passwords in any script still work; a mistyped file
+// gets an error instead of a crash.
 Result<void> CheckNonAscii(std::string_view text, const std::string& path) {
   static const std::regex kSafeLine(
       R"(^[ \t]*(#.*|[A-Za-z0-9_-]+[ \t]*=[ \t]*()"
       R"(("([^"\\]|\\.)*"|'[^']*')|)"
       R"(\[[ \t]*(("([^"\\]|\\.)*"|'[^']*')[ \t]*(,[ \t]*("([^"\\]|\\.)*"|'[^']*')[ \t]*)*)?\])"
       R"()[ \t]*(#.*)?)\r?$)");
+  const bool multiline_string = text.find(R"(""")") != std::string_view::npos ||
+                                text.find(R"(''')") != std::string_view::npos;
   int line = 0;
   for (std::string_view rest = text; !rest.empty();) {
     line++;
@@ -220,6 +225,11 @@ Result<void> CheckNonAscii(std::string_view text, const std::string& path) {
                                    [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
     if (ascii) continue;
     // (The length bound keeps std::regex, which recurses per character, off deep stacks.)
+    if (multiline_string) {
+      return Err(ErrorCode::kInvalidArgument,
+                 path + ":" + std::to_string(line) +
+                     R"(: non-ASCII text is not accepted in a file with a multi-line string)");
+    }
     if (l.size() > 4096 || !std::regex_match(l.begin(), l.end(), kSafeLine)) {
       return Err(ErrorCode::kInvalidArgument,
                  path + ":" + std::to_string(line) +

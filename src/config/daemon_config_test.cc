@@ -93,10 +93,16 @@ TEST(DaemonConfig, CameraErrorsNameLineAndKey) {
       {"[[cameras]]\nid = \"a/b\"\nurl = \"rtsp://h/\"\n", "f.toml:2: cameras[0].id: expected"},
       // toml++ 3.3 has undefined behaviour on some of these outside strings (config_fuzz).
       {"[\xc9\xbf", "f.toml:1: non-ASCII text is accepted only"},
-      {"a = \"\"\"\"\"\"\"\xd1\x8b\n", "f.toml:1: non-ASCII text is accepted only"},
-      {"a =2'''x\xef\xba\xbf\n'''\n", "f.toml:1: non-ASCII text is accepted only"},
+      {"a = \"\"\"\"\"\"\"\xd1\x8b\n",
+       "f.toml:1: non-ASCII text is not accepted in a file with a multi-line"},
+      {"a =2'''x\xef\xba\xbf\n'''\n",
+       "f.toml:1: non-ASCII text is not accepted in a file with a multi-line"},
       {"# caf\xc3\xa9\n[storage]\nbase_path = 'x' \xc3\xa9\n",
        "f.toml:3: non-ASCII text is accepted only"},
+      // A "comment line" inside a multi-line string, a backslash before U+032B (config_fuzz).
+      {"\"\"\"sep\n2[]e_\\t\\\"tp\n#N]e_\\\xcc\xab\"\"\x01",
+       "f.toml:3: non-ASCII text is not accepted in a file with a multi-line string"},
+      {"a = '''x\n# caf\xc3\xa9\n'''\n", "f.toml:2: non-ASCII text is not accepted"},
   };
   for (const auto& k : cases) {
     auto c = ParseDaemonConfig(k.text, "f.toml");
