@@ -27,7 +27,6 @@ class StreamRecording::Sink final : public RecordingSink {
     row.video_sample_entry_id = s.video_sample_entry_id;
     row.audio_sample_entry_id = s.audio_sample_entry_id;
     run_start_id_ = row.run_start_id;
-    start_ = row.start;
     builder_ = std::make_shared<RecordingBuilder>(row);
     {
       std::lock_guard lock(engine_.open_mu_);
@@ -83,7 +82,7 @@ class StreamRecording::Sink final : public RecordingSink {
     builder_->Finish(e.media_duration, e.wall_duration, e.run_end);
     {
       std::lock_guard lock(engine_.open_mu_);
-      engine_.stream_end_[stream_id_] = start_ + e.wall_duration;
+      engine_.stream_end_[stream_id_] = builder_->row().start + e.wall_duration;
     }
     if (e.media_duration.ticks() > 0) {
       bytes_per_second_ = static_cast<double>(builder_->bytes()) * kTicksPerSecond /
@@ -103,7 +102,6 @@ class StreamRecording::Sink final : public RecordingSink {
   const int64_t stream_id_;
   const size_t dir_index_;
   int64_t run_start_id_ = 0;
-  Time90k start_;  // the open recording's
   double bytes_per_second_ = 4e6 / 8;
   int64_t last_warning_ns_ = 0;  // engine_.clock_ monotonic reading; 0: never warned
   std::shared_ptr<RecordingBuilder> builder_;

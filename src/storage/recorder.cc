@@ -5,7 +5,7 @@
 namespace nightjar::storage {
 
 Recorder::Recorder(RecordingSink& sink, RecorderOptions options)
-    : sink_(sink), options_(options), previous_end_(options.previous_end) {}
+    : sink_(sink), options_(options), last_end_(options.previous_end) {}
 
 Recorder::~Recorder() = default;
 
@@ -86,13 +86,13 @@ void Recorder::StartRecording(const Frame& key, Time90k wall_now) {
   RecordingSink::Start s;
   s.new_run = !run_open_;
   if (run_open_) {
-    s.wall_start = next_wall_start_;
+    s.wall_start = *last_end_;
   } else {
     s.wall_start = wall_now;
     // The previous run's end is an estimate (its last frame's duration, its first frame's
     // arrival): a run that seems to start a little before it starts right after it instead.
-    if (previous_end_ && wall_now < *previous_end_ && *previous_end_ - wall_now <= kMaxRunOverlap) {
-      s.wall_start = *previous_end_;
+    if (last_end_ && wall_now < *last_end_ && *last_end_ - wall_now <= kMaxRunOverlap) {
+      s.wall_start = *last_end_;
     }
   }
   s.video_sample_entry_id = video_entry_;
@@ -156,8 +156,7 @@ void Recorder::EndRecording(int64_t end_media_time, Time90k wall_now, bool run_e
   e.wall_duration = Duration90k(media + std::clamp(error, -limit, limit));
   e.run_end = run_end;
   sink_.EndRecording(e);
-  next_wall_start_ = rec_wall_start_ + e.wall_duration;
-  previous_end_ = next_wall_start_;
+  last_end_ = rec_wall_start_ + e.wall_duration;
   open_ = false;
   if (run_end) run_open_ = false;
 }

@@ -122,10 +122,11 @@ class Recorder {
   bool first_of_stream_ = true;
   int64_t rec_start_media_ = 0;  // video media time of the recording's first frame
   Time90k rec_wall_start_;
-  Time90k last_wall_;                    // arrival time of the latest frame
-  Time90k next_wall_start_;              // where the next recording of the run starts
-  std::optional<Time90k> previous_end_;  // where the stream's latest recording ended
-  Duration90k target_;                   // this recording's target (stagger on the first)
+  Time90k last_wall_;  // arrival time of the latest frame
+  // Where the stream's latest recording ended: the next recording of the run starts there, a new
+  // run no earlier (kMaxRunOverlap). Always set while run_open_.
+  std::optional<Time90k> last_end_;
+  Duration90k target_;  // this recording's target (stagger on the first)
   // The smallest lag in the current one-second bucket of media time and in the one before.
   int64_t lag_min_ = INT64_MAX, lag_min_before_ = INT64_MAX;
   int64_t lag_bucket_start_ = 0;  // media time the current bucket began
