@@ -593,8 +593,15 @@ def main():
     ap.add_argument("--fakecam-threads", type=int, default=None)
     ap.add_argument("--stop-timeout", type=float, default=300,
                     help="seconds nightjar run may take to stop after SIGINT before it is killed")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure each N and transport this many times, the sides alternating "
+                         "(nightjar first in odd rounds, ffmpeg first in even ones, so that a "
+                         "machine speeding up or slowing down weighs on both); the summary adds "
+                         "the ratio of the sides' mean CPU")
     ap.add_argument("--json", help="also write the raw figures here")
     args = ap.parse_args()
+    if args.rounds < 1:
+        sys.exit("--rounds: at least 1")
     streams = [int(x) for x in args.streams.split(",")]
     transports = [t.strip().lower() for t in args.transport.split(",") if t.strip()]
     if not transports or any(t not in ("tcp", "udp", "udp-gso") for t in transports):
@@ -654,14 +661,20 @@ def main():
                         wait_port(port)
                     fakecam, port = fakecams[gso]
                     rtp = "udp" if gso else transport
-                    ours = run_nightjar(args, nj, work, n, port, fakecam, rtp, transport)
-                    ours["base_rss_mb"] = base
-                    peer = None
-                    if args.skip_ffmpeg_above is None or n <= args.skip_ffmpeg_above:
-                        peer = run_ffmpeg(args, work, n, port, fakecam, rtp, transport)
-                    print_n(n, transport, nominal, ours, peer)
-                    results.append({"streams": n, "transport": transport, "nightjar": ours,
-                                    "ffmpeg": peer})
+                    with_peer = args.skip_ffmpeg_above is None or n <= args.skip_ffmpeg_above
+                    for rnd in range(1, args.rounds + 1):
+                        if args.rounds > 1:
+                            print(f"\nround {rnd} of {args.rounds}", flush=True)
+                        peer = None
+                        if with_peer and rnd % 2 == 0:
+                            peer = run_ffmpeg(args, work, n, port, fakecam, rtp, transport)
+                        ours = run_nightjar(args, nj, work, n, port, fakecam, rtp, transport)
+                        ours["base_rss_mb"] = base
+                        if with_peer and rnd % 2 == 1:
+                            peer = run_ffmpeg(args, work, n, port, fakecam, rtp, transport)
+                        print_n(n, transport, nominal, ours, peer)
+                        results.append({"streams": n, "transport": transport, "round": rnd,
+                                        "nightjar": ours, "ffmpeg": peer})
             finally:
                 stop([f for f, _ in fakecams.values()], signal.SIGTERM)
         print("\nsummary (% of one core per stream; MB of RSS per stream; frames recorded; "
@@ -674,6 +687,28 @@ def main():
             per_a = (a["rss_end_mb"] - a["base_rss_mb"]) / n
             print(f"  {n:>5}{r['transport']:>8}{a['cpu_pct'] / n:>14.3f}"
                   + _peer_cols(a, b, n, per_a))
+        if args.rounds > 1:
+            print(f"\nmean of the {args.rounds} rounds (% of one core per stream; ratio of the "
+                  "means, and the lowest and highest round's ratio):")
+            print(f"  {'N':>5}{'RTP':>8}{'nightjar CPU':>14}{'ffmpeg CPU':>12}{'ratio':>8}"
+                  f"{'rounds':>14}")
+            for n in streams:
+                for transport in transports:
+                    group = [r for r in results
+                             if r["streams"] == n and r["transport"] == transport]
+                    if not group:
+                        continue
+                    ours = sum(r["nightjar"]["cpu_pct"] for r in group) / len(group) / n
+                    peers = [r["ffmpeg"]["cpu_pct"] / n for r in group if r["ffmpeg"]]
+                    if not peers or ours <= 0:
+                        print(f"  {n:>5}{transport:>8}{ours:>14.3f}{'skipped':>12}")
+                        continue
+                    peer = sum(peers) / len(peers)
+                    each = [r["ffmpeg"]["cpu_pct"] / r["nightjar"]["cpu_pct"] for r in group
+                            if r["ffmpeg"] and r["nightjar"]["cpu_pct"] > 0]
+                    spread = f"{min(each):.1f}-{max(each):.1f}x"
+                    print(f"  {n:>5}{transport:>8}{ours:>14.3f}{peer:>12.3f}"
+                          f"{peer / ours:>7.1f}x{spread:>14}")
     except KeyboardInterrupt:
         print("\ninterrupted: stopping everything", file=sys.stderr)
     finally:

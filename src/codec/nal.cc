@@ -245,17 +245,24 @@ Result<void> LengthPrefixedToAnnexB(std::span<const uint8_t> data, int length_si
   return r;
 }
 
-void UnescapeRbsp(std::span<const uint8_t> nal, std::vector<uint8_t>* rbsp) {
-  rbsp->reserve(rbsp->size() + nal.size());
+size_t UnescapeRbsp(std::span<const uint8_t> nal, uint8_t* out) {
+  uint8_t* o = out;
   int zeros = 0;
   for (uint8_t b : nal) {
     if (zeros >= 2 && b == 3) {
       zeros = 0;  // emulation_prevention_three_byte: drop it; it also ends the run of zeros
       continue;
     }
-    rbsp->push_back(b);
+    *o++ = b;
     zeros = b == 0 ? zeros + 1 : 0;
   }
+  return static_cast<size_t>(o - out);
+}
+
+void UnescapeRbsp(std::span<const uint8_t> nal, std::vector<uint8_t>* rbsp) {
+  const size_t at = rbsp->size();
+  rbsp->resize(at + nal.size());
+  rbsp->resize(at + UnescapeRbsp(nal, rbsp->data() + at));
 }
 
 std::vector<uint8_t> UnescapeRbsp(std::span<const uint8_t> nal) {

@@ -135,6 +135,8 @@ Result<void> LengthPrefixedToAnnexB(std::span<const uint8_t> data, int length_si
 // (the 03 is an emulation_prevention_three_byte, H.264 §7.4.1). Never fails.
 void UnescapeRbsp(std::span<const uint8_t> nal, std::vector<uint8_t>* rbsp);
 std::vector<uint8_t> UnescapeRbsp(std::span<const uint8_t> nal);
+// The same into `out`, which has room for nal.size() bytes; returns the RBSP's length.
+size_t UnescapeRbsp(std::span<const uint8_t> nal, uint8_t* out);
 
 // The inverse: appends `rbsp` to *out, inserting an emulation_prevention_three_byte wherever two
 // zero bytes would be followed by a byte <= 03, and after a final 00 00 (a trailing

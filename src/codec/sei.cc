@@ -1,6 +1,7 @@
 #include "codec/sei.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,17 @@ Result<bool> ForEachSeiMessage(VideoCodec codec, std::span<const uint8_t> nal, V
   const bool sei = codec == VideoCodec::kH264 ? type == kH264NalSei : type == kH265NalPrefixSei;
   if (!sei) return false;
   const size_t header = codec == VideoCodec::kH264 ? 1 : 2;
-  std::vector<uint8_t> rbsp = UnescapeRbsp(nal.subspan(header));
+  // Most SEI units are a few bytes (picture timing in every frame of many cameras): their RBSP is
+  // built on the stack, not allocated for each frame.
+  const std::span<const uint8_t> escaped = nal.subspan(header);
+  std::array<uint8_t, 256> small;
+  std::vector<uint8_t> large;
+  uint8_t* buffer = small.data();
+  if (escaped.size() > small.size()) {
+    large.resize(escaped.size());
+    buffer = large.data();
+  }
+  const std::span<const uint8_t> rbsp(buffer, UnescapeRbsp(escaped, buffer));
   // The rbsp_trailing_bits byte (0x80) ends the message list (more_rbsp_data(), §7.2).
   size_t pos = 0;
   while (pos < rbsp.size() && !(pos + 1 == rbsp.size() && rbsp[pos] == 0x80)) {

@@ -38,6 +38,28 @@ TEST(SeiTest, SkipsEarlierMessagesAndEmulationPrevention) {
   EXPECT_EQ((*rp)->count, 18);
 }
 
+// SEI units of up to 256 bytes are unescaped on the stack, larger ones on the heap: a recovery
+// point at the very end is found either way, across escaped bytes.
+TEST(SeiTest, RecoveryPointAtTheEndOfUnitsAroundTheStackBuffersSize) {
+  for (size_t n : {242u, 247u, 248u, 249u, 250u, 400u}) {
+    // type 5 (user data unregistered) of n bytes, then the recovery point, then trailing bits.
+    Bytes nal = {0x06, 0x05};
+    if (n >= 255) nal.push_back(0xff);
+    nal.push_back(static_cast<uint8_t>(n % 255));
+    Bytes payload(n, 0x5a);
+    payload[20] = payload[21] = 0x00;  // 00 00 01 inside: escaped as 00 00 03 01
+    payload[22] = 0x01;
+    EscapeRbsp(payload, &nal);
+    nal.insert(nal.end(), {0x06, 0x02, 0x09, 0xc4, 0x80});
+    // The unit after its NAL header: 250, 255, 256, 257, 258 and 401 bytes.
+    SCOPED_TRACE(nal.size() - 1);
+    auto rp = FindRecoveryPoint(VideoCodec::kH264, nal);
+    ASSERT_TRUE(rp) << rp.error().ToString();
+    ASSERT_TRUE(rp->has_value());
+    EXPECT_EQ((*rp)->count, 18);
+  }
+}
+
 TEST(SeiTest, OtherMessagesAreNoRecoveryPoint) {
   // pic_timing-like type 1, and type 261 (0xff + 6: extended, not 6).
   const Bytes other = {0x06, 0x01, 0x01, 0x40, 0x80};
