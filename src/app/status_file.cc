@@ -169,8 +169,6 @@ void AppendStream(std::string& out, const ingest::StreamStats& s) {
   out += "\n    }";
 }
 
-}  // namespace
-
 // Written as text directly (no JSON document is built): every 2 s, all streams.
 std::string StreamStatusText(const std::vector<ingest::StreamStats>& stats, Time90k now) {
   std::string out;
@@ -185,6 +183,8 @@ std::string StreamStatusText(const std::vector<ingest::StreamStats>& stats, Time
   out += stats.empty() ? "]\n}\n" : "\n  ]\n}\n";
   return out;
 }
+
+}  // namespace
 
 void WriteStreamStatus(const std::string& path, const std::vector<ingest::StreamStats>& stats,
                        Time90k now) {

@@ -16,10 +16,8 @@ namespace nightjar::app {
 
 inline constexpr Duration90k kStaleAfter = Duration90k::FromSeconds(15);
 
-// The document: {"pid", "updated", "updated_90k", "streams": [one object per stream]}.
-std::string StreamStatusText(const std::vector<ingest::StreamStats>& stats, Time90k now);
-
-// Writes atomically (temporary file, rename); errors are logged, not fatal.
+// Writes {"pid", "updated", "updated_90k", "streams": [one object per stream]} atomically
+// (temporary file, rename); errors are logged, not fatal.
 void WriteStreamStatus(const std::string& path, const std::vector<ingest::StreamStats>& stats,
                        Time90k now);
 
