@@ -51,7 +51,6 @@ struct UdpBatch::Arrays {
   mmsghdr messages[kSlots];
   iovec iov[kSlots];
   alignas(cmsghdr) uint8_t control[kSlots][kControlBytes];
-  int segment[kSlots];  // parsed GRO segment size, 0 when none
 };
 
 UdpBatch::UdpBatch()
@@ -61,6 +60,12 @@ UdpBatch::UdpBatch()
   std::memset(arrays_.get(), 0, sizeof(Arrays));
   for (size_t i = 0; i < kSlots; ++i) {
     arrays_->iov[i] = {buffers_.get() + i * kSlotBytes, kSlotBytes};
+    msghdr& h = arrays_->messages[i].msg_hdr;
+    h.msg_name = nullptr;  // the socket accepts only the camera (AcceptOnlyFrom)
+    h.msg_namelen = 0;
+    h.msg_iov = &arrays_->iov[i];
+    h.msg_iovlen = 1;
+    h.msg_control = arrays_->control[i];
   }
 }
 
@@ -68,16 +73,10 @@ UdpBatch::~UdpBatch() = default;
 
 Result<size_t> UdpBatch::Receive(int fd) {
   Arrays& a = *arrays_;
-  for (size_t i = 0; i < kSlots; ++i) {  // the kernel rewrites lengths and flags on each call
-    msghdr& h = a.messages[i].msg_hdr;
-    h.msg_name = nullptr;  // the socket accepts only the camera (AcceptOnlyFrom)
-    h.msg_namelen = 0;
-    h.msg_iov = &a.iov[i];
-    h.msg_iovlen = 1;
-    h.msg_control = a.control[i];
-    h.msg_controllen = kControlBytes;
-    h.msg_flags = 0;
-    a.messages[i].msg_len = 0;
+  for (mmsghdr& m : a.messages) {  // the kernel rewrites these on each call
+    m.msg_hdr.msg_controllen = kControlBytes;
+    m.msg_hdr.msg_flags = 0;
+    m.msg_len = 0;
   }
   int n;
   do {
@@ -91,30 +90,21 @@ Result<size_t> UdpBatch::Receive(int fd) {
     if (IsIcmpError(errno)) return size_t{0};
     return Err(ErrorCode::kIo, std::string("recvmmsg: ") + std::strerror(errno));
   }
-  for (int i = 0; i < n; ++i) {
-    a.segment[i] = 0;
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
     msghdr& h = a.messages[i].msg_hdr;
+    lengths_[i] = a.messages[i].msg_len;
+    truncated_[i] = (h.msg_flags & MSG_TRUNC) != 0;
+    segments_[i] = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
       if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
           c->cmsg_len >= CMSG_LEN(sizeof(int))) {
         int size;
         std::memcpy(&size, CMSG_DATA(c), sizeof(size));
-        if (size > 0) a.segment[i] = size;
+        if (size > 0) segments_[i] = static_cast<uint32_t>(size);
       }
     }
   }
   return static_cast<size_t>(n);
-}
-
-std::span<const uint8_t> UdpBatch::data(size_t i) const {
-  return {buffers_.get() + i * kSlotBytes,
-          std::min<size_t>(arrays_->messages[i].msg_len, kSlotBytes)};
-}
-
-size_t UdpBatch::segment_size(size_t i) const { return static_cast<size_t>(arrays_->segment[i]); }
-
-bool UdpBatch::truncated(size_t i) const {
-  return (arrays_->messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 }
 
 UdpBatchLease::UdpBatchLease() {

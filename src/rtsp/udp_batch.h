@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -86,14 +87,21 @@ class UdpBatch {
   // socket error.
   Result<size_t> Receive(int fd);
   // Datagram i of the last Receive: its bytes, and the GRO segment size (0: one datagram).
-  std::span<const uint8_t> data(size_t i) const;
-  size_t segment_size(size_t i) const;
-  bool truncated(size_t i) const;
+  // Inline: they are asked for every datagram.
+  std::span<const uint8_t> data(size_t i) const {
+    return {buffers_.get() + i * kSlotBytes, std::min<size_t>(lengths_[i], kSlotBytes)};
+  }
+  size_t segment_size(size_t i) const { return segments_[i]; }
+  bool truncated(size_t i) const { return truncated_[i]; }
 
  private:
   struct Arrays;
   std::unique_ptr<uint8_t[]> buffers_;  // kSlots x kSlotBytes, pages touched only when written
   std::unique_ptr<Arrays> arrays_;
+  // What Receive found for each datagram: its length, GRO segment size (0: none), truncation.
+  std::array<uint32_t, kSlots> lengths_{};
+  std::array<uint32_t, kSlots> segments_{};
+  std::array<bool, kSlots> truncated_{};
 };
 
 // The calling thread's batch, marked in use until the Lease ends; a nested lease on the same

@@ -237,6 +237,46 @@ TEST(UdpPoller, RegistrationCanEndBeforeItsFirstCall) {
   EXPECT_EQ(calls, 0u);
 }
 
+// Drains handed over at a tick run on the owner's strand (at once when it is idle: dispatched),
+// outside the poller's lock: a drain may change its own interval and end its own registration
+// there, as a session does when a viewer arrives or when it stops.
+TEST(UdpPoller, ADrainRunsOnItsStrandAndMayChangeItsOwnWatch) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  auto strand = asio::make_strand(io);
+  Pair p, other;
+  size_t calls = 0, on_strand = 0;
+  UdpPoller::Handle h;
+  auto registered = (*poller)->Register(p.rx.get(), strand, 1ms, [&] {
+    ++calls;
+    if (strand.running_in_this_thread()) ++on_strand;
+    while (p.ReadOne()) {
+    }
+    if (calls == 2) {
+      EXPECT_TRUE(h->SetInterval(2ms).has_value());
+    }
+    if (calls == 3) h.reset();  // the session stopped: its watch ends inside its own drain
+    return true;
+  });
+  // Another socket keeps the poller ticking.
+  auto keep = (*poller)->Register(other.rx.get(), strand, 1ms, [] { return true; });
+  ASSERT_TRUE(registered.has_value() && keep.has_value());
+  h = std::move(*registered);
+  RunUntil(io, [&] { return calls == 1; });  // the first look at registration
+  p.Send(1);
+  RunUntil(io, [&] { return calls == 2; });
+  p.Send(1);
+  RunUntil(io, [&] { return calls == 3; });
+  EXPECT_EQ(h, nullptr);
+  p.Send(2);
+  const uint64_t ticks = (*poller)->stats().ticks;
+  RunUntil(io, [&] { return (*poller)->stats().ticks >= ticks + 5; });
+  EXPECT_EQ(calls, 3u);
+  EXPECT_EQ(on_strand, 3u);
+  EXPECT_TRUE(p.ReadOne());  // still queued: nobody read it
+}
+
 TEST(UdpPoller, NeedsAnIoContext) {
   asio::thread_pool pool(1);
   auto poller = UdpPoller::For(pool.get_executor());
