@@ -62,6 +62,13 @@ class FaultFs::WritableImpl final : public WritableFile, public FaultFs::Handle 
     base_->StartWriteback(offset, length);
   }
 
+  void DropCache(uint64_t offset, uint64_t length) override {
+    std::lock_guard<std::mutex> lock(fs_->mu_);
+    if (!base_) return;
+    fs_->drops_[path_].emplace_back(offset, length);
+    base_->DropCache(offset, length);
+  }
+
   Result<void> Writev(std::span<const std::span<const uint8_t>> parts) override {
     std::lock_guard<std::mutex> lock(fs_->mu_);
     if (!base_) return Err(Killed(path_));
@@ -265,6 +272,12 @@ std::vector<std::pair<uint64_t, uint64_t>> FaultFs::WritebackRanges(const std::s
   std::lock_guard<std::mutex> lock(mu_);
   auto it = writebacks_.find(path);
   return it == writebacks_.end() ? std::vector<std::pair<uint64_t, uint64_t>>{} : it->second;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> FaultFs::DroppedRanges(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = drops_.find(path);
+  return it == drops_.end() ? std::vector<std::pair<uint64_t, uint64_t>>{} : it->second;
 }
 
 Result<void> FaultFs::CountAndCheck(FsOp op, std::string_view what) {

@@ -109,6 +109,8 @@ class FaultFs final : public Fs {
   // The ranges [offset, offset + length) given to WritableFile::StartWriteback on `path`'s
   // handles, in call order.
   std::vector<std::pair<uint64_t, uint64_t>> WritebackRanges(const std::string& path) const;
+  // The ranges given to WritableFile::DropCache on `path`'s handles, in call order.
+  std::vector<std::pair<uint64_t, uint64_t>> DroppedRanges(const std::string& path) const;
 
   // Rolls the real files back to their durable state, as described at the top of this file, and
   // kills all open handles. Afterwards everything on disk counts as durable. Fails (after doing
@@ -194,6 +196,7 @@ class FaultFs final : public Fs {
   std::unordered_map<uint64_t, uint64_t> durable_size_;  // file id -> durable size
   std::map<std::string, uint64_t> ids_;                  // normalised path -> file id
   std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> writebacks_;
+  std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> drops_;
   std::set<uint64_t> dirty_;  // ids written since the last crash
   std::vector<PendingOp> pending_;
 };

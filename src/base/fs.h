@@ -63,6 +63,14 @@ class WritableFile {
     (void)length;
   }
 
+  // A hint: [offset, offset + length) will not be read again soon, and its clean pages may leave
+  // the page cache now (posix_fadvise(2) POSIX_FADV_DONTNEED; pages partly outside the range,
+  // dirty or under writeback stay). For bytes already made durable. The default does nothing.
+  virtual void DropCache(uint64_t offset, uint64_t length) {
+    (void)offset;
+    (void)length;
+  }
+
   // Reserves disk space for [offset, offset + length) without changing Size(), to limit
   // fragmentation and to fail early with kNoSpace. Where the file system cannot preallocate
   // (EOPNOTSUPP) it succeeds without doing anything: preallocation is only a hint.

@@ -98,6 +98,13 @@ class PosixWritableFile final : public WritableFile {
     }
   }
 
+  void DropCache(uint64_t offset, uint64_t length) override {
+    if (fd_ >= 0 && length > 0) {
+      (void)posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                          POSIX_FADV_DONTNEED);
+    }
+  }
+
   Result<void> Sync() override {
     NJ_CHECK_OK(CheckUsable());
     if (RetryEintr([&] { return fdatasync(fd_); }) != 0) {

@@ -1,6 +1,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +56,43 @@ TEST_F(PosixFsTest, CreateAppendSyncCloseRead) {
   // A closed file refuses further use.
   EXPECT_EQ((*f)->Append(AsBytes("x")).error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ((*f)->Close().error().code(), ErrorCode::kFailedPrecondition);
+}
+
+// Pages of the file's first `bytes` bytes that are in the page cache (mincore(2)).
+size_t ResidentPages(const std::string& path, size_t bytes) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  void* map = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) return 0;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((bytes + page - 1) / page);
+  size_t n = 0;
+  if (mincore(map, bytes, resident.data()) == 0) {
+    for (unsigned char r : resident) n += r & 1;
+  }
+  munmap(map, bytes);
+  return n;
+}
+
+// DropCache takes the clean pages of a range out of the page cache (a file system without a page
+// cache of its own, tmpfs, keeps them: there they are the file).
+TEST_F(PosixFsTest, DropCacheTakesDurablePagesOutOfThePageCache) {
+  struct statfs st {};
+  ASSERT_EQ(statfs(dir_.c_str(), &st), 0);
+  if (st.f_type == TMPFS_MAGIC) GTEST_SKIP() << "tmpfs keeps file pages in memory";
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t bytes = 64 * page + page / 2;
+  auto f = fs_.CreateFile(P("video"));
+  ASSERT_TRUE(f.has_value()) << f.error().ToString();
+  const std::vector<uint8_t> data(bytes, 0x5a);
+  ASSERT_TRUE((*f)->Append(data).has_value());
+  ASSERT_TRUE((*f)->Sync().has_value());
+  EXPECT_EQ(ResidentPages(P("video"), bytes), 65u);  // just written: cached
+  (*f)->DropCache(0, bytes);
+  EXPECT_EQ(ResidentPages(P("video"), bytes), 0u);
+  ASSERT_TRUE((*f)->Close().has_value());
+  EXPECT_EQ(Read(P("video")), std::string(data.begin(), data.end()));  // nothing lost
 }
 
 TEST_F(PosixFsTest, CreateIsExclusive) {

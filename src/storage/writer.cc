@@ -1,5 +1,7 @@
 #include "storage/writer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,6 +23,7 @@ struct Writer::File {
   uint64_t written = 0;    // bytes handed to the kernel successfully
   uint64_t submitted = 0;  // bytes whose writeback was started (StartWriteback)
   uint64_t durable = 0;    // bytes synced
+  uint64_t dropped = 0;    // a page boundary: the durable pages before it were dropped from cache
   std::optional<Error> error;
   FileHasher hash;
 };
@@ -279,6 +282,7 @@ void Writer::Execute(Command& c) {
           f.error = ok.error();
         }
       }
+      if (f.file && !f.error) DropDurable(f);
       FileState s = StateOf(f);
       if (f.file) {
         // Drop the unused preallocation and any bytes past the durable prefix.
@@ -332,12 +336,40 @@ void Writer::SyncFiles(const std::vector<File*>& files) {
   for (size_t i = 0; i < files.size(); ++i) {
     if (results[i]) {
       files[i]->durable = files[i]->written;
+      DropDurable(*files[i]);
     } else {
       files[i]->error = results[i].error();
     }
   }
   std::lock_guard lock(mu_);
   stats_.syncs += files.size();
+}
+
+// Durable bytes leave the page cache at once (WritableFile::DropCache), up to the last whole page
+// (the partial one is written again by the next append). The kernel drops only folios wholly
+// inside the range, and a large folio (naturally aligned, at most 2 MiB for a file's page cache
+// on x86-64) may straddle the previous end: each range starts at the 2 MiB boundary below it. A
+// recorder writes each byte once and seldom reads it back soon (live viewers are served from
+// memory; a player or an export of the last minutes reads the disk), so keeping gigabytes of video
+// cached only pushes out pages that are read (the database's, the footage being played) and leaves
+// the reclaim of every page to the kernel. Dropped after each checkpoint's fdatasync, the pages are
+// clean: nothing waits; and the next writes reuse the pages just freed. On a
+// virtual machine whose host takes back the memory the guest leaves idle (here: DAMON pages out
+// idle memory, the balloon returns it), every page of video left cached is reclaimed and the next
+// writes land in memory the host must supply again: at 64 streams, after ~90 s, the copy into the
+// page cache became 79 % of the process and its CPU five times what it was (bench/README.md, "The
+// page cache").
+void Writer::DropDurable(File& f) {
+  static const uint64_t page = [] {
+    const long size = sysconf(_SC_PAGESIZE);
+    return size > 0 ? static_cast<uint64_t>(size) : uint64_t{4096};
+  }();
+  constexpr uint64_t kLargestFolio = 2 << 20;
+  const uint64_t end = f.durable / page * page;
+  if (end <= f.dropped) return;
+  const uint64_t start = f.dropped / kLargestFolio * kLargestFolio;
+  f.file->DropCache(start, end - start);
+  f.dropped = end;
 }
 
 // A batched write ends at a multiple of kWriteBlock in the file when it can, and keeps the bytes

@@ -4,7 +4,8 @@
 // when a file has 1 MiB pending or after a short delay, the files of all streams due in the same
 // quarter of that delay together, each write ending on a 64 KiB boundary of the file when it can)
 // so the disk sees large sequential writes and the page cache whole aligned folios, and it
-// computes each file's hash (storage/file_hash.h) as the bytes go by.
+// computes each file's hash (storage/file_hash.h) as the bytes go by. Bytes a sync made durable
+// leave the page cache (see DropDurable in writer.cc).
 //
 // Memory is bounded: Append refuses (returns false) once `max_pending_bytes` are queued, and the
 // caller sheds whole GOPs. A failed write (ENOSPC, EIO) marks only that file failed: its durable
@@ -111,6 +112,7 @@ class Writer {
   void SyncFiles(const std::vector<File*>& files);
   static constexpr size_t kSyncThreads = 8;
   FileState StateOf(const File& f) const;
+  static void DropDurable(File& f);
   void Execute(Command& c);
   void ExecuteOpens(std::vector<Command>& batch, size_t begin, size_t end);
   void OpenFile(Command& c, Result<void> ready);

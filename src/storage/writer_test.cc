@@ -1,5 +1,7 @@
 #include "storage/writer.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -92,6 +94,57 @@ TEST_F(WriterTest, StartsWritebackInLargeContiguousRanges) {
     EXPECT_GE(length, Writer::kWritebackBytes);
     next = offset + length;
   }
+}
+
+// Durable bytes leave the page cache after each checkpoint's sync and at the close, in whole
+// pages; the partial page at the end of what is durable stays until the bytes after it are
+// durable too. Each range starts at the 2 MiB boundary below the previous one's end (a large
+// folio straddling that end is dropped with the next range).
+TEST_F(WriterTest, DurableBytesLeaveThePageCacheInWholePages) {
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  constexpr uint64_t kMiB = 1 << 20;
+  WriterOptions o;
+  o.batch_bytes = 64 * kMiB;  // written at the syncs only
+  Writer w(*dir_, o);
+  w.Open(1, 8 * kMiB);
+  ASSERT_TRUE(w.Append(1, Data(2 * page + 100, 'a')));
+  EXPECT_TRUE(fs_.DroppedRanges(dir_->PathOf(1)).empty());  // nothing is durable yet
+  EXPECT_EQ(SyncNow(w)[1].durable_bytes, 2 * page + 100);
+  using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+  EXPECT_EQ(fs_.DroppedRanges(dir_->PathOf(1)), (Ranges{{0, 2 * page}}));
+  ASSERT_TRUE(w.Append(1, Data(page / 2, 'b')));  // still inside the third page
+  SyncNow(w);
+  EXPECT_EQ(fs_.DroppedRanges(dir_->PathOf(1)), (Ranges{{0, 2 * page}}));
+  // Past 2 MiB, then on to 5 MiB and a half: the next range starts at 2 MiB, then at 4 MiB.
+  const uint64_t first = 2 * page + 100 + page / 2;
+  ASSERT_TRUE(w.Append(1, Data(3 * kMiB - first, 'c')));
+  SyncNow(w);
+  ASSERT_TRUE(w.Append(1, Data(5 * kMiB / 2 + 100, 'd')));
+  const FileState closed = CloseNow(w, 1);
+  const uint64_t durable = 3 * kMiB + 5 * kMiB / 2 + 100;
+  EXPECT_EQ(closed.durable_bytes, durable);
+  const uint64_t last = durable / page * page;
+  EXPECT_EQ(fs_.DroppedRanges(dir_->PathOf(1)),
+            (Ranges{{0, 2 * page}, {0, 3 * kMiB}, {2 * kMiB, last - 2 * kMiB}}));
+  ASSERT_TRUE(closed.hash);
+  const std::string contents = Contents(1);  // dropping pages loses no byte
+  ASSERT_EQ(contents.size(), durable);
+  EXPECT_EQ(contents.substr(2 * page + 100, page / 2), std::string(page / 2, 'b'));
+  EXPECT_EQ(contents.substr(3 * kMiB, 10), std::string(10, 'd'));
+}
+
+// A file whose sync failed keeps its pages: nothing after the failure is known to be on the disk.
+TEST_F(WriterTest, NothingIsDroppedThatIsNotDurable) {
+  Writer w(*dir_, {});
+  w.Open(1, 1 << 20);
+  ASSERT_TRUE(w.Append(1, Data(size_t{64} * 1024, 'a')));
+  fs_.FailNth(FsOp::kSync, 1, EIO);
+  const auto s = SyncNow(w);
+  EXPECT_TRUE(s.at(1).error);
+  EXPECT_EQ(s.at(1).durable_bytes, 0u);
+  EXPECT_TRUE(fs_.DroppedRanges(dir_->PathOf(1)).empty());
+  CloseNow(w, 1);
+  EXPECT_TRUE(fs_.DroppedRanges(dir_->PathOf(1)).empty());
 }
 
 TEST_F(WriterTest, BoundsMemory) {
