@@ -6,8 +6,9 @@
 // io_context keeps every such socket in an epoll set of its own (level-triggered, never waited
 // on) and, on a single timer, asks the kernel once which sockets hold datagrams
 // (epoll_wait with a zero timeout). Only those are handed to their owner: the owner's drain
-// function is posted to the owner's executor (its strand), and runs until it reports that it
-// caught up; a socket already handed over is not handed again until then.
+// function is dispatched to the owner's executor (its strand: run at once when the strand is
+// idle, queued otherwise), and runs until it reports that it caught up; a socket already handed
+// over is not handed again until then.
 //
 // Each socket has an interval: the sockets of one interval share an epoll set and a timer, whose
 // ticks fall on multiples of the interval on the steady clock (so a 100 ms tick comes with every
