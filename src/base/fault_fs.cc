@@ -268,16 +268,23 @@ uint64_t FaultFs::BytesWritten() const {
   return bytes_written_;
 }
 
+namespace {
+std::vector<std::pair<uint64_t, uint64_t>> RangesOf(
+    const std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>>& ranges,
+    const std::string& path) {
+  auto it = ranges.find(path);
+  return it == ranges.end() ? std::vector<std::pair<uint64_t, uint64_t>>{} : it->second;
+}
+}  // namespace
+
 std::vector<std::pair<uint64_t, uint64_t>> FaultFs::WritebackRanges(const std::string& path) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = writebacks_.find(path);
-  return it == writebacks_.end() ? std::vector<std::pair<uint64_t, uint64_t>>{} : it->second;
+  return RangesOf(writebacks_, path);
 }
 
 std::vector<std::pair<uint64_t, uint64_t>> FaultFs::DroppedRanges(const std::string& path) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = drops_.find(path);
-  return it == drops_.end() ? std::vector<std::pair<uint64_t, uint64_t>>{} : it->second;
+  return RangesOf(drops_, path);
 }
 
 Result<void> FaultFs::CountAndCheck(FsOp op, std::string_view what) {

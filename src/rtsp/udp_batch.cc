@@ -18,9 +18,6 @@ constexpr int UDP_GRO = 104;  // linux/udp.h, Linux >= 5.0
 constexpr int SOL_UDP = 17;
 #endif
 
-// Room for the UDP_GRO control message (an int) and nothing else is asked for.
-constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int));
-
 // The errors Linux reports on a connected UDP socket for ICMP messages (icmp_err_convert and
 // icmpv6_err_convert: unreachable net, host, protocol or port; prohibited; fragmentation needed;
 // a parameter problem).
@@ -46,12 +43,6 @@ thread_local std::unique_ptr<UdpBatch> t_batch;
 thread_local bool t_batch_in_use = false;
 
 }  // namespace
-
-struct UdpBatch::Arrays {
-  mmsghdr messages[kSlots];
-  iovec iov[kSlots];
-  alignas(cmsghdr) uint8_t control[kSlots][kControlBytes];
-};
 
 UdpBatch::UdpBatch()
     // Not value-initialized: the kernel writes only what arrives, so untouched pages stay
@@ -92,15 +83,13 @@ Result<size_t> UdpBatch::Receive(int fd) {
   }
   for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
     msghdr& h = a.messages[i].msg_hdr;
-    lengths_[i] = a.messages[i].msg_len;
-    truncated_[i] = (h.msg_flags & MSG_TRUNC) != 0;
-    segments_[i] = 0;
+    a.segment[i] = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
       if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
           c->cmsg_len >= CMSG_LEN(sizeof(int))) {
         int size;
         std::memcpy(&size, CMSG_DATA(c), sizeof(size));
-        if (size > 0) segments_[i] = static_cast<uint32_t>(size);
+        if (size > 0) a.segment[i] = static_cast<uint32_t>(size);
       }
     }
   }

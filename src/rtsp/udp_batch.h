@@ -30,7 +30,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -89,19 +88,25 @@ class UdpBatch {
   // Datagram i of the last Receive: its bytes, and the GRO segment size (0: one datagram).
   // Inline: they are asked for every datagram.
   std::span<const uint8_t> data(size_t i) const {
-    return {buffers_.get() + i * kSlotBytes, std::min<size_t>(lengths_[i], kSlotBytes)};
+    return {buffers_.get() + i * kSlotBytes,
+            std::min<size_t>(arrays_->messages[i].msg_len, kSlotBytes)};
   }
-  size_t segment_size(size_t i) const { return segments_[i]; }
-  bool truncated(size_t i) const { return truncated_[i]; }
+  size_t segment_size(size_t i) const { return arrays_->segment[i]; }
+  bool truncated(size_t i) const {
+    return (arrays_->messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+  }
 
  private:
-  struct Arrays;
+  // Room for the UDP_GRO control message (an int) and nothing else is asked for.
+  static constexpr size_t kControlBytes = CMSG_SPACE(sizeof(int));
+  struct Arrays {
+    mmsghdr messages[kSlots];
+    iovec iov[kSlots];
+    alignas(cmsghdr) uint8_t control[kSlots][kControlBytes];
+    uint32_t segment[kSlots];  // parsed GRO segment size, 0 when none
+  };
   std::unique_ptr<uint8_t[]> buffers_;  // kSlots x kSlotBytes, pages touched only when written
   std::unique_ptr<Arrays> arrays_;
-  // What Receive found for each datagram: its length, GRO segment size (0: none), truncation.
-  std::array<uint32_t, kSlots> lengths_{};
-  std::array<uint32_t, kSlots> segments_{};
-  std::array<bool, kSlots> truncated_{};
 };
 
 // The calling thread's batch, marked in use until the Lease ends; a nested lease on the same
