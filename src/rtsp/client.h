@@ -51,8 +51,10 @@ struct ClientOptions {
   bool low_latency = false;
   // How often RTP sockets are read over UDP; ticks fall on a grid shared by every session of the
   // process, so they wake the I/O thread together.
-  std::chrono::milliseconds udp_poll_interval{20};             // low latency
-  std::chrono::milliseconds udp_poll_interval_recording{100};  // otherwise
+  std::chrono::milliseconds udp_poll_interval{20};  // low latency
+  // Otherwise: this, or half of it for a stream whose rate the receive buffer cannot hold this
+  // long with room to spare, or udp_poll_interval (RecordingPollInterval, udp_poller.h).
+  std::chrono::milliseconds udp_poll_interval_recording{200};
   // About how much of the stream a TCP read waits for (SO_RCVLOWAT, from the measured rate; 0:
   // none, every byte is read as it comes).
   std::chrono::milliseconds tcp_read_pace{0};              // low latency

@@ -102,7 +102,8 @@ Result<void> Client::Session::StartUdpPoll() {
       auto self = weak.lock();
       return !self || self->DrainRtp(track);
     };
-    NJ_TRY(u.poll, poller->Register(u.rtp.get(), executor_, UdpPollInterval(u), drain));
+    u.interval = UdpPollInterval(u);
+    NJ_TRY(u.poll, poller->Register(u.rtp.get(), executor_, u.interval, drain));
   }
   return Ok();
 }
@@ -129,7 +130,27 @@ bool Client::Session::DrainRtp(size_t track) {
     Fail(ErrorCode::kIo, "UDP receive: " + drained.error().message());
     return true;
   }
+  MeasureUdpRate(udp_[track], drained->bytes);
   return drained->caught_up;
+}
+
+// The window starts at the first drain (what that one read came in before it); each window of a
+// second or more gives the rate, and the rate may change how often the socket is polled.
+void Client::Session::MeasureUdpRate(UdpPair& pair, size_t bytes) {
+  if (pair.window_start == Clock::time_point()) {
+    pair.window_start = read_at_;
+    return;
+  }
+  pair.window_bytes += bytes;
+  const auto elapsed = read_at_ - pair.window_start;
+  if (elapsed < std::chrono::seconds(1)) return;
+  pair.bytes_per_s =
+      static_cast<double>(pair.window_bytes) / std::chrono::duration<double>(elapsed).count();
+  pair.window_bytes = 0;
+  pair.window_start = read_at_;
+  const auto want = UdpPollInterval(pair);
+  // A refusal (the kernel out of epoll memory) leaves the socket polled as it was.
+  if (want != pair.interval && pair.poll && pair.poll->SetInterval(want)) pair.interval = want;
 }
 
 // RTCP (sender reports, a few per minute): one coroutine per socket waits for readability, then
@@ -164,12 +185,13 @@ asio::awaitable<void> Client::Session::UdpLoop(size_t track) {
   }
 }
 
-// The longer interval needs the receive buffer asked for (net.core.rmem_max may cap it at
-// ~200 KiB, ~90 datagrams, for a process without CAP_NET_ADMIN): a key frame's burst plus a
-// tenth of a second must fit with room to spare.
+// A recorded stream's interval follows its rate and the receive buffer the kernel granted
+// (net.core.rmem_max may cap it at ~200 KiB, ~90 datagrams, for a process without
+// CAP_NET_ADMIN): RecordingPollInterval.
 std::chrono::milliseconds Client::Session::UdpPollInterval(const UdpPair& pair) const {
-  if (low_latency_ || pair.rcvbuf_bytes < kUdpReceiveBuffer) return options_.udp_poll_interval;
-  return options_.udp_poll_interval_recording;
+  if (low_latency_) return options_.udp_poll_interval;
+  return RecordingPollInterval(pair.bytes_per_s, pair.rcvbuf_bytes,
+                               options_.udp_poll_interval_recording, options_.udp_poll_interval);
 }
 
 std::chrono::milliseconds Client::Session::TcpReadPace() const {
@@ -182,7 +204,8 @@ void Client::Session::SetLowLatency(bool on) {
   for (UdpPair& u : udp_) {
     // A refusal (the kernel out of epoll memory) leaves the socket polled as before: it still
     // records, only at the other pace.
-    if (u.poll) (void)u.poll->SetInterval(UdpPollInterval(u));
+    const auto want = UdpPollInterval(u);
+    if (u.poll && u.poll->SetInterval(want)) u.interval = want;
   }
   if (on && low_water_ > 1) {
     // Whatever waits under the mark is read now; the mark is measured again for the new pace.
@@ -230,8 +253,8 @@ asio::awaitable<void> Client::Session::Watchdog() {
   auto self = shared_from_this();
   asio::steady_timer timer(executor_);
   // Fine enough that a 2 s stall limit is noticed within a tenth of it. On the shared grid
-  // (base/clock.h): every session's watchdog on this thread, and the UDP poller's 20 and 100 ms
-  // ticks, fire at the same instants, one wake-up for all of them.
+  // (base/clock.h): every session's watchdog on this thread, and the UDP poller's ticks (20, 100,
+  // 200 ms), fire at the same instants, one wake-up for all of them.
   const auto tick = std::clamp(options_.timeout / 4, std::chrono::milliseconds(50),
                                std::chrono::milliseconds(200));
   while (!closed_) {

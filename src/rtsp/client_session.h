@@ -52,6 +52,12 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
     UdpPoller::Handle poll;  // after rtp: the watch ends before the socket closes
     uint16_t rtp_port = 0;
     int rcvbuf_bytes = 0;  // what the kernel granted (it reports twice the bytes asked for)
+    std::chrono::milliseconds interval{};  // what the poller was last asked for
+    // The RTP rate over windows of at least a second of drains (MeasureUdpRate); -1 until the
+    // first window ends.
+    double bytes_per_s = -1;
+    uint64_t window_bytes = 0;
+    Clock::time_point window_start{};
     std::unique_ptr<boost::asio::ip::udp::socket> rtcp;  // waited on by UdpLoop (rare packets)
     boost::asio::ip::udp::endpoint server_rtp, server_rtcp;
   };
@@ -71,6 +77,7 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
   void SetLowWater(int bytes);
   static constexpr int kUdpReceiveBuffer = 2 * 1024 * 1024;
   std::chrono::milliseconds UdpPollInterval(const UdpPair& pair) const;
+  void MeasureUdpRate(UdpPair& pair, size_t bytes);
   std::chrono::milliseconds TcpReadPace() const;
   // Handles every complete item in the input; returns the response to `cseq` if one came.
   Result<std::optional<Response>> Process(int64_t cseq);

@@ -152,7 +152,13 @@ void UdpPoller::shutdown() {
 
 UdpPoller::Stats UdpPoller::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  Stats s = stats_;
+  for (const auto& [interval, group] : groups_) {
+    if (group->members > 0) {
+      s.watched[std::chrono::duration_cast<std::chrono::milliseconds>(interval)] = group->members;
+    }
+  }
+  return s;
 }
 
 void UdpPoller::ArmLocked(Group& group) {
@@ -217,6 +223,18 @@ void UdpPoller::RunDrain(const std::shared_ptr<Watch>& watch) {
     return;
   }
   watch->handed = false;
+}
+
+std::chrono::milliseconds RecordingPollInterval(double bytes_per_s, int rcvbuf_bytes,
+                                                std::chrono::milliseconds longest,
+                                                std::chrono::milliseconds shortest) {
+  const double rate = bytes_per_s < 0 ? kUnmeasuredRate : bytes_per_s;
+  const double budget = rcvbuf_bytes / 8.0;
+  for (const std::chrono::milliseconds interval : {longest, longest / 2}) {
+    if (interval <= shortest) break;
+    if (2 * rate * std::chrono::duration<double>(interval).count() <= budget) return interval;
+  }
+  return shortest;
 }
 
 }  // namespace nightjar::rtsp

@@ -71,8 +71,9 @@ class UdpPoller : public boost::asio::execution_context::service {
                           std::chrono::milliseconds interval, DrainFn drain);
 
   struct Stats {
-    uint64_t ticks = 0;   // over all intervals
-    uint64_t handed = 0;  // sockets handed to their owners
+    uint64_t ticks = 0;                                   // over all intervals
+    uint64_t handed = 0;                                  // sockets handed to their owners
+    std::map<std::chrono::milliseconds, size_t> watched;  // sockets by interval, those in use
   };
   Stats stats() const;
 
@@ -95,6 +96,22 @@ class UdpPoller : public boost::asio::execution_context::service {
   bool shut_down_ = false;
   Stats stats_;
 };
+
+// How often a socket receiving a recorded (not live-watched) stream's RTP is polled: the
+// longest of `longest` and `longest` / 2 at which the datagrams of one interval, at `bytes_per_s`
+// of RTP, take at most an eighth of the receive buffer the kernel granted (`rcvbuf_bytes`, in the
+// kernel's accounting: about twice the payload of ~1.4 KB datagrams), the rest holding a key
+// frame's burst and what comes in before the drain catches up; else `shortest`. A rate not
+// measured yet (negative) counts as kUnmeasuredRate. With a 2 MiB buffer granted (4 MiB counted),
+// 200 ms serves streams up to ~10 Mbit/s, 100 ms up to ~21; with Linux's default cap on
+// unprivileged buffers (~416 KiB counted) a 4 Mbit/s stream is polled every `shortest`.
+// Longer intervals cost less: fewer wake-ups, epoll_wait and recvmmsg calls and drains, each
+// stream's state touched once per interval (measured at 16 streams of 4 Mbit/s: 200 ms ~8 % less
+// CPU per stream than 100 ms, ~4 % at 64; bench/README.md).
+inline constexpr double kUnmeasuredRate = 2.5e6;  // bytes/s: 20 Mbit/s
+std::chrono::milliseconds RecordingPollInterval(double bytes_per_s, int rcvbuf_bytes,
+                                                std::chrono::milliseconds longest,
+                                                std::chrono::milliseconds shortest);
 
 class UdpPoller::Registration {
  public:

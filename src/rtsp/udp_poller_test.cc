@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -275,6 +276,63 @@ TEST(UdpPoller, ADrainRunsOnItsStrandAndMayChangeItsOwnWatch) {
   EXPECT_EQ(calls, 3u);
   EXPECT_EQ(on_strand, 3u);
   EXPECT_TRUE(p.ReadOne());  // still queued: nobody read it
+}
+
+// The stats count the sockets of each interval in use, following SetInterval and the end of a
+// registration.
+TEST(UdpPoller, StatsCountTheSocketsOfEachInterval) {
+  asio::io_context io;
+  auto poller = UdpPoller::For(io.get_executor());
+  ASSERT_TRUE(poller.has_value());
+  Pair a, b;
+  auto ha = (*poller)->Register(a.rx.get(), io.get_executor(), 100ms, [] { return true; });
+  auto hb = (*poller)->Register(b.rx.get(), io.get_executor(), 100ms, [] { return true; });
+  ASSERT_TRUE(ha.has_value() && hb.has_value());
+  EXPECT_EQ((*poller)->stats().watched, (std::map<std::chrono::milliseconds, size_t>{{100ms, 2}}));
+  ASSERT_TRUE((*hb)->SetInterval(200ms).has_value());
+  EXPECT_EQ((*poller)->stats().watched,
+            (std::map<std::chrono::milliseconds, size_t>{{100ms, 1}, {200ms, 1}}));
+  ha->reset();
+  EXPECT_EQ((*poller)->stats().watched, (std::map<std::chrono::milliseconds, size_t>{{200ms, 1}}));
+}
+
+// A 2 MiB receive buffer as the kernel counts it (4 MiB), and the ~416 KiB that Linux's default
+// net.core.rmem_max leaves a process that may not raise it.
+constexpr int kGranted = 4 << 20;
+constexpr int kCapped = 425984;
+
+TEST(RecordingPollInterval, TheLongestIntervalWhoseDatagramsTakeAnEighthOfTheBuffer) {
+  // 4 Mbit/s: 100 KB a 200 ms interval, ~200 KB counted: well under 512 KiB.
+  EXPECT_EQ(RecordingPollInterval(500e3, kGranted, 200ms, 20ms), 200ms);
+  // Around the edge, 2 x rate x 0.2 s = 524,288 bytes: 10.4 Mbit/s fits, 10.6 does not.
+  EXPECT_EQ(RecordingPollInterval(1.30e6, kGranted, 200ms, 20ms), 200ms);
+  EXPECT_EQ(RecordingPollInterval(1.32e6, kGranted, 200ms, 20ms), 100ms);
+  // 16 Mbit/s: 100 ms; 32 Mbit/s: not even that, so the live pace.
+  EXPECT_EQ(RecordingPollInterval(2e6, kGranted, 200ms, 20ms), 100ms);
+  EXPECT_EQ(RecordingPollInterval(4e6, kGranted, 200ms, 20ms), 20ms);
+  // A sub stream of 512 kbit/s.
+  EXPECT_EQ(RecordingPollInterval(64e3, kGranted, 200ms, 20ms), 200ms);
+}
+
+TEST(RecordingPollInterval, ASmallBufferIsPolledOften) {
+  EXPECT_EQ(RecordingPollInterval(500e3, kCapped, 200ms, 20ms), 20ms);  // a main stream
+  EXPECT_EQ(RecordingPollInterval(64e3, kCapped, 200ms, 20ms), 200ms);  // a sub stream
+  EXPECT_EQ(RecordingPollInterval(500e3, 0, 200ms, 20ms), 20ms);        // nothing granted
+}
+
+// Before a rate is measured it is taken as 20 Mbit/s: 100 ms with the buffer granted, the live
+// pace without it.
+TEST(RecordingPollInterval, AnUnmeasuredRateIsTakenAsHigh) {
+  EXPECT_EQ(RecordingPollInterval(-1, kGranted, 200ms, 20ms), 100ms);
+  EXPECT_EQ(RecordingPollInterval(-1, kCapped, 200ms, 20ms), 20ms);
+}
+
+// Never slower than asked for, never faster than `shortest`, even if `longest` is shorter.
+TEST(RecordingPollInterval, StaysWithinItsBounds) {
+  EXPECT_EQ(RecordingPollInterval(0, kGranted, 100ms, 20ms), 100ms);
+  EXPECT_EQ(RecordingPollInterval(0, kGranted, 30ms, 20ms), 30ms);
+  EXPECT_EQ(RecordingPollInterval(1e9, kGranted, 30ms, 20ms), 20ms);
+  EXPECT_EQ(RecordingPollInterval(0, kGranted, 10ms, 20ms), 20ms);
 }
 
 TEST(UdpPoller, NeedsAnIoContext) {
