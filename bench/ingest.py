@@ -26,7 +26,8 @@ recording to the SIGINT, ffmpeg's (the .mp4 sample tables via ffprobe, cheap) ag
 file's duration. Packets lost: RTP sequence gaps (nightjar's status.json; ffmpeg's "RTP: missed N
 packets" warnings) and datagrams the kernel dropped on each side's UDP sockets (the drops column of
 /proc/net/udp for the sockets the processes hold). Nightjar's warnings and errors are counted from
-its log, and the time it takes to stop after SIGINT is shown. The fakecam's CPU, and what the whole machine used during each window
+its log, and the time it takes to stop after SIGINT is shown. With several N, nightjar's marginal
+RSS: what its RSS grew per added stream from one N to the next (means of the rounds). The fakecam's CPU, and what the whole machine used during each window
 (from /proc/stat), are printed too so that a busy machine shows.
 
 Everything the benchmark writes goes to a fresh directory under --data-dir (default: $TMPDIR or
@@ -709,6 +710,7 @@ def main():
                     spread = f"{min(each):.1f}-{max(each):.1f}x"
                     print(f"  {n:>5}{transport:>8}{ours:>14.3f}{peer:>12.3f}"
                           f"{peer / ours:>7.1f}x{spread:>14}")
+        print_marginal_rss(results, streams, transports)
     except KeyboardInterrupt:
         print("\ninterrupted: stopping everything", file=sys.stderr)
     finally:
@@ -717,6 +719,29 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
+
+
+def print_marginal_rss(results, streams, transports):
+    """RSS per added stream between consecutive N (means over the rounds): what one more camera
+    costs, without the memory that does not grow with the cameras but with time (SQLite's page
+    cache fills up to its bound as recordings are added, the allocator keeps freed memory), which
+    the per-stream column charges to the streams as it subtracts a process measured at its start."""
+    sizes = sorted(set(streams))
+    lines = []
+    for transport in transports:
+        means = {}
+        for n in sizes:
+            group = [r["nightjar"]["rss_end_mb"] for r in results
+                     if r["streams"] == n and r["transport"] == transport]
+            if group:
+                means[n] = sum(group) / len(group)
+        have = [n for n in sizes if n in means]
+        for lo, hi in zip(have, have[1:]):
+            lines.append(f"  {transport:>8}  N {lo} -> {hi}: "
+                         f"{(means[hi] - means[lo]) / (hi - lo):.2f} MB per added stream")
+    if lines:
+        print("\nnightjar's marginal RSS (RSS at the window's end, mean over the rounds):")
+        print("\n".join(lines))
 
 
 def _peer_cols(a, b, n, per_a):
