@@ -278,8 +278,7 @@ Result<void> Daemon::Run() {
     s.supervisor.StopAll();  // every streamer tears down and finalizes its recording
     if (authn.auth) (void)authn.auth->FlushActivity();
     http_pool.join();
-    std::error_code ec;
-    std::filesystem::remove(status_path, ec);
+    RemoveStreamStatus(status_path);
   }
   engine->reset();  // writers finish, a clean shutdown is recorded
   signals.cancel();

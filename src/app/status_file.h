@@ -16,10 +16,12 @@ namespace nightjar::app {
 
 inline constexpr Duration90k kStaleAfter = Duration90k::FromSeconds(15);
 
-// Writes {"pid", "updated", "updated_90k", "streams": [one object per stream]} atomically
-// (temporary file, rename); errors are logged, not fatal.
+// Writes {"pid", "updated", "updated_90k", "streams": [one object per stream]} atomically: into
+// `path`.tmp (the spare, kept between writes), then exchanged with `path` (see status_file.cc);
+// errors are logged, not fatal. RemoveStreamStatus removes both.
 void WriteStreamStatus(const std::string& path, const std::vector<ingest::StreamStats>& stats,
                        Time90k now);
+void RemoveStreamStatus(const std::string& path);
 
 // The published document, or nullopt when there is none (no daemon running).
 std::optional<nlohmann::json> ReadStreamStatus(const std::string& path);

@@ -1,13 +1,17 @@
 #include "app/status_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace nightjar::app {
 namespace {
@@ -148,6 +152,65 @@ TEST_F(StatusFileTest, NoStreamsAndReplacingTheFile) {
   EXPECT_FALSE(ReadStreamStatus((dir_ / "none.json").string()));
   std::ofstream(dir_ / "junk.json") << "{\"streams\": [";
   EXPECT_FALSE(ReadStreamStatus((dir_ / "junk.json").string()));
+}
+
+ino_t Inode(const std::filesystem::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Two files take turns: the spare is written in place, then exchanged with the published one, so
+// after two writes the same two inodes alternate (no file is created or freed per write), the
+// spare holds the document before, and both go at the end.
+TEST_F(StatusFileTest, TwoFilesTakeTurnsAndBothGoAtTheEnd) {
+  const auto spare = dir_ / "status.json.tmp";
+  WriteStreamStatus(path_, {Sample()}, Time90k(1));
+  const ino_t first = Inode(path_);
+  EXPECT_FALSE(std::filesystem::exists(spare));
+  WriteStreamStatus(path_, {Sample(), Sample()}, Time90k(2));
+  const ino_t second = Inode(path_);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(Inode(spare), first);
+  WriteStreamStatus(path_, {}, Time90k(3));  // shorter than what the spare held
+  EXPECT_EQ(Inode(path_), first);
+  EXPECT_EQ(Inode(spare), second);
+  auto doc = ReadStreamStatus(path_);
+  ASSERT_TRUE(doc);
+  EXPECT_EQ((*doc)["updated_90k"], 3);
+  EXPECT_TRUE((*doc)["streams"].empty());
+  auto before = ReadStreamStatus(spare.string());
+  ASSERT_TRUE(before);
+  EXPECT_EQ((*before)["updated_90k"], 2);
+  EXPECT_EQ((*before)["streams"].size(), 2u);
+  RemoveStreamStatus(path_);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  EXPECT_FALSE(std::filesystem::exists(spare));
+}
+
+// A reader opening the file while it is rewritten always gets one whole document.
+TEST_F(StatusFileTest, AReaderNeverSeesAHalfWrittenDocument) {
+  std::vector<ingest::StreamStats> many(20, Sample());  // ~18 KB: several pages
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, bad{0};
+  WriteStreamStatus(path_, many, Time90k(0));
+  std::thread reader([&] {
+    while (!done) {
+      auto doc = ReadStreamStatus(path_);
+      if (!doc || (*doc)["streams"].size() !=
+                      static_cast<size_t>((*doc)["updated_90k"].get<int64_t>() % 2 + 19)) {
+        ++bad;
+      }
+      ++reads;
+    }
+  });
+  for (int i = 1; i <= 400; ++i) {
+    std::vector<ingest::StreamStats> now(static_cast<size_t>(i % 2 + 19), Sample());
+    WriteStreamStatus(path_, now, Time90k(i));
+  }
+  done = true;
+  reader.join();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(bad.load(), 0);
 }
 
 }  // namespace
