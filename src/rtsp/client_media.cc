@@ -102,8 +102,7 @@ Result<void> Client::Session::StartUdpPoll() {
       auto self = weak.lock();
       return !self || self->DrainRtp(track);
     };
-    u.interval = UdpPollInterval(u);
-    NJ_TRY(u.poll, poller->Register(u.rtp.get(), executor_, u.interval, drain));
+    NJ_TRY(u.poll, poller->Register(u.rtp.get(), executor_, UdpPollInterval(u), drain));
   }
   return Ok();
 }
@@ -148,9 +147,9 @@ void Client::Session::MeasureUdpRate(UdpPair& pair, size_t bytes) {
       static_cast<double>(pair.window_bytes) / std::chrono::duration<double>(elapsed).count();
   pair.window_bytes = 0;
   pair.window_start = read_at_;
-  const auto want = UdpPollInterval(pair);
-  // A refusal (the kernel out of epoll memory) leaves the socket polled as it was.
-  if (want != pair.interval && pair.poll && pair.poll->SetInterval(want)) pair.interval = want;
+  // The same interval changes nothing (UdpPoller::SetInterval); a refusal (the kernel out of
+  // epoll memory) leaves the socket polled as it was.
+  if (pair.poll) (void)pair.poll->SetInterval(UdpPollInterval(pair));
 }
 
 // RTCP (sender reports, a few per minute): one coroutine per socket waits for readability, then
@@ -204,8 +203,7 @@ void Client::Session::SetLowLatency(bool on) {
   for (UdpPair& u : udp_) {
     // A refusal (the kernel out of epoll memory) leaves the socket polled as before: it still
     // records, only at the other pace.
-    const auto want = UdpPollInterval(u);
-    if (u.poll && u.poll->SetInterval(want)) u.interval = want;
+    if (u.poll) (void)u.poll->SetInterval(UdpPollInterval(u));
   }
   if (on && low_water_ > 1) {
     // Whatever waits under the mark is read now; the mark is measured again for the new pace.

@@ -52,7 +52,6 @@ class Client::Session : public std::enable_shared_from_this<Client::Session> {
     UdpPoller::Handle poll;  // after rtp: the watch ends before the socket closes
     uint16_t rtp_port = 0;
     int rcvbuf_bytes = 0;  // what the kernel granted (it reports twice the bytes asked for)
-    std::chrono::milliseconds interval{};  // what the poller was last asked for
     // The RTP rate over windows of at least a second of drains (MeasureUdpRate); -1 until the
     // first window ends.
     double bytes_per_s = -1;
