@@ -186,40 +186,43 @@ std::string StreamStatusText(const std::vector<ingest::StreamStats>& stats, Time
 
 }  // namespace
 
-// Written without making the disk work every 2 s: on ext4 (auto_da_alloc) a file renamed over
-// another, or truncated to nothing, has its blocks allocated and written at once, so the usual
-// "new file, rename over" cost a data write, an inode and blocks allocated and freed, every time
-// (~9 KB a write accounted to the process, the disk busy every 2 s of every day: wear on flash).
-// Instead two files take turns: the spare (`path`.tmp, which holds the status before last) is
-// overwritten in place and cut to its new length (never to zero), then atomically exchanged
-// with `path` (renameat2 RENAME_EXCHANGE). A reader always opens a complete document, the pages
-// stay in the page cache and reach the disk with the kernel's periodic writeback. Where the file
+// Written without making the disk work every 2 s, and never where a reader may be reading. On
+// ext4 (auto_da_alloc) a file renamed over another, or truncated to nothing, has its blocks
+// allocated and written at once, so the usual "new file, rename over" cost a data write every
+// time (the disk busy every 2 s of every day: wear on flash). And a file rewritten in place may
+// still be open in a reader that opened it as `path` a write or two before (a slow `nightjar
+// status`, a script), which would then read a mix of two documents. So each document gets a file
+// of its own, written once, whole, before anyone can open it: the spare (`path`.tmp, which holds
+// the status before last) is unlinked (a reader that has it open keeps reading it), created anew,
+// written, then atomically exchanged with `path` (renameat2 RENAME_EXCHANGE, which ext4 does not
+// flush). A file lives ~4 s, well under the kernel's 30 s before dirty pages are written back:
+// its data never reaches the disk, only the journal's record of the two names. Where the file
 // system cannot exchange (EINVAL) or nothing is there to exchange with yet, a plain rename.
 void WriteStreamStatus(const std::string& path, const std::vector<ingest::StreamStats>& stats,
                        Time90k now) {
   const std::string text = StreamStatusText(stats, now);
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+    spdlog::warn("cannot remove {}: {}", tmp, std::strerror(errno));
+    return;
+  }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     spdlog::warn("cannot write {}: {}", tmp, std::strerror(errno));
     return;
   }
   size_t done = 0;
   while (done < text.size()) {
-    const ssize_t n =
-        ::pwrite(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
-  int saved = errno;
-  if (done == text.size() && ::ftruncate(fd, static_cast<off_t>(done)) != 0) {
-    saved = errno;
-    done = 0;
-  }
+  const int saved = errno;
   ::close(fd);
   if (done < text.size()) {
     spdlog::warn("cannot write {}: {}", tmp, std::strerror(saved));
+    ::unlink(tmp.c_str());
     return;
   }
   if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return;

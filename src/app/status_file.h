@@ -16,9 +16,10 @@ namespace nightjar::app {
 
 inline constexpr Duration90k kStaleAfter = Duration90k::FromSeconds(15);
 
-// Writes {"pid", "updated", "updated_90k", "streams": [one object per stream]} atomically: into
-// `path`.tmp (the spare, kept between writes), then exchanged with `path` (see status_file.cc);
-// errors are logged, not fatal. RemoveStreamStatus removes both.
+// Writes {"pid", "updated", "updated_90k", "streams": [one object per stream]} atomically: into a
+// new `path`.tmp, then exchanged with `path`, which becomes the spare until the next write (see
+// status_file.cc); a reader that opened `path` keeps a whole document whatever is written after.
+// Errors are logged, not fatal. RemoveStreamStatus removes both.
 void WriteStreamStatus(const std::string& path, const std::vector<ingest::StreamStats>& stats,
                        Time90k now);
 void RemoveStreamStatus(const std::string& path);
