@@ -6,10 +6,11 @@
 
 namespace nightjar::bench {
 
-// User + system CPU seconds of the whole process (all its threads) so far.
-inline double CpuSeconds() {
+// User + system CPU seconds of `who` (RUSAGE_SELF: the whole process, all its threads, those
+// ended included; RUSAGE_THREAD: the calling thread) so far.
+inline double CpuSeconds(int who = RUSAGE_SELF) {
   rusage u{};
-  getrusage(RUSAGE_SELF, &u);
+  getrusage(who, &u);
   auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   return secs(u.ru_utime) + secs(u.ru_stime);
 }

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -33,13 +32,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/buffer_pool.h"
@@ -66,13 +65,6 @@ struct Options {
 constexpr int kFps = 30;
 constexpr int kCheckpointFrames = 5 * kFps;
 constexpr uint64_t kPreallocate = 64ULL << 20;
-
-double ThreadCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return secs(u.ru_utime) + secs(u.ru_stime);
-}
 
 // The frames' source: written once, read in order, wrapping.
 class Ring {
@@ -269,7 +261,7 @@ struct Figures {
 };
 
 // Everything but the feeder (this thread).
-double OthersCpuSeconds() { return CpuSeconds() - ThreadCpuSeconds(); }
+double OthersCpuSeconds() { return CpuSeconds() - CpuSeconds(RUSAGE_THREAD); }
 
 Figures Feed(Side& side, Ring& ring, const Options& o) {
   const size_t frame_bytes = static_cast<size_t>(o.mbit * 1e6 / 8 / kFps);

@@ -160,9 +160,8 @@ ino_t Inode(const std::filesystem::path& p) {
   return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-// Two files take turns: the spare is written in place, then exchanged with the published one, so
-// after two writes the same two inodes alternate (no file is created or freed per write), the
-// spare holds the document before, and both go at the end.
+// Each document is written into a new file, then exchanged with the published one: every write
+// publishes a new inode, the spare holds the document before, and both go at the end.
 TEST_F(StatusFileTest, EachDocumentIsAFileOfItsOwnAndBothGoAtTheEnd) {
   const auto spare = dir_ / "status.json.tmp";
   WriteStreamStatus(path_, {Sample()}, Time90k(1));
