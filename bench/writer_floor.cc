@@ -6,15 +6,18 @@
 // file (all frames the same size), copied from a 256 MiB ring into a fresh pooled buffer (as a
 // depacketizer fills one), so the bytes reach the writing thread from another thread's recent
 // writes and never from a cache the ring stays in. Every 5 s the feeder asks for a checkpoint.
-//  - writer: storage::Writer::Append per frame, Writer::Sync at each checkpoint (default
-//    WriterOptions: batched writes of whole 64 KiB blocks, writeback started per MiB, XXH3,
-//    parallel fdatasync, the durable pages dropped from the page cache).
-//  - loop: one thread takes the frames from a mutex-guarded queue, and every 0.5 s per file writes
-//    what it holds with one pwritev, hashes it with XXH3 (storage::FileHasher), starts writeback
-//    per MiB (sync_file_range); at a checkpoint, fdatasync then POSIX_FADV_DONTNEED per file, one
-//    file after the other.
+//  - writer: storage::Writer::Append per frame (which hashes it with XXH3 on the feeder's thread,
+//    as the frame's assembler does in `nightjar run`), Writer::Sync at each checkpoint (default
+//    WriterOptions: batched writes of whole 64 KiB blocks, writeback started per MiB, parallel
+//    fdatasync, the durable pages dropped from the page cache).
+//  - loop: the feeder hashes each frame (storage::FileHasher) and queues it under a mutex; one
+//    thread takes the frames, and every 0.5 s per file writes what it holds with one pwritev,
+//    starts writeback per MiB (sync_file_range); at a checkpoint, fdatasync then
+//    POSIX_FADV_DONTNEED per file, one file after the other.
 // Files are preallocated (fallocate, 64 MiB) in both. The figure is the CPU of every thread but
-// the feeder's (getrusage: the process minus RUSAGE_THREAD of the main thread) per MB written.
+// the feeder's (getrusage: the process minus RUSAGE_THREAD of the main thread), plus the feeder's
+// own CPU inside each side's per-frame call (CLOCK_THREAD_CPUTIME_ID around it: the queueing and
+// the hash), per MB written.
 // Exits 1 if a write or sync fails (the figures would not be the writer's).
 //
 // usage: build/bench/writer_floor [--files 16] [--mbit 4.2] [--seconds 30] [--rounds 2]
@@ -31,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -147,7 +151,8 @@ class WriterSide final : public Side {
 // The floor: the writer's system calls and hash, nothing else.
 class LoopSide final : public Side {
  public:
-  LoopSide(const std::string& dir, int files) : files_(static_cast<size_t>(files)) {
+  LoopSide(const std::string& dir, int files)
+      : files_(static_cast<size_t>(files)), hashes_(static_cast<size_t>(files)) {
     for (size_t i = 0; i < files_.size(); ++i) {
       const std::string path = dir + "/loop" + std::to_string(i);
       files_[i].fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -169,6 +174,7 @@ class LoopSide final : public Side {
     for (File& f : files_) ::close(f.fd);
   }
   void Frame(int file, Bytes data) override {
+    hashes_[static_cast<size_t>(file)].Update(*data);
     std::lock_guard lock(mu_);
     queue_.emplace_back(file, std::move(data));
   }
@@ -189,7 +195,6 @@ class LoopSide final : public Side {
     std::vector<Bytes> pending;
     uint64_t written = 0;
     uint64_t submitted = 0;
-    storage::FileHasher hash;
   };
 
   void Run() {
@@ -236,7 +241,6 @@ class LoopSide final : public Side {
       std::perror("writer_floor: pwritev");
       std::exit(1);
     }
-    for (const Bytes& b : f.pending) f.hash.Update(*b);
     f.written += bytes;
     if (f.written - f.submitted >= (1 << 20)) {
       (void)sync_file_range(f.fd, static_cast<off_t>(f.submitted),
@@ -247,6 +251,7 @@ class LoopSide final : public Side {
   }
 
   std::vector<File> files_;
+  std::vector<storage::FileHasher> hashes_;  // the feeder's, one per file
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::pair<int, Bytes>> queue_;  // guarded by mu_
@@ -263,19 +268,32 @@ struct Figures {
 // Everything but the feeder (this thread).
 double OthersCpuSeconds() { return CpuSeconds() - CpuSeconds(RUSAGE_THREAD); }
 
+// The calling thread's CPU time in nanoseconds (a per-call figure: getrusage is coarser).
+int64_t ThreadCpuNanos() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
 Figures Feed(Side& side, Ring& ring, const Options& o) {
   const size_t frame_bytes = static_cast<size_t>(o.mbit * 1e6 / 8 / kFps);
   const int frames = o.seconds * kFps;
   Figures f;
   const double cpu0 = OthersCpuSeconds();
+  int64_t in_frame_ns = 0;  // the feeder's CPU inside side.Frame
   const auto start = Clock::now();
   for (int n = 0; n < frames; ++n) {
     std::this_thread::sleep_until(start + std::chrono::microseconds(int64_t{1000000} * n / kFps));
-    for (int file = 0; file < o.files; ++file) side.Frame(file, ring.Next(frame_bytes));
+    for (int file = 0; file < o.files; ++file) {
+      Bytes frame = ring.Next(frame_bytes);
+      const int64_t t0 = ThreadCpuNanos();
+      side.Frame(file, std::move(frame));
+      in_frame_ns += ThreadCpuNanos() - t0;
+    }
     if ((n + 1) % kCheckpointFrames == 0) side.Checkpoint();
   }
   side.Finish();
-  f.cpu_s = OthersCpuSeconds() - cpu0;
+  f.cpu_s = OthersCpuSeconds() - cpu0 + static_cast<double>(in_frame_ns) / 1e9;
   f.mb = static_cast<double>(frame_bytes) * frames * o.files / 1e6;
   return f;
 }
@@ -290,7 +308,9 @@ int Run(const Options& o) {
   std::printf(
       "writer_floor: %d files at %.1f Mbit/s (%d frames/s), %d s per side and round, in %s\n",
       o.files, o.mbit, kFps, o.seconds, root.c_str());
-  std::printf("  CPU of every thread but the feeder's, per MB written (MB = 10^6 bytes)\n");
+  std::printf(
+      "  CPU of every thread but the feeder's, and the feeder's in each per-frame call, per MB "
+      "written (MB = 10^6 bytes)\n");
   Ring ring;
   PosixFs fs;
   std::map<std::string, Figures> total;

@@ -25,7 +25,6 @@ struct Writer::File {
   uint64_t durable = 0;    // bytes synced
   uint64_t dropped = 0;    // a page boundary: the durable pages before it were dropped from cache
   std::optional<Error> error;
-  FileHasher hash;
 };
 
 struct Writer::Command {
@@ -38,6 +37,7 @@ struct Writer::Command {
   std::function<void(FileState)> on_close;
   std::function<void(Result<void>)> on_unlink;
   std::function<Result<void>()> before_create;
+  std::unique_ptr<FileHasher> hash;  // close: what Append hashed
   Clock::time_point arrival;  // appends: when the bytes were queued (their age counts from here)
 };
 
@@ -56,6 +56,7 @@ Writer::~Writer() {
 void Writer::Open(int64_t id, uint64_t expected_bytes,
                   std::function<Result<void>()> before_create) {
   std::lock_guard lock(mu_);
+  hashers_[id] = std::make_unique<FileHasher>();
   Command c{Command::Kind::kOpen, id, expected_bytes};
   c.before_create = std::move(before_create);
   commands_.push_back(std::move(c));
@@ -64,7 +65,21 @@ void Writer::Open(int64_t id, uint64_t expected_bytes,
 
 bool Writer::Append(int64_t id, Bytes data) {
   if (data->empty()) return true;  // nothing to write (and no piece that never leaves the queue)
-  std::lock_guard lock(mu_);
+  // Hashed once queued, outside the lock: the writer thread reads the hasher only after Close,
+  // which this file's appending thread calls after its last Append. `keep` holds the bytes: the
+  // writer may have written and dropped its share by then.
+  const Bytes keep = data;
+  FileHasher* hash = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (!AppendLocked(id, std::move(data))) return false;
+    if (auto it = hashers_.find(id); it != hashers_.end()) hash = it->second.get();
+  }
+  if (hash != nullptr) hash->Update(*keep);
+  return true;
+}
+
+bool Writer::AppendLocked(int64_t id, Bytes data) {
   if (pending_bytes_ + data->size() > options_.max_pending_bytes) {
     stats_.rejected_appends++;
     return false;
@@ -100,6 +115,10 @@ void Writer::Close(int64_t id, std::function<void(FileState)> done) {
   std::lock_guard lock(mu_);
   Command c{Command::Kind::kClose, id};
   c.on_close = std::move(done);
+  if (auto it = hashers_.find(id); it != hashers_.end()) {
+    c.hash = std::move(it->second);
+    hashers_.erase(it);
+  }
   commands_.push_back(std::move(c));
   cv_.notify_one();
 }
@@ -290,9 +309,7 @@ void Writer::Execute(Command& c) {
         (void)f.file->Close();
         if (auto ok = dir_.Sync(); !ok && !s.error) s.error = ok.error();
       }
-      if (!f.error) {
-        s.hash = f.hash.Final();
-      }
+      if (!f.error && c.hash) s.hash = c.hash->Final();
       files_.erase(it);
       {
         std::lock_guard lock(mu_);
@@ -419,7 +436,6 @@ void Writer::Flush(File& f, uint64_t n) {
         group_bytes += part.size();
       }
       if (auto ok = f.file->Writev(parts); ok) {
-        for (auto p : parts) f.hash.Update(p);
         f.written += group_bytes;
         // Let the disk start on it now, so the checkpoint's sync finds little left to do; in
         // ranges of at least kWritebackBytes: each call costs the writer's thread a block

@@ -160,6 +160,42 @@ TEST_F(WriterTest, BoundsMemory) {
   EXPECT_EQ(w.Stats().rejected_appends, 10u);
   SyncNow(w);  // writes everything queued, freeing the budget
   EXPECT_TRUE(w.Append(1, Data(1000, 'y')));
+  // What was refused is neither in the file nor in its hash.
+  FileState c = CloseNow(w, 1);
+  const std::string contents = Contents(1);
+  EXPECT_EQ(contents, std::string(10'000, 'x') + std::string(1000, 'y'));
+  ASSERT_TRUE(c.hash);
+  FileHasher expect;
+  expect.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
+  EXPECT_EQ(*c.hash, expect.Final());
+}
+
+// Append hashes on the caller's thread after queueing; the writer may have written the bytes and
+// dropped its share by then: the hash is still that of the bytes appended, in order (under
+// ASan, a hash of freed bytes is an error). Each frame is handed over as its only reference,
+// from another thread, while the writer writes every append at once.
+TEST_F(WriterTest, HashesWhatWasAppendedInOrderFromTheAppendingThread) {
+  WriterOptions o;
+  o.max_delay_ms = 1;
+  o.batch_bytes = 1;  // every append is written at once
+  Writer w(*dir_, o);
+  w.Open(7, 0);
+  FileHasher expect;
+  std::thread appender([&] {
+    for (int i = 0; i < 2000; ++i) {
+      auto frame = std::make_shared<std::vector<uint8_t>>(3000 + i % 97, uint8_t(i));
+      expect.Update(*frame);
+      ASSERT_TRUE(w.Append(7, std::move(frame)));
+    }
+  });
+  appender.join();
+  FileState c = CloseNow(w, 7);
+  ASSERT_TRUE(c.hash);
+  EXPECT_EQ(*c.hash, expect.Final());
+  FileHasher read;
+  const std::string contents = Contents(7);
+  read.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
+  EXPECT_EQ(*c.hash, read.Final());
 }
 
 // Waits (up to a generous limit, for a loaded machine) until `done` holds.
