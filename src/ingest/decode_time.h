@@ -42,6 +42,15 @@ class DecodeTimeAssigner {
   // Takes the next frame in decode order with presentation time `pts`; appends the frames whose
   // decode time is now known to `out`.
   void Push(T item, int64_t pts, std::vector<Out>& out) {
+    if (depth_ == 0) {  // nothing is held: the frame goes straight out (what Pop would give it)
+      if (last_dts_ && (pts < *last_dts_ - kMaxReorderSpan || pts > *last_dts_ + kMaxReorderSpan))
+        Reset();
+      const int64_t dts = last_dts_ && pts <= *last_dts_ ? *last_dts_ + 1 : pts;
+      last_dts_ = dts;
+      ++emitted_;
+      out.push_back({std::move(item), dts, 0});
+      return;
+    }
     const int64_t newest = pending_.empty() ? (last_dts_ ? *last_dts_ : pts) : pending_.back().pts;
     if (pts < newest - kMaxReorderSpan || pts > newest + kMaxReorderSpan) {
       // A timestamp jump, not reordering: settle the old timeline and start a new one (the

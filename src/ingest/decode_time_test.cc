@@ -70,6 +70,36 @@ TEST(DecodeTime, TimestampJumpsStartANewTimelineInsteadOfClamping) {
   }
 }
 
+// At depth 0 (most cameras) frames pass straight through: a backward step is clamped (decode
+// times keep increasing), a jump of more than kMaxReorderSpan starts a new timeline.
+TEST(DecodeTime, NoReorderingClampsStepsAndFollowsJumps) {
+  const std::vector<int64_t> pts = {900000,
+                                    903000,
+                                    902000,
+                                    906000,
+                                    906000 - 90000 * 60,
+                                    909000 - 90000 * 60,
+                                    912000 - 90000 * 60};
+  Assigner a(0);
+  std::vector<Assigner::Out> out;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    a.Push(static_cast<int>(i), pts[i], out);
+    ASSERT_EQ(out.size(), i + 1) << "frame " << i << " held";
+  }
+  const std::vector<int64_t> dts = {900000,
+                                    903000,
+                                    903001,
+                                    906000,
+                                    906000 - 90000 * 60,
+                                    909000 - 90000 * 60,
+                                    912000 - 90000 * 60};
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].item, static_cast<int>(i));
+    EXPECT_EQ(out[i].dts, dts[i]) << "frame " << i;
+    EXPECT_EQ(out[i].cto, 0) << "frame " << i;
+  }
+}
+
 TEST(DecodeTime, ResetForgetsHeldFrames) {
   Assigner a(2);
   std::vector<Assigner::Out> out;
