@@ -4,10 +4,10 @@
 // when a file has 1 MiB pending or after a short delay, the files of all streams due in the same
 // quarter of that delay together, each write ending on a 64 KiB boundary of the file when it can)
 // so the disk sees large sequential writes and the page cache whole aligned folios. Each file's
-// hash (storage/file_hash.h) is computed by Append on the caller's thread, while the frame it was
-// just assembled into is still in that core's cache (the writer thread reached it ~0.5 s later,
-// from memory: ~40 % dearer). Bytes a sync made durable leave the page cache (see DropDurable in
-// writer.cc).
+// hash (storage/file_hash.h) is computed by Append on the caller's thread, soon after the frame
+// was assembled on that core (the writer thread reached it ~0.5 s later, from memory; XXH3 runs
+// ~2.5x faster over bytes still in the cache: bench/README.md). Bytes a sync made durable leave
+// the page cache (see DropDurable in writer.cc).
 //
 // Memory is bounded: Append refuses (returns false) once `max_pending_bytes` are queued, and the
 // caller sheds whole GOPs. A failed write (ENOSPC, EIO) marks only that file failed: its durable
