@@ -42,21 +42,17 @@ class DecodeTimeAssigner {
   // Takes the next frame in decode order with presentation time `pts`; appends the frames whose
   // decode time is now known to `out`.
   void Push(T item, int64_t pts, std::vector<Out>& out) {
-    if (depth_ == 0) {  // nothing is held: the frame goes straight out (what Pop would give it)
-      if (last_dts_ && (pts < *last_dts_ - kMaxReorderSpan || pts > *last_dts_ + kMaxReorderSpan))
-        Reset();
-      const int64_t dts = last_dts_ && pts <= *last_dts_ ? *last_dts_ + 1 : pts;
-      last_dts_ = dts;
-      ++emitted_;
-      out.push_back({std::move(item), dts, 0});
-      return;
-    }
     const int64_t newest = pending_.empty() ? (last_dts_ ? *last_dts_ : pts) : pending_.back().pts;
     if (pts < newest - kMaxReorderSpan || pts > newest + kMaxReorderSpan) {
       // A timestamp jump, not reordering: settle the old timeline and start a new one (the
       // recorder sees the jump and ends the run there).
       Flush(out);
       Reset();
+    }
+    if (depth_ == 0) {  // nothing to wait for: no queue, heap or minima (most cameras)
+      ++emitted_;
+      Emit(std::move(item), pts, pts, out);
+      return;
     }
     pending_.push_back({std::move(item), pts});
     pts_heap_.push(pts);
@@ -100,11 +96,15 @@ class DecodeTimeAssigner {
       minima_.pop_front();
     }
     ++emitted_;
-    if (dts > h.pts) dts = h.pts;                              // deeper than declared
+    Emit(std::move(h.item), h.pts, dts, out);
+  }
+
+  void Emit(T item, int64_t pts, int64_t dts, std::vector<Out>& out) {
+    if (dts > pts) dts = pts;                                  // deeper than declared
     if (last_dts_ && dts <= *last_dts_) dts = *last_dts_ + 1;  // keep decode times increasing
     last_dts_ = dts;
-    const int64_t cto = h.pts - dts;
-    out.push_back({std::move(h.item), dts, static_cast<int32_t>(cto > 0 ? cto : 0)});
+    const int64_t cto = pts - dts;
+    out.push_back({std::move(item), dts, static_cast<int32_t>(cto > 0 ? cto : 0)});
   }
 
   uint32_t depth_;

@@ -56,7 +56,7 @@ Writer::~Writer() {
 void Writer::Open(int64_t id, uint64_t expected_bytes,
                   std::function<Result<void>()> before_create) {
   std::lock_guard lock(mu_);
-  hashers_[id] = std::make_unique<FileHasher>();
+  appending_[id].hash = std::make_unique<FileHasher>();
   Command c{Command::Kind::kOpen, id, expected_bytes};
   c.before_create = std::move(before_create);
   commands_.push_back(std::move(c));
@@ -72,23 +72,25 @@ bool Writer::Append(int64_t id, Bytes data) {
   FileHasher* hash = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (!AppendLocked(id, std::move(data))) return false;
-    if (auto it = hashers_.find(id); it != hashers_.end()) hash = it->second.get();
+    Appending* file = AppendLocked(id, std::move(data));
+    if (file == nullptr) return false;
+    hash = file->hash.get();
   }
   if (hash != nullptr) hash->Update(*keep);
   return true;
 }
 
-bool Writer::AppendLocked(int64_t id, Bytes data) {
+Writer::Appending* Writer::AppendLocked(int64_t id, Bytes data) {
   if (pending_bytes_ + data->size() > options_.max_pending_bytes) {
     stats_.rejected_appends++;
-    return false;
+    return nullptr;
   }
   pending_bytes_ += data->size();
   stats_.pending_bytes = pending_bytes_;
   // Appends batch up: the writer wakes for them on its timer (see DueAt), or as soon as one
   // file has a batch's worth to write.
-  uint64_t& unwritten = unwritten_[id];
+  Appending& file = appending_[id];
+  uint64_t& unwritten = file.unwritten;
   const bool batch_full =
       unwritten < options_.batch_bytes && unwritten + data->size() >= options_.batch_bytes;
   unwritten += data->size();
@@ -100,7 +102,7 @@ bool Writer::AppendLocked(int64_t id, Bytes data) {
     batch_full_ = true;
     cv_.notify_one();
   }
-  return true;
+  return &file;
 }
 
 void Writer::Sync(std::function<void(std::map<int64_t, FileState>)> done) {
@@ -115,10 +117,7 @@ void Writer::Close(int64_t id, std::function<void(FileState)> done) {
   std::lock_guard lock(mu_);
   Command c{Command::Kind::kClose, id};
   c.on_close = std::move(done);
-  if (auto it = hashers_.find(id); it != hashers_.end()) {
-    c.hash = std::move(it->second);
-    hashers_.erase(it);
-  }
+  if (auto it = appending_.find(id); it != appending_.end()) c.hash = std::move(it->second.hash);
   commands_.push_back(std::move(c));
   cv_.notify_one();
 }
@@ -208,8 +207,8 @@ Writer::Clock::time_point Writer::DueAt(Clock::time_point arrival) const {
 void Writer::ReleasedLocked(int64_t id, uint64_t n) {
   pending_bytes_ -= n;
   stats_.pending_bytes = pending_bytes_;
-  auto it = unwritten_.find(id);
-  if (it != unwritten_.end()) it->second -= std::min(n, it->second);
+  auto it = appending_.find(id);
+  if (it != appending_.end()) it->second.unwritten -= std::min(n, it->second.unwritten);
 }
 
 void Writer::ExecuteOpens(std::vector<Command>& batch, size_t begin, size_t end) {
@@ -263,7 +262,7 @@ void Writer::Execute(Command& c) {
       if (it == files_.end() || it->second->error) {
         std::lock_guard lock(mu_);
         ReleasedLocked(c.id, n);
-        if (it == files_.end()) unwritten_.erase(c.id);
+        if (it == files_.end()) appending_.erase(c.id);
         break;
       }
       File& f = *it->second;
@@ -313,7 +312,7 @@ void Writer::Execute(Command& c) {
       files_.erase(it);
       {
         std::lock_guard lock(mu_);
-        unwritten_.erase(c.id);
+        appending_.erase(c.id);
       }
       c.on_close(std::move(s));
       break;

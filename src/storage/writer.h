@@ -107,7 +107,9 @@ class Writer {
   struct Command;
   Clock::time_point DueAt(Clock::time_point arrival) const;
   void ReleasedLocked(int64_t id, uint64_t n);
-  bool AppendLocked(int64_t id, Bytes data);
+  struct Appending;
+  // Queues the bytes; the file's entry, or nullptr (nothing queued) when over the memory bound.
+  Appending* AppendLocked(int64_t id, Bytes data);
   void Run();
   // Writes the first `n` of the file's pending bytes (all of them without `n`).
   void Flush(File& f);
@@ -131,11 +133,15 @@ class Writer {
   std::vector<Command> commands_;  // guarded by mu_
   uint64_t pending_bytes_ = 0;     // guarded by mu_
   bool stop_ = false;              // guarded by mu_
-  // Per file: bytes appended and not yet written (queued here or pending on the writer thread).
-  std::unordered_map<int64_t, uint64_t> unwritten_;  // guarded by mu_
-  // Per open file: the hash of what was appended. The map is guarded by mu_; a hasher is updated
-  // by its file's appending thread (outside the lock) until Close takes it to the writer thread.
-  std::unordered_map<int64_t, std::unique_ptr<FileHasher>> hashers_;
+  // Per file, on the appending side: bytes appended and not yet written (queued here or pending
+  // on the writer thread), and the hash of what was appended (from Open until Close takes it to
+  // the writer thread). The map is guarded by mu_; a hasher is updated by its file's appending
+  // thread, outside the lock.
+  struct Appending {
+    uint64_t unwritten = 0;
+    std::unique_ptr<FileHasher> hash;
+  };
+  std::unordered_map<int64_t, Appending> appending_;
   bool batch_full_ = false;  // guarded by mu_: a file reached batch_bytes since the last wake
   WriterStats stats_;        // guarded by mu_
   std::map<int64_t, std::unique_ptr<File>> files_;  // writer thread only

@@ -17,6 +17,12 @@ namespace {
 
 Bytes Data(size_t n, uint8_t fill) { return std::make_shared<std::vector<uint8_t>>(n, fill); }
 
+db::SampleFileHash HashOf(const std::string& bytes) {
+  FileHasher h;
+  h.Update(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return h.Final();
+}
+
 class WriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -61,10 +67,8 @@ TEST_F(WriterTest, WritesSyncsAndHashes) {
   std::string contents = Contents(1);
   ASSERT_EQ(contents.size(), 1100u);  // preallocation trimmed
   EXPECT_EQ(contents.substr(1000, 24), std::string(24, 'c'));
-  FileHasher expect;
-  expect.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
   EXPECT_EQ(c.hash->algorithm, db::HashAlgorithm::kXxh3_128);
-  EXPECT_EQ(*c.hash, expect.Final());
+  EXPECT_EQ(*c.hash, HashOf(contents));
   // Batching: many appends, few write calls.
   for (int i = 0; i < 300; ++i) ASSERT_TRUE(w.Append(2, Data(100, 'e')));
   SyncNow(w);
@@ -165,9 +169,7 @@ TEST_F(WriterTest, BoundsMemory) {
   const std::string contents = Contents(1);
   EXPECT_EQ(contents, std::string(10'000, 'x') + std::string(1000, 'y'));
   ASSERT_TRUE(c.hash);
-  FileHasher expect;
-  expect.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
-  EXPECT_EQ(*c.hash, expect.Final());
+  EXPECT_EQ(*c.hash, HashOf(contents));
 }
 
 // Append hashes on the caller's thread after queueing; the writer may have written the bytes and
@@ -192,10 +194,7 @@ TEST_F(WriterTest, HashesWhatWasAppendedInOrderFromTheAppendingThread) {
   FileState c = CloseNow(w, 7);
   ASSERT_TRUE(c.hash);
   EXPECT_EQ(*c.hash, expect.Final());
-  FileHasher read;
-  const std::string contents = Contents(7);
-  read.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
-  EXPECT_EQ(*c.hash, read.Final());
+  EXPECT_EQ(*c.hash, HashOf(Contents(7)));
 }
 
 // Waits (up to a generous limit, for a loaded machine) until `done` holds.
@@ -271,10 +270,8 @@ TEST_F(WriterTest, BatchedWritesEndOnBlockBoundaries) {
   const std::string contents = Contents(1);
   EXPECT_EQ(contents, std::string(size_t{100} * 1024, 'a') + std::string(size_t{50} * 1024, 'b') +
                           std::string(size_t{10} * 1024, 'c'));
-  FileHasher expect;
-  expect.Update(std::span(reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
   ASSERT_TRUE(c.hash);
-  EXPECT_EQ(*c.hash, expect.Final());
+  EXPECT_EQ(*c.hash, HashOf(contents));
 }
 
 // Less than a block pending is written whole even when it crosses a block boundary (after a
